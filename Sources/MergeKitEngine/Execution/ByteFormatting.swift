@@ -1,0 +1,13 @@
+/// Byte counts for people: decimal units, as disk and model sizes are usually quoted.
+public enum ByteFormatting {
+    public static func format(_ bytes: Int) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+}

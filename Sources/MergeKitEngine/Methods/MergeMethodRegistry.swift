@@ -1,0 +1,14 @@
+/// Every merge method, in one literal list: the only place a method is registered.
+public enum MergeMethodRegistry {
+    public static let all: [any MergeMethod] = [
+        LinearMerge(),
+        TaskArithmeticMerge(),
+        PassthroughMerge(),
+    ]
+
+    public static func method(named name: String) -> (any MergeMethod)? {
+        all.first { $0.name == name }
+    }
+
+    public static var names: [String] { all.map(\.name) }
+}

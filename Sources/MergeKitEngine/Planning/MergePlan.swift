@@ -1,0 +1,76 @@
+public import MergeKitRecipe
+public import MergeKitSafetensors
+public import MergeKitTensor
+
+/// One input tensor of a job, located in its (memory-mapped) file.
+public struct TensorInput: Sendable {
+    public var modelIndex: Int
+    public var tensorName: String
+    public var info: TensorInfo
+    public var file: SafetensorsFile
+}
+
+/// One output tensor: how to compute it and where it goes.
+public struct TensorJob: Sendable {
+    public var outputName: String
+    public var shape: [Int]
+    public var outputDType: DType
+    public var placement: TensorPlacement
+    /// Parallel to `merge.inputs`.
+    public var inputs: [TensorInput]
+    public var merge: MergeJob
+    /// The recipe's `dtype:`: inputs are rounded to it before merging (nil: read as stored).
+    public var readDType: DType?
+    /// Index of the input copied byte for byte, when the merge is the identity.
+    public var verbatimInput: Int?
+
+    public var outputBytes: Int { merge.elementCount * outputDType.byteSize }
+}
+
+/// The whole merge, decided before any weight is read: every output tensor in order
+/// (embeddings, layer 0 … L−1, final weights), its inputs, resolved parameters and its place in
+/// the output shards.
+public struct MergePlan: Sendable {
+    public var recipe: Recipe
+    public var method: any MergeMethod
+    public var models: [ModelDirectory]
+    /// Model paths as the recipe wrote them, by model index.
+    public var modelNames: [String]
+    public var baseModelIndex: Int?
+    public var jobs: [TensorJob]
+    public var layout: ShardLayout
+    /// config.json of the output (the base's, else the first model's, updated).
+    public var outputConfig: JSONValue
+    public var outputLayerCount: Int
+    /// The model whose tokenizer files are copied.
+    public var tokenizerModelIndex: Int?
+    public var warnings: [Diagnostic]
+    /// Rows per chunk are chosen so a chunk holds about this many elements.
+    public var chunkElements: Int
+
+    /// Bytes of input tensor data read (each distinct input tensor once).
+    public var bytesRead: Int {
+        var seen = Set<String>()
+        var total = 0
+        for job in jobs {
+            for input in job.inputs where seen.insert("\(input.modelIndex)\u{0}\(input.tensorName)").inserted {
+                total += input.info.byteRange.count
+            }
+        }
+        return total
+    }
+
+    /// Bytes written: every shard file, headers included.
+    public var bytesWritten: Int { layout.shards.reduce(0) { $0 + $1.fileSize } }
+
+    /// Working memory of the largest job per worker: Float32 chunk buffers for its inputs and
+    /// output plus the encoded output chunk (mapped input pages are released after each tensor).
+    public func estimatedPeakBytes(workers: Int) -> Int {
+        let perWorker = jobs.map { job -> Int in
+            let rows = max(1, min(job.merge.elementCount, chunkElements) / max(job.merge.rowLength, 1))
+            let elements = min(job.merge.elementCount, rows * job.merge.rowLength)
+            return elements * 4 * (job.inputs.count + 1) + elements * job.outputDType.byteSize
+        }.max() ?? 0
+        return perWorker * max(workers, 1)
+    }
+}

@@ -1,0 +1,130 @@
+import MergeKitSafetensors
+
+/// `mergekit-swift plan`: the plan for people (per layer: tensors, method, resolved parameters;
+/// then shards and totals) and the same content as JSON.
+public struct PlanReport: Sendable {
+    public var plan: MergePlan
+    public var workers: Int
+
+    public init(plan: MergePlan, workers: Int) {
+        self.plan = plan
+        self.workers = workers
+    }
+
+    public var text: String {
+        var lines: [String] = []
+        lines.append("recipe: \(plan.recipe.file)")
+        lines.append("method: \(plan.method.name)")
+        for (index, name) in plan.modelNames.enumerated() {
+            let role = index == plan.baseModelIndex ? " (base)" : ""
+            lines.append("model \(index): \(name)\(role) → \(plan.models[index].path)")
+        }
+        lines.append("output: \(plan.jobs.count) tensors in \(plan.outputLayerCount) layers")
+        var currentGroup: String?
+        for job in plan.jobs {
+            let group = Self.groupName(job.placement)
+            if group != currentGroup {
+                lines.append("")
+                lines.append(group)
+                currentGroup = group
+            }
+            lines.append("  " + describe(job))
+        }
+        lines.append("")
+        lines.append("shards")
+        for shard in plan.layout.shards {
+            lines.append("  \(shard.fileName): \(shard.tensors.count) tensors, \(ByteFormatting.format(shard.fileSize))")
+        }
+        lines.append("")
+        lines.append("totals: read \(ByteFormatting.format(plan.bytesRead)), write \(ByteFormatting.format(plan.bytesWritten)), \(plan.layout.shards.count) shard\(plan.layout.shards.count == 1 ? "" : "s"), estimated peak memory \(ByteFormatting.format(plan.estimatedPeakBytes(workers: workers))) (\(workers) worker\(workers == 1 ? "" : "s"))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func groupName(_ placement: TensorPlacement) -> String {
+        switch placement {
+        case .beforeLayers: return "before layers"
+        case .layer(let index): return "layer \(index)"
+        case .afterLayers: return "after layers"
+        }
+    }
+
+    private func describe(_ job: TensorJob) -> String {
+        var parts = ["\(job.outputName) \(job.outputDType.rawValue) \(job.shape)"]
+        let sources = zip(job.inputs, job.merge.inputs).map { input, merge in
+            let name = plan.modelNames[input.modelIndex]
+            let renamed = input.tensorName == job.outputName ? "" : ":" + input.tensorName
+            return (merge.isBase ? "base " : "") + name + renamed
+        }
+        parts.append("← " + sources.joined(separator: ", "))
+        if job.verbatimInput != nil {
+            parts.append("copy")
+        } else {
+            let perModel = Set(job.merge.inputs.flatMap(\.parameters.keys)).sorted()
+            for name in perModel {
+                let values = job.merge.inputs.map { $0.parameters[name]?.description ?? "-" }
+                parts.append("\(name)=[\(values.joined(separator: ", "))]")
+            }
+            for (name, value) in job.merge.parameters.sorted(by: { $0.key < $1.key }) {
+                parts.append("\(name)=\(value)")
+            }
+        }
+        return parts.joined(separator: "  ")
+    }
+
+    public var json: JSONValue {
+        let tensors: [JSONValue] = plan.jobs.map { job in
+            let placed = plan.layout.location(of: job.outputName)
+            let inputs: [JSONValue] = zip(job.inputs, job.merge.inputs).map { input, merge in
+                .members([
+                    ("model", .string(plan.modelNames[input.modelIndex])),
+                    ("tensor", .string(input.tensorName)),
+                    ("base", .bool(merge.isBase)),
+                    ("parameters", Self.json(merge.parameters)),
+                ])
+            }
+            return .members([
+                ("name", .string(job.outputName)),
+                ("group", .string(Self.groupName(job.placement))),
+                ("dtype", .string(job.outputDType.rawValue)),
+                ("shape", .array(job.shape.map { .number(String($0)) })),
+                ("shard", .string(placed.map { plan.layout.shards[$0.shardIndex].fileName } ?? "")),
+                ("offset", .number(String(placed?.fileOffset ?? 0))),
+                ("bytes", .number(String(job.outputBytes))),
+                ("copy", .bool(job.verbatimInput != nil)),
+                ("inputs", .array(inputs)),
+                ("parameters", Self.json(job.merge.parameters)),
+            ])
+        }
+        let shards: [JSONValue] = plan.layout.shards.map {
+            .members([("file", .string($0.fileName)), ("tensors", .number(String($0.tensors.count))), ("bytes", .number(String($0.fileSize)))])
+        }
+        return .members([
+            ("recipe", .string(plan.recipe.file)),
+            ("method", .string(plan.method.name)),
+            ("models", .array(plan.modelNames.enumerated().map { index, name in
+                .members([("name", .string(name)), ("path", .string(plan.models[index].path)), ("base", .bool(index == plan.baseModelIndex))])
+            })),
+            ("layers", .number(String(plan.outputLayerCount))),
+            ("tensors", .array(tensors)),
+            ("shards", .array(shards)),
+            ("totals", .members([
+                ("bytes_read", .number(String(plan.bytesRead))),
+                ("bytes_written", .number(String(plan.bytesWritten))),
+                ("shards", .number(String(plan.layout.shards.count))),
+                ("estimated_peak_bytes", .number(String(plan.estimatedPeakBytes(workers: workers)))),
+                ("workers", .number(String(workers))),
+            ])),
+        ])
+    }
+
+    private static func json(_ parameters: [String: ResolvedValue]) -> JSONValue {
+        .members(parameters.sorted { $0.key < $1.key }.map { key, value in
+            switch value {
+            case .number(let x): return (key, .number(ResolvedValue.format(x)))
+            case .bool(let b): return (key, .bool(b))
+            case .string(let s): return (key, .string(s))
+            case .strings(let list): return (key, .array(list.map { .string($0) }))
+            }
+        })
+    }
+}

@@ -1,0 +1,70 @@
+/// Renders diagnostics compiler-style:
+///
+///     recipe.yaml:3:12: error: MESSAGE
+///       density: [0.5
+///                ^
+///
+/// The source line is printed verbatim; the caret line copies the line's tabs before the column so
+/// the caret lines up. Columns count characters, as the YAML parser does. If the file's text or the
+/// line is unknown, or the line is empty (an error at the very end of a file), only the first line
+/// is printed.
+public struct DiagnosticRenderer: Sendable {
+    private let linesByFile: [String: [Substring]]
+
+    /// - Parameter sources: each file's full text, keyed by the file name used in diagnostics.
+    public init(sources: [String: String]) {
+        linesByFile = sources.mapValues(Self.lines)
+    }
+
+    public func render(_ diagnostic: Diagnostic) -> String {
+        let location = diagnostic.location
+        let header = "\(location): \(diagnostic.severity.rawValue): \(diagnostic.message)"
+        guard let lines = linesByFile[location.file], location.line >= 1, location.line <= lines.count else {
+            return header
+        }
+        let line = lines[location.line - 1]
+        guard !line.isEmpty else { return header }
+        // A column past the end of the line (the parser gives at most one past) is drawn just
+        // after the line's last character.
+        let lineLength = line.unicodeScalars.count
+        let column = min(max(location.column, 1), lineLength + 1)
+        var caretLine = ""
+        for character in line.unicodeScalars.prefix(column - 1) {
+            caretLine.unicodeScalars.append(character == "\t" ? "\t" : " ")
+        }
+        caretLine += "^"
+        return header + "\n" + line + "\n" + caretLine
+    }
+
+    /// Each diagnostic rendered, joined by newlines (no trailing newline).
+    public func render(_ diagnostics: [Diagnostic]) -> String {
+        diagnostics.map(render).joined(separator: "\n")
+    }
+
+    /// Splits at the line breaks the YAML parser counts: CR LF, CR, LF, NEL, LS and PS. A leading
+    /// byte-order mark is dropped, as the parser does not count it as a column.
+    private static func lines(of text: String) -> [Substring] {
+        var scalars = Substring(text).unicodeScalars[...]
+        if scalars.first == "\u{FEFF}" {
+            scalars.removeFirst()
+        }
+        var lines: [Substring] = []
+        var lineStart = scalars.startIndex
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            guard ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar) else {
+                scalars.formIndex(after: &index)
+                continue
+            }
+            lines.append(Substring(scalars[lineStart..<index]))
+            scalars.formIndex(after: &index)
+            if scalar == "\r", index < scalars.endIndex, scalars[index] == "\n" {
+                scalars.formIndex(after: &index)
+            }
+            lineStart = index
+        }
+        lines.append(Substring(scalars[lineStart..<index]))
+        return lines
+    }
+}

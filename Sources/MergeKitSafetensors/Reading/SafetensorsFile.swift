@@ -1,0 +1,62 @@
+/// A safetensors file, mapped and validated: tensor bytes are read in place from the mapping.
+public final class SafetensorsFile: Sendable {
+    public let path: String
+    public let header: SafetensorsHeader
+    private let mapping: MappedFile
+    private let indexByName: [String: Int]
+
+    /// Maps `path` and validates its header; throws on the first broken rule.
+    public init(path: String) throws(SafetensorsError) {
+        let mapping = try MappedFile(path: path)
+        let header = try mapping.withBytes { bytes throws(SafetensorsError) in
+            try SafetensorsHeader.parse(fileBytes: bytes, file: path)
+        }
+        var indexByName: [String: Int] = [:]
+        indexByName.reserveCapacity(header.tensors.count)
+        for (index, tensor) in header.tensors.enumerated() {
+            indexByName[tensor.name] = index
+        }
+        self.path = path
+        self.header = header
+        self.mapping = mapping
+        self.indexByName = indexByName
+    }
+
+    /// The tensors in offset order.
+    public var tensors: [TensorInfo] { header.tensors }
+
+    public func tensor(named name: String) -> TensorInfo? {
+        indexByName[name].map { header.tensors[$0] }
+    }
+
+    /// Calls `body` with `tensor`'s bytes, in place in the mapping (little-endian, possibly
+    /// unaligned). Do not let the pointer escape the closure.
+    ///
+    /// - Precondition: `tensor` came from this file's header.
+    public func withData<Result, Failure: Error>(
+        of tensor: TensorInfo, _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let range = fileRange(of: tensor)
+        return try mapping.withBytes { bytes throws(Failure) in
+            try body(UnsafeRawBufferPointer(rebasing: bytes[range]))
+        }
+    }
+
+    /// Drops `tensor`'s pages from memory once it has been consumed (see `MappedFile.releasePages`).
+    public func releasePages(of tensor: TensorInfo) {
+        mapping.releasePages(fileRange(of: tensor))
+    }
+
+    /// Starts reading `tensor`'s pages ahead of use.
+    public func prefetch(of tensor: TensorInfo) {
+        mapping.prefetch(fileRange(of: tensor))
+    }
+
+    private func fileRange(of tensor: TensorInfo) -> Range<Int> {
+        precondition(
+            self.tensor(named: tensor.name) == tensor,
+            "SafetensorsFile: tensor '\(tensor.name)' is not from \(path)")
+        let start = header.dataOffset + tensor.byteRange.lowerBound
+        return start..<(start + tensor.byteRange.count)
+    }
+}

@@ -1,0 +1,81 @@
+import Glibc
+import Synchronization
+
+/// Writes one planned shard: the header at creation, then tensor bytes at their planned offsets
+/// from any number of threads (`pwrite` needs no shared file position), then `finish()`.
+///
+/// The file is created with `O_EXCL`, so an existing file (possibly an input still mapped by a
+/// reader) is never truncated or overwritten. If the writer is dropped without `finish()`, the
+/// descriptor is closed and the incomplete file is left for the caller to remove.
+public final class ShardFileWriter: Sendable {
+    public let path: String
+    public let plan: ShardPlan
+    private let descriptor: FileDescriptor
+    private let isFinished = Mutex(false)
+
+    /// Creates `path`, writes the header and sizes the file to `plan.fileSize`.
+    public init(path: String, plan: ShardPlan) throws(SafetensorsError) {
+        switch FileDescriptor.open(path, flags: O_CREAT | O_EXCL | O_WRONLY, mode: 0o644) {
+        case .success(let opened): descriptor = opened
+        case .failure(let error): throw SafetensorsError(file: path, kind: .cannotOpen(error))
+        }
+        self.path = path
+        self.plan = plan
+        if case .failure(let error) = Syscall.truncate(descriptor.rawValue, length: plan.fileSize) {
+            throw SafetensorsError(file: path, kind: .writeFailed(error))
+        }
+        try plan.headerBytes.withUnsafeBytes { bytes in
+            Result { () throws(SafetensorsError) in try writeAll(bytes, at: 0) }
+        }.get()
+    }
+
+    /// Writes `bytes` at absolute `fileOffset`, looping over short writes. Safe to call from
+    /// several threads at once for disjoint ranges.
+    ///
+    /// - Precondition: the range lies in the data section (after the header, within
+    ///   `plan.fileSize`) and `finish()` has not been called.
+    public func write(_ bytes: UnsafeRawBufferPointer, at fileOffset: Int) throws(SafetensorsError) {
+        precondition(
+            fileOffset >= plan.headerBytes.count && bytes.count <= plan.fileSize - fileOffset,
+            "ShardFileWriter.write: \(bytes.count) bytes at \(fileOffset) outside the data of \(path)")
+        precondition(!isFinished.withLock { $0 }, "ShardFileWriter.write after finish: \(path)")
+        try writeAll(bytes, at: fileOffset)
+    }
+
+    /// Flushes the file to disk (`fsync`) and closes it.
+    ///
+    /// - Precondition: called once, after every `write` has returned.
+    public func finish() throws(SafetensorsError) {
+        let wasFinished = isFinished.withLock { finished in
+            defer { finished = true }
+            return finished
+        }
+        precondition(!wasFinished, "ShardFileWriter.finish called twice: \(path)")
+        let synced = Syscall.synchronize(descriptor.rawValue)
+        let closed = descriptor.close()
+        if case .failure(let error) = synced {
+            throw SafetensorsError(file: path, kind: .writeFailed(error))
+        }
+        if case .failure(let error) = closed {
+            throw SafetensorsError(file: path, kind: .writeFailed(error))
+        }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at fileOffset: Int) throws(SafetensorsError) {
+        guard let base = bytes.baseAddress else { return }
+        var written = 0
+        while written < bytes.count {
+            switch Syscall.positionalWrite(
+                descriptor.rawValue, base + written, count: bytes.count - written, at: fileOffset + written)
+            {
+            case .success(let count) where count > 0:
+                written += count
+            case .success:
+                // A regular file only accepts nothing when it cannot grow; report it as such.
+                throw SafetensorsError(file: path, kind: .writeFailed(SystemError(call: "pwrite", code: ENOSPC)))
+            case .failure(let error):
+                throw SafetensorsError(file: path, kind: .writeFailed(error))
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+
+/// A size in bytes as people write it: `5GB`, `200K`, `1.5G`, `1048576`, `512MiB`.
+/// Decimal suffixes (K, M, G, T, with or without B) are powers of 1000; KiB, MiB, GiB, TiB are
+/// powers of 1024.
+struct ByteCount: ExpressibleByArgument, Sendable {
+    var bytes: Int
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces).uppercased()
+        let suffixes: [(String, Double)] = [
+            ("TIB", 1_099_511_627_776), ("GIB", 1_073_741_824), ("MIB", 1_048_576), ("KIB", 1024),
+            ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3),
+            ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3), ("B", 1),
+        ]
+        var number = Substring(text)
+        var scale = 1.0
+        if let (suffix, factor) = suffixes.first(where: { text.hasSuffix($0.0) }) {
+            number = text.dropLast(suffix.count)
+            scale = factor
+        }
+        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0,
+              value * scale < Double(Int.max) else { return nil }
+        bytes = Int(value * scale)
+        guard bytes > 0 else { return nil }
+    }
+
+    static var defaultValueDescription: String { "5GB" }
+}

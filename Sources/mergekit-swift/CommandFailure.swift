@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import MergeKitEngine
+import MergeKitRecipe
+import MergeKitSafetensors
+
+/// The one place errors become text on stderr and an exit code:
+/// 65 (EX_DATAERR) for a rejected recipe or checkpoint, 64 for a refused output path, 1 for I/O.
+enum CommandFailure {
+    static let dataError: Int32 = 65
+    static let usageError: Int32 = 64
+
+    static func report(_ error: any Error, recipePath: String) -> ExitCode {
+        switch error {
+        case let error as RecipeError:
+            printDiagnostics(error.diagnostics, recipePath: recipePath)
+            let count = error.diagnostics.filter { $0.severity == .error }.count
+            printError("\(count) error\(count == 1 ? "" : "s"); nothing was written")
+            return ExitCode(dataError)
+        case let error as OutputError:
+            printError(error.message)
+            return ExitCode(error.kind == .refused ? usageError : 1)
+        case let error as SafetensorsError:
+            printError(error.description)
+            return ExitCode(dataError)
+        case let error as CheckpointError:
+            printError(error.description)
+            return ExitCode(dataError)
+        default:
+            printError("\(error)")
+            return ExitCode(1)
+        }
+    }
+
+    static func printDiagnostics(_ diagnostics: [Diagnostic], recipePath: String) {
+        guard !diagnostics.isEmpty else { return }
+        let text = FileManager.default.contents(atPath: recipePath).flatMap { String(data: $0, encoding: .utf8) }
+        let renderer = DiagnosticRenderer(sources: text.map { [recipePath: $0] } ?? [:])
+        FileHandle.standardError.write(Data((renderer.render(diagnostics) + "\n").utf8))
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+}

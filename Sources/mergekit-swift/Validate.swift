@@ -1,0 +1,24 @@
+import ArgumentParser
+import MergeKitEngine
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a recipe and every input header without computing anything.")
+
+    @Argument(help: "The recipe file (YAML).")
+    var recipe: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        do {
+            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(strict: global.strict))
+            CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
+            if !global.quiet {
+                print("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers")
+            }
+        } catch {
+            throw CommandFailure.report(error, recipePath: recipe)
+        }
+    }
+}

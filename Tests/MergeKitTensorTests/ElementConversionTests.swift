@@ -1,0 +1,101 @@
+import MergeKitTensor
+import Testing
+
+@Suite("Bulk element conversion")
+struct ElementConversionTests {
+    /// Values that exercise rounding, specials and subnormals in every mergeable dtype.
+    static let values: [Float] = {
+        var values: [Float] = [0, -0.0, 1, -1, 0.1, 1e-8, Float(bitPattern: 0x8000_5432), 65504, 65520, 1e30, .infinity, -.infinity, .nan]
+        var state: UInt32 = 12345
+        for _ in 0..<1000 {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            let candidate = Float(bitPattern: state)
+            values.append(candidate.isNaN ? Float(bitPattern: state & 0x3FFF_FFFF) : candidate)
+        }
+        return values
+    }()
+
+    /// Scalar encoding of one value as little-endian bytes: the ground truth for the bulk loops.
+    static func scalarBytes(_ value: Float, as dtype: DType) -> [UInt8] {
+        switch dtype {
+        case .bf16: return withUnsafeBytes(of: BFloat16Conversion.encode(value).littleEndian, Array.init)
+        case .f16: return withUnsafeBytes(of: Float16Conversion.encode(value).littleEndian, Array.init)
+        case .f64: return withUnsafeBytes(of: Double(value).bitPattern.littleEndian, Array.init)
+        default: return withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
+        }
+    }
+
+    static func scalarDecode(_ bytes: ArraySlice<UInt8>, as dtype: DType) -> Float {
+        let word = bytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        switch dtype {
+        case .bf16: return BFloat16Conversion.decode(UInt16(word))
+        case .f16: return Float16Conversion.decode(UInt16(word))
+        case .f64: return Float(Double(bitPattern: word))
+        default: return Float(bitPattern: UInt32(word))
+        }
+    }
+
+    @Test("bulk encode matches scalar encode at unaligned destinations", arguments: [DType.f32, .f16, .bf16, .f64], [0, 1, 3])
+    func encodeMatchesScalar(dtype: DType, misalignment: Int) {
+        let values = Self.values
+        let expected = values.flatMap { Self.scalarBytes($0, as: dtype) }
+        var storage = [UInt8](repeating: 0xAA, count: expected.count + misalignment + 1)
+        storage.withUnsafeMutableBytes { raw in
+            values.withUnsafeBufferPointer { source in
+                let destination = UnsafeMutableRawBufferPointer(rebasing: raw[misalignment..<(misalignment + expected.count)])
+                ElementConversion.encode(source, as: dtype, into: destination)
+            }
+        }
+        #expect(Array(storage[misalignment..<(misalignment + expected.count)]) == expected)
+        #expect(storage.last == 0xAA, "wrote past the destination")
+    }
+
+    @Test("bulk decode matches scalar decode from unaligned sources", arguments: [DType.f32, .f16, .bf16, .f64], [0, 1, 3])
+    func decodeMatchesScalar(dtype: DType, misalignment: Int) {
+        let encoded = Self.values.flatMap { Self.scalarBytes($0, as: dtype) }
+        let storage = [UInt8](repeating: 0x55, count: misalignment) + encoded
+        var decoded = [Float](repeating: 0, count: Self.values.count)
+        storage.withUnsafeBytes { raw in
+            decoded.withUnsafeMutableBufferPointer { output in
+                ElementConversion.decode(UnsafeRawBufferPointer(rebasing: raw[misalignment...]), as: dtype, into: output)
+            }
+        }
+        var failures: [String] = []
+        for index in decoded.indices {
+            let start = index * dtype.byteSize
+            let expected = Self.scalarDecode(encoded[start..<(start + dtype.byteSize)], as: dtype)
+            if decoded[index].bitPattern != expected.bitPattern {
+                failures.append("[\(index)] \(decoded[index]) vs \(expected)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(5))")
+    }
+
+    @Test("empty buffers are fine", arguments: [DType.f32, .f16, .bf16, .f64])
+    func emptyBuffers(dtype: DType) {
+        ElementConversion.decode(UnsafeRawBufferPointer(start: nil, count: 0), as: dtype, into: UnsafeMutableBufferPointer(start: nil, count: 0))
+        ElementConversion.encode(UnsafeBufferPointer(start: nil, count: 0), as: dtype, into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+    }
+
+    @Test("a count mismatch is a programmer error that traps")
+    func countMismatchTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let bytes = [UInt8](repeating: 0, count: 6)
+            var output = [Float](repeating: 0, count: 2)
+            bytes.withUnsafeBytes { raw in
+                output.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: .f32, into: $0) }
+            }
+        }
+    }
+
+    @Test("a non-mergeable dtype is a programmer error that traps")
+    func nonMergeableTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let bytes = [UInt8](repeating: 0, count: 8)
+            var output = [Float](repeating: 0, count: 2)
+            bytes.withUnsafeBytes { raw in
+                output.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: .i32, into: $0) }
+            }
+        }
+    }
+}
