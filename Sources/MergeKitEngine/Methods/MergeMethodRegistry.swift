@@ -3,6 +3,15 @@ public enum MergeMethodRegistry {
     public static let all: [any MergeMethod] = [
         LinearMerge(),
         TaskArithmeticMerge(),
+        TIESMerge(),
+        DARELinearMerge(),
+        DARETIESMerge(),
+        BreadcrumbsMerge(),
+        BreadcrumbsTIESMerge(),
+        DELLAMerge(),
+        DELLALinearMerge(),
+        MagnitudePruneMerge(),
+        DAREMerge(),
         PassthroughMerge(),
     ]
 

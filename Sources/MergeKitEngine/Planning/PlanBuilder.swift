@@ -26,6 +26,7 @@ struct PlanBuilder {
         let checker = RecipeChecker(recipe: recipe)
         guard let method = checker.method(reporting: &diagnostics) else { return nil }
         diagnostics += checker.checkParameters(of: method)
+        diagnostics += checker.checkRequiredParameters(of: method)
         let readDType = dtype(recipe.dtype)
         let outDType = dtype(recipe.outDType)
 
@@ -176,7 +177,10 @@ struct PlanBuilder {
             return false
         }
         if let maximum, count > maximum {
-            diagnostics.append(.error("\(method.name) takes at most \(maximum) model\(maximum == 1 ? "" : "s") per \(sliceWord); this one gives \(count)", at: slice.location))
+            let message = method.baseModel == .required
+                ? "\(method.name) takes the base and at most \(maximum - 1) other model\(maximum == 2 ? "" : "s"); this \(sliceWord) gives \(count - 1)"
+                : "\(method.name) takes at most \(maximum) model\(maximum == 1 ? "" : "s") per \(sliceWord); this one gives \(count)"
+            diagnostics.append(.error(message, at: slice.location))
             return false
         }
         return true
@@ -335,16 +339,15 @@ struct PlanBuilder {
     private mutating func reportMissing(_ spec: ParameterSpec, slot: InputSlot?, method: any MergeMethod) {
         let location = slot?.written.location ?? recipe.mergeMethod.location
         let key = "missing \(spec.name) \(location)"
-        guard tensorProblemCounts[key] == nil else { return }
+        guard tensorProblemCounts[key] == nil,
+              !diagnostics.contains(where: { $0.location == location && $0.message.hasPrefix("missing required parameter '\(spec.name)'") })
+        else { return }
         tensorProblemCounts[key] = 1
-        var message = slot.map { "missing required parameter '\(spec.name)' for model '\($0.written.value)' (\(method.name))" }
-            ?? "\(method.name) needs parameter '\(spec.name)'"
-        let tables = slot?.tables ?? [recipe.parameters]
-        let writtenNames = tables.flatMap { $0.entries.map(\.name) }
-        if let typo = writtenNames.first(where: { closestMatch(to: $0.value, among: [spec.name]) != nil && $0.value != spec.name }) {
-            message += "; did you mean '\(spec.name)' instead of '\(typo.value)' at \(typo.location.line):\(typo.location.column)?"
+        guard let slot else {
+            diagnostics.append(.error("\(method.name) needs parameter '\(spec.name)'", at: location))
+            return
         }
-        diagnostics.append(.error(message, at: location))
+        diagnostics.append(RecipeChecker.missing(spec, model: slot.written, tables: slot.tables, method: method))
     }
 
     private mutating func reportTensorProblem(_ kind: String, _ message: String, at location: SourceLocation) {

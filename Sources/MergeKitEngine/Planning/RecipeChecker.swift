@@ -41,6 +41,42 @@ struct RecipeChecker {
         return found
     }
 
+    /// Required per-model parameters that no table in reach sets for a model (checked without
+    /// weights, so a typo is reported even when other problems stop planning early).
+    func checkRequiredParameters(of method: any MergeMethod) -> [Diagnostic] {
+        let required = method.parameters.filter { $0.isRequired && $0.scope == .perModel }
+        guard !required.isEmpty else { return [] }
+        var models: [(Located<String>, [ParameterTable])] = []
+        switch recipe.layout {
+        case .models(let entries):
+            models = entries.map { ($0.model, [$0.parameters, recipe.parameters]) }
+        case .slices(let slices):
+            for slice in slices {
+                models += slice.sources.map { ($0.model, [$0.parameters, slice.parameters, recipe.parameters]) }
+            }
+        }
+        let baseIsSpecial = method.baseModel == .required || method.baseModel == .optional
+        var found: [Diagnostic] = []
+        for (model, tables) in models where !(baseIsSpecial && model.value == recipe.baseModel?.value) {
+            for spec in required where !tables.contains(where: { table in
+                table.entries.contains { ParameterResolver.names($0.name.value, match: spec.name) }
+            }) {
+                found.append(Self.missing(spec, model: model, tables: tables, method: method))
+            }
+        }
+        return found
+    }
+
+    /// "missing required parameter", naming the likely typo when one of the written keys is close.
+    static func missing(_ spec: ParameterSpec, model: Located<String>, tables: [ParameterTable], method: any MergeMethod) -> Diagnostic {
+        var message = "missing required parameter '\(spec.name)' for model '\(model.value)' (\(method.name))"
+        let written = tables.flatMap { $0.entries.map(\.name) }
+        if let typo = written.first(where: { $0.value != spec.name && closestMatch(to: $0.value, among: [spec.name]) != nil }) {
+            message += "; did you mean '\(spec.name)' instead of '\(typo.value)' at \(typo.location.line):\(typo.location.column)?"
+        }
+        return .error(message, at: model.location)
+    }
+
     static func spec(named name: String, in method: any MergeMethod) -> ParameterSpec? {
         let lookup = name == ParameterResolver.dropRateName ? "density" : name
         return method.parameters.first { $0.name == lookup }
