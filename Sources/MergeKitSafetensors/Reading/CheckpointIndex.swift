@@ -12,13 +12,18 @@ public struct CheckpointIndex: Sendable {
 
     public static func load(path: String) throws(SafetensorsError) -> CheckpointIndex {
         let file = try MappedFile(path: path)
+        return try file.withBytes { bytes throws(SafetensorsError) in try parse(bytes: bytes, file: path) }
+    }
+
+    /// Parses index.json text already in memory; `file` names it in errors.
+    public static func parse(bytes: UnsafeRawBufferPointer, file: String) throws(SafetensorsError) -> CheckpointIndex {
         let root: JSONValue
         do {
-            root = try file.withBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+            root = try JSONParser.parse(bytes)
         } catch {
-            throw mapParseError(error, file: path)
+            throw mapParseError(error, file: file)
         }
-        return try parse(root, file: path)
+        return try parse(root, file: file)
     }
 
     private static func parse(_ root: JSONValue, file: String) throws(SafetensorsError) -> CheckpointIndex {
