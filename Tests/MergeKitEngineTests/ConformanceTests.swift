@@ -11,17 +11,34 @@ import Testing
     static let elementwiseCases = [
         "linear_norm", "linear_nonorm_filters", "linear_bf16", "linear_sharded_io", "passthrough_franken", "task_arithmetic",
         "ties", "breadcrumbs", "breadcrumbs_ties",
+        "slerp_gradient", "nuslerp_base", "multislerp", "karcher", "model_stock", "sce", "nearswap", "ram", "ramplus_tl",
     ]
 
     @Test(arguments: elementwiseCases)
     func matchesMergekit(_ name: String) throws {
+        try expectMatch(name, GoldenComparison())
+    }
+
+    /// arcee_fusion keeps an entry when a KL-weighted importance reaches median + 1.5·IQR; that
+    /// decision is ill-conditioned in float32 (a float64 reference flips up to 0.63 % of a
+    /// tensor's decisions against mergekit), so up to 2 % of each tensor may differ.
+    @Test func arceeFusionMatchesMergekit() throws {
+        let report = try expectMatch("arcee_fusion", GoldenComparison(maxBadFraction: 0.02))
+        #expect(report.worstBadFraction < 0.02)
+    }
+
+    @discardableResult
+    private func expectMatch(
+        _ name: String, _ comparison: GoldenComparison, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> GoldenComparison.Report {
         let directory = try TemporaryDirectory()
         let output = try MergeHarness.merge(recipe: FixturePaths.recipe(name), into: directory)
-        let report = GoldenComparison().compare(
+        let report = comparison.compare(
             candidate: try TinyCheckpoint.readAll(output), golden: try TinyCheckpoint.readAll(FixturePaths.golden(name)))
-        #expect(report.failures == [], "\(name)")
-        #expect(report.tensors > 0)
-        try expectSameLayoutConfig(output, FixturePaths.golden(name))
+        #expect(report.failures == [], "\(name)", sourceLocation: sourceLocation)
+        #expect(report.tensors > 0, sourceLocation: sourceLocation)
+        try expectSameLayoutConfig(output, FixturePaths.golden(name), sourceLocation: sourceLocation)
+        return report
     }
 
     @Test func shardedOutputMatchesMergekitLayout() throws {

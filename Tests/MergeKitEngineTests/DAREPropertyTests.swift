@@ -204,7 +204,7 @@ import Testing
               - model: MODELS/ft_b
                 parameters: {drop_rate: 0.9}
             """, in: directory)
-        #expect(twoModels.contains("error: dare takes the base and at most 1 other model; this recipe gives 2"))
-        #expect(twoModels.contains("bad.yaml:4:12: error: dare takes"))
+        #expect(twoModels.contains("error: dare needs the base and exactly 1 other model per tensor; this recipe gives 2 besides the base"))
+        #expect(twoModels.contains("bad.yaml:4:12: error: dare needs"))
     }
 }

@@ -13,6 +13,16 @@ public enum MergeMethodRegistry {
         MagnitudePruneMerge(),
         DAREMerge(),
         PassthroughMerge(),
+        SLERPMerge(),
+        NuSLERPMerge(),
+        MultiSLERPMerge(),
+        KarcherMerge(),
+        ModelStockMerge(),
+        SCEMerge(),
+        NearSwapMerge(),
+        ArceeFusionMerge(),
+        RAMMerge(),
+        RAMPlusTLMerge(),
     ]
 
     public static func method(named name: String) -> (any MergeMethod)? {

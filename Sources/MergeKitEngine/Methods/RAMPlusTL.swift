@@ -1,0 +1,47 @@
+/// `ramplus_tl`: RAM+ with tensor-local rescaling (mergekit's ram.py): as `ram`, but each
+/// model's unique entries are scaled by λᵢ = 1 + r·clamp(sharedᵢ / uniqueᵢ, 0, alpha), where
+/// sharedᵢ and uniqueᵢ count the model's entries (|τ| > epsilon) that other models also change
+/// or that only it changes, in this tensor. The counts take one reduction pass.
+public struct RAMPlusTLMerge: MergeMethod {
+    public let name = "ramplus_tl"
+    public let summary = "RAM, with each model's unique changes boosted by how much it overlaps with the others."
+    public let reference: String? = "https://arxiv.org/abs/2601.13572"
+    public let parameters: [ParameterSpec] = RAMKernel.parameters + [
+        ParameterSpec(Name.r, .number(nil), .global, default: .number(0.1), help: "Strength of the boost of unique entries."),
+        ParameterSpec(Name.alpha, .number(nil), .global, default: .number(0.2), help: "Cap on the shared/unique ratio."),
+    ]
+    public let baseModel = BaseModelUse.required
+    public let inputCount: (minimum: Int, maximum: Int?) = (2, nil)
+
+    enum Name {
+        static let r = "r"
+        static let alpha = "alpha"
+    }
+
+    public init() {}
+
+    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
+        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
+        let models = job.inputs.indices.filter { $0 != base }
+        let epsilon = job.number(RAMKernel.Name.epsilon)
+        var kernel = RAMKernel(base: base, models: models, epsilon: Float(epsilon), uniqueScales: [])
+        var shared = [Int](repeating: 0, count: models.count)
+        var unique = [Int](repeating: 0, count: models.count)
+        try source.forEachChunk { chunk in
+            for j in 0..<chunk.elements.count {
+                let changed = kernel.changedCount(chunk, j)
+                guard changed > 0 else { continue }
+                for (slot, model) in models.enumerated() where kernel.changes(chunk, model, j) {
+                    if changed == 1 { unique[slot] += 1 } else { shared[slot] += 1 }
+                }
+            }
+        }
+        let r = job.number(Name.r)
+        let alpha = job.number(Name.alpha)
+        kernel.uniqueScales = models.indices.map { slot in
+            let ratio = Double(shared[slot]) / max(Double(unique[slot]), epsilon)
+            return 1 + r * min(max(ratio, 0), alpha)
+        }
+        return kernel
+    }
+}
