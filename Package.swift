@@ -7,6 +7,7 @@ let package = Package(
     name: "mergekit-swift",
     products: [
         .executable(name: "mergekit-swift", targets: ["mergekit-swift"]),
+        .executable(name: "mergekit-bench", targets: ["mergekit-bench"]),
         .library(name: "MergeKit", targets: ["MergeKit"]),
     ],
     dependencies: [
@@ -37,6 +38,13 @@ let package = Package(
             name: "mergekit-swift",
             dependencies: [
                 "MergeKitEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "mergekit-bench",
+            dependencies: [
+                "MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "mergekit-swift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

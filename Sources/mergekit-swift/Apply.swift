@@ -7,7 +7,9 @@ struct Apply: ParsableCommand {
         abstract: "Run a recipe and write the merged model.",
         discussion: """
             The output is built in <out>.partial/ and renamed to <out> only when complete. \
-            Without -o it goes to merged/<recipe name>.
+            Without -o it goes to merged/<recipe name>. A run stopped by SIGINT/SIGTERM, a kill or \
+            a full disk keeps <out>.partial/ with a journal of the finished tensors: run the same \
+            command with --resume to compute only what is missing.
             """)
 
     @Argument(help: "The recipe file (YAML).")
@@ -16,8 +18,11 @@ struct Apply: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output directory (default: merged/<recipe name>).")
     var output: String?
 
-    @Flag(name: .long, help: "Replace an existing output directory.")
+    @Flag(name: .long, help: "Replace an existing output directory (or an interrupted run's <out>.partial/).")
     var force = false
+
+    @Flag(name: .long, help: "Continue an interrupted run from <out>.partial/: verified tensors are kept, the rest computed.")
+    var resume = false
 
     @Option(name: .long, help: "Largest output shard, in bytes (e.g. 5GB, 200K, 512MiB).")
     var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
@@ -30,17 +35,33 @@ struct Apply: ParsableCommand {
 
     func run() throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(outShardSize: outShardSize.bytes, strict: global.strict))
+            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(
+                outShardSize: outShardSize.bytes, strict: global.strict, memoryBudget: global.memoryBudget.bytes,
+                unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
-            let runner = MergeRunner(plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount)
+            let interrupt = InterruptFlag()
+            interrupt.install()
+            let runner = MergeRunner(
+                plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount,
+                resume: resume, interrupt: interrupt)
             try runner.checkOutput()
             let progress = ProgressReporter.isTerminal && !global.quiet
                 ? ProgressReporter(totalTensors: plan.jobs.count, totalBytes: plan.layout.totalDataBytes) : nil
-            let timings = try runner.run(progress: progress)
-            progress?.close()
+            let timings: MergeRunner.Timings
+            do {
+                timings = try runner.run(progress: progress)
+                progress?.close()
+            } catch {
+                progress?.close()
+                throw error
+            }
+            for finding in timings.nonFiniteInputs {
+                CommandFailure.printWarning("\(finding.file): tensor '\(finding.tensor)' holds \(finding.count) NaN or infinite value\(finding.count == 1 ? "" : "s"); merged as they are (--strict makes this an error)")
+            }
             if !global.quiet {
                 let shards = plan.layout.shards.count
-                print("wrote \(runner.output.path): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers, \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Self.seconds(timings.total)) (sync \(Self.seconds(timings.sync)))")
+                let resumed = timings.resumedTensors > 0 ? " (resumed: \(timings.resumedTensors) tensors kept)" : ""
+                print("wrote \(runner.output.path): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers, \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Self.seconds(timings.total)) (sync \(Self.seconds(timings.sync)))\(resumed)")
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

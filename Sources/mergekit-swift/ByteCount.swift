@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MergeKitEngine
 
 /// A size in bytes as people write it: `5GB`, `200K`, `1.5G`, `1048576`, `512MiB`.
 /// Decimal suffixes (K, M, G, T, with or without B) are powers of 1000; KiB, MiB, GiB, TiB are
@@ -26,5 +27,11 @@ struct ByteCount: ExpressibleByArgument, Sendable {
         guard bytes > 0 else { return nil }
     }
 
-    static var defaultValueDescription: String { "5GB" }
+    /// Shown as the default in --help: whole MiB / GiB in binary units, else decimal.
+    var defaultValueDescription: String {
+        for (suffix, unit) in [("GiB", 1 << 30), ("MiB", 1 << 20)] where bytes % unit == 0 {
+            return "\(bytes / unit)\(suffix)"
+        }
+        return ByteFormatting.format(bytes).replacingOccurrences(of: " ", with: "")
+    }
 }

@@ -17,10 +17,20 @@ enum CommandFailure {
             let count = error.diagnostics.filter { $0.severity == .error }.count
             printError("\(count) error\(count == 1 ? "" : "s"); nothing was written")
             return ExitCode(dataError)
+        case let error as MergeInterrupted:
+            printError(error.description)
+            return ExitCode(128 + error.signal)
         case let error as OutputError:
             printError(error.message)
             return ExitCode(error.kind == .refused ? usageError : 1)
         case let error as SafetensorsError:
+            if case .writeFailed = error.kind {
+                printError(error.description + "; the finished tensors are kept in the output's .partial directory: free space if needed and run the same command with --resume")
+                return ExitCode(1)
+            }
+            printError(error.description)
+            return ExitCode(dataError)
+        case let error as NonFiniteInputError:
             printError(error.description)
             return ExitCode(dataError)
         case let error as CheckpointError:
@@ -37,6 +47,10 @@ enum CommandFailure {
         let text = FileManager.default.contents(atPath: recipePath).flatMap { String(data: $0, encoding: .utf8) }
         let renderer = DiagnosticRenderer(sources: text.map { [recipePath: $0] } ?? [:])
         FileHandle.standardError.write(Data((renderer.render(diagnostics) + "\n").utf8))
+    }
+
+    static func printWarning(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 
     static func printError(_ message: String) {

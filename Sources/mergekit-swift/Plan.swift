@@ -18,7 +18,9 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(outShardSize: outShardSize.bytes, strict: global.strict))
+            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(
+                outShardSize: outShardSize.bytes, strict: global.strict, memoryBudget: global.memoryBudget.bytes,
+                unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             let report = PlanReport(plan: plan, workers: global.workerCount)
             print(json ? report.json.serialized(pretty: true) : report.text)

@@ -12,7 +12,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(strict: global.strict))
+            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(strict: global.strict, unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
                 print("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers")

@@ -71,3 +71,26 @@ import Testing
         #expect(methods.stdout.contains("passthrough:"))
     }
 }
+
+/// Running out of room: a file-size limit (EFBIG) and a full file system are I/O failures with
+/// a message, exit code 1, and no output that looks complete.
+@Suite struct OutOfSpaceTests {
+    @Test func fileSizeLimitIsAClearError() throws {
+        let directory = try TemporaryDirectory()
+        let output = directory.path + "/out"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 64 KiB limit: the 333 kB shard cannot be sized.
+        process.arguments = ["-c", "ulimit -f 64; exec \"$0\" apply Recipes/quickstart.yaml -o \"$1\"", CommandLineTool.executable, output]
+        process.currentDirectoryURL = URL(fileURLWithPath: CommandLineTool.repositoryRoot)
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(message)")
+        #expect(message.contains("file too large"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}

@@ -102,6 +102,36 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/out.partial"))
     }
 
+    /// NaN / ±Inf cannot be seen in headers: they are found while merging. A warning by default
+    /// (mergekit passes them through), an error that leaves nothing behind under --strict.
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func nonFiniteInputs(_ poison: Float) throws {
+        let directory = try TemporaryDirectory()
+        let recipe = try SafetensorsBytes.makeFamily(in: directory.path)
+        try SafetensorsBytes.rewrite(directory.path + "/ft") { tensors in
+            tensors.map { tensor in
+                var tensor = tensor
+                if tensor.name == Self.tensor { tensor.values[5] = poison; tensor.values[77] = poison }
+                return tensor
+            }
+        }
+        let output = OutputDirectory(path: directory.path + "/out")
+        let lenient = try Planner.plan(recipeAt: recipe)
+        let timings = try MergeRunner(plan: lenient, output: output, force: false, threads: 2).run(progress: nil)
+        #expect(timings.nonFiniteInputs.count == 1)
+        #expect(timings.nonFiniteInputs.first?.tensor == Self.tensor)
+        #expect(timings.nonFiniteInputs.first?.count == 2)
+        #expect(timings.nonFiniteInputs.first?.file == directory.path + "/ft/model.safetensors")
+
+        let strictOutput = OutputDirectory(path: directory.path + "/strict")
+        let strict = try Planner.plan(recipeAt: recipe, options: PlanOptions(strict: true))
+        #expect(throws: NonFiniteInputError.self) {
+            try MergeRunner(plan: strict, output: strictOutput, force: false, threads: 2).run(progress: nil)
+        }
+        #expect(!FileManager.default.fileExists(atPath: strictOutput.path))
+        #expect(!FileManager.default.fileExists(atPath: strictOutput.partialPath))
+    }
+
     @Test func inputsAreNotModified() throws {
         let directory = try TemporaryDirectory()
         let recipe = try SafetensorsBytes.makeFamily(in: directory.path)
@@ -166,5 +196,20 @@ enum SafetensorsBytes {
         let config = try String(contentsOfFile: directory + "/config.json", encoding: .utf8)
         try FileManager.default.removeItem(atPath: directory)
         try TinyCheckpoint.write(tensors, to: directory, config: config, shards: 2)
+    }
+}
+
+@Suite struct FreeSpaceTests {
+    @Test func notEnoughSpaceIsReportedBeforeAnyWork() throws {
+        let directory = try TemporaryDirectory()
+        let output = OutputDirectory(path: directory.path + "/out")
+        #expect(throws: Never.self) { try output.checkFreeSpace(needed: 1) }
+        do {
+            try output.checkFreeSpace(needed: Int.max / 2)
+            Issue.record("an impossible size was accepted")
+        } catch {
+            #expect(error.message.hasPrefix("not enough free space for the output: it needs 4611686.0 TB"), "\(error.message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: output.partialPath))
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 public import MergeKitSafetensors
-public import MergeKitTensor
 
 /// A Hugging Face model directory: `config.json` plus `model.safetensors`, or sharded
 /// `model-*.safetensors` with `model.safetensors.index.json`. Opening it reads every header (and

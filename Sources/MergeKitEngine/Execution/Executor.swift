@@ -3,27 +3,41 @@ import MergeKitSafetensors
 import MergeKitTensor
 import Synchronization
 
-/// Computes every job of a plan and pwrites each result at its planned offset. Jobs are
-/// independent (their places in the shards are fixed up front), so workers take them in any
-/// order; each job streams row chunks, so memory stays at a few chunks per worker.
+/// Computes every job of a plan and pwrites each result at its planned offset. A worker that
+/// takes a job runs its reduction passes (canonical blocks, in order) and makes the kernel; the
+/// job's map chunks are then shared by all workers, so one large tensor uses every core. Results
+/// go to fixed offsets, so order never matters and the output bytes do not depend on the thread
+/// count or the memory budget.
 public struct Executor: Sendable {
     public var threads: Int
+    /// Checked before every chunk; once raised, workers stop and `run` throws
+    /// `ExecutionInterrupted` (tensors already finished stay finished).
+    public var interrupt: InterruptFlag?
+    /// Called once per tensor, after its last byte is written (the resume journal's hook).
+    public var onJobFinished: (@Sendable (TensorJob) throws -> Void)?
+    /// NaN / ±Inf seen in the inputs (an error at once when `strict`).
+    public let nonFinite: NonFiniteInputs
 
-    public init(threads: Int) {
+    public init(threads: Int, strict: Bool = false) {
         self.threads = max(1, threads)
+        nonFinite = NonFiniteInputs(strict: strict)
     }
 
     public func run(_ plan: MergePlan, writers: [ShardFileWriter], progress: ProgressReporter?) throws {
-        let next = Atomic<Int>(0)
+        let budget = plan.executionBudget(threads: threads)
+        let queue = WorkQueue(jobs: plan.jobs)
         let failure = Mutex<(any Error)?>(nil)
-        let jobs = plan.jobs
-        DispatchQueue.concurrentPerform(iterations: min(threads, max(jobs.count, 1))) { _ in
-            while failure.withLock({ $0 == nil }) {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < jobs.count else { return }
+        DispatchQueue.concurrentPerform(iterations: min(budget.workers, max(plan.jobs.count, 1))) { _ in
+            let worker = Worker(
+                plan: plan, writers: writers, budget: budget, queue: queue, progress: progress,
+                onJobFinished: onJobFinished, nonFinite: nonFinite)
+            while failure.withLock({ $0 == nil }), let task = queue.next() {
+                if interrupt?.isRaised == true {
+                    failure.withLock { if $0 == nil { $0 = ExecutionInterrupted() } }
+                    break
+                }
                 do {
-                    try Self.execute(jobs[index], plan: plan, writers: writers)
-                    progress?.finished(bytes: jobs[index].outputBytes)
+                    try worker.perform(task)
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }
                 }
@@ -31,36 +45,111 @@ public struct Executor: Sendable {
         }
         if let error = failure.withLock({ $0 }) { throw error }
     }
+}
 
-    static func execute(_ job: TensorJob, plan: MergePlan, writers: [ShardFileWriter]) throws {
+/// One thread's buffers and the steps it performs.
+private final class Worker {
+    let plan: MergePlan
+    let writers: [ShardFileWriter]
+    let budget: ExecutionBudget
+    let queue: WorkQueue
+    let progress: ProgressReporter?
+    let onJobFinished: (@Sendable (TensorJob) throws -> Void)?
+    let nonFinite: NonFiniteInputs
+    private let decoder = InputDecoder()
+    private var merged = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1)
+    private var encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 16)
+
+    init(
+        plan: MergePlan, writers: [ShardFileWriter], budget: ExecutionBudget, queue: WorkQueue, progress: ProgressReporter?,
+        onJobFinished: (@Sendable (TensorJob) throws -> Void)?, nonFinite: NonFiniteInputs
+    ) {
+        self.nonFinite = nonFinite
+        self.plan = plan
+        self.writers = writers
+        self.budget = budget
+        self.queue = queue
+        self.progress = progress
+        self.onJobFinished = onJobFinished
+    }
+
+    deinit {
+        merged.deallocate()
+        encoded.deallocate()
+    }
+
+    func perform(_ task: WorkQueue.Task) throws {
+        switch task {
+        case .start(let job): try start(job)
+        case .chunk(let active, let index): try run(active, chunk: index)
+        }
+    }
+
+    /// Reduction passes, then the job's map chunks are opened to every worker.
+    private func start(_ job: TensorJob) throws {
         guard let placed = plan.layout.location(of: job.outputName) else {
             preconditionFailure("the layout was planned from these jobs")
         }
-        let writer = writers[placed.shardIndex]
-        defer { for input in job.inputs { input.file.releasePages(of: input.info) } }
+        let work: ActiveJob.Work
         if let verbatim = job.verbatimInput {
-            let input = job.inputs[verbatim]
-            try input.file.withData(of: input.info) { bytes in
-                try writer.write(bytes, at: placed.fileOffset)
-            }
+            work = .copy(input: verbatim)
+        } else {
+            let reader = ChunkReader(job: job, blockElements: budget.blockElements)
+            work = .merge(try plan.method.makeKernel(for: job.merge, source: reader))
+        }
+        let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
+        let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
+        let active = ActiveJob(job: job, work: work, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
+        if chunks.isEmpty {
+            try onJobFinished?(job)
+            progress?.finished(bytes: 0)
             return
         }
-        let reader = ChunkReader(job: job, chunkElements: plan.chunkElements)
-        let kernel = try plan.method.makeKernel(for: job.merge, source: reader)
-        let ranges = reader.chunkRanges
-        let capacity = ranges.first?.count ?? 0
-        let merged = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(capacity, 1))
-        defer { merged.deallocate() }
-        let encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity * job.outputDType.byteSize, 1), alignment: 16)
-        defer { encoded.deallocate() }
-        let size = job.outputDType.byteSize
-        for range in ranges {
-            let chunk = reader.read(range)
+        queue.open(active)
+    }
+
+    private func run(_ active: ActiveJob, chunk index: Int) throws {
+        let job = active.job
+        let range = active.chunks[index]
+        if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1]) }
+        switch active.work {
+        case .copy(let input):
+            let source = job.inputs[input]
+            let stored = source.info.dtype.byteSize
+            let at = active.fileOffset + range.lowerBound * stored
+            try source.file.withData(of: source.info) { bytes in
+                try active.writer.write(UnsafeRawBufferPointer(rebasing: bytes[(range.lowerBound * stored)..<(range.upperBound * stored)]), at: at)
+            }
+        case .merge(let kernel):
+            let size = job.outputDType.byteSize
+            let at = active.fileOffset + range.lowerBound * size
+            let chunk = decoder.decode(job, range)
+            try nonFinite.check(chunk, of: job)
+            reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])
             kernel.merge(chunk, into: output)
             let bytes = UnsafeMutableRawBufferPointer(rebasing: encoded[0..<(range.count * size)])
             ElementConversion.encode(UnsafeBufferPointer(output), as: job.outputDType, into: bytes)
-            try writer.write(UnsafeRawBufferPointer(bytes), at: placed.fileOffset + range.lowerBound * size)
+            try active.writer.write(UnsafeRawBufferPointer(bytes), at: at)
+        }
+        InputDecoder.release(job, range)
+        if active.finishChunk() {
+            try onJobFinished?(job)
+            progress?.finished(bytes: job.outputBytes)
+        }
+    }
+
+    private func reserve(elements: Int, bytesPerElement: Int) {
+        if merged.count < elements {
+            merged.deallocate()
+            merged = .allocate(capacity: elements)
+        }
+        if encoded.count < elements * bytesPerElement {
+            encoded.deallocate()
+            encoded = .allocate(byteCount: elements * bytesPerElement, alignment: 16)
         }
     }
 }
+
+/// The run stopped because its `InterruptFlag` was raised.
+struct ExecutionInterrupted: Error {}

@@ -18,15 +18,8 @@ public struct MergeJob: Sendable {
             self.parameters = parameters
         }
 
-        public func number(_ name: String) -> Double {
-            if case .number(let x)? = parameters[name] { return x }
-            preconditionFailure("parameter '\(name)' was not resolved as a number")
-        }
-
-        public func optionalNumber(_ name: String) -> Double? {
-            if case .number(let x)? = parameters[name] { return x }
-            return nil
-        }
+        public func number(_ name: String) -> Double { parameters.number(name) }
+        public func optionalNumber(_ name: String) -> Double? { parameters.optionalNumber(name) }
     }
 
     /// The output tensor's name.
@@ -51,15 +44,8 @@ public struct MergeJob: Sendable {
     public var rowLength: Int { shape.count <= 1 ? max(elementCount, 1) : max(shape[shape.count - 1], 1) }
     public var baseIndex: Int? { inputs.firstIndex(where: \.isBase) }
 
-    public func number(_ name: String) -> Double {
-        if case .number(let x)? = parameters[name] { return x }
-        preconditionFailure("parameter '\(name)' was not resolved as a number")
-    }
-
-    public func optionalNumber(_ name: String) -> Double? {
-        if case .number(let x)? = parameters[name] { return x }
-        return nil
-    }
+    public func number(_ name: String) -> Double { parameters.number(name) }
+    public func optionalNumber(_ name: String) -> Double? { parameters.optionalNumber(name) }
 
     public func bool(_ name: String) -> Bool {
         if case .bool(let b)? = parameters[name] { return b }
@@ -69,5 +55,18 @@ public struct MergeJob: Sendable {
     public func string(_ name: String) -> String {
         if case .string(let s)? = parameters[name] { return s }
         preconditionFailure("parameter '\(name)' was not resolved as a string")
+    }
+}
+
+extension Dictionary where Key == String, Value == ResolvedValue {
+    /// A parameter the planner resolved as a number (the spec guarantees the kind).
+    func number(_ name: String) -> Double {
+        guard let x = optionalNumber(name) else { preconditionFailure("parameter '\(name)' was not resolved as a number") }
+        return x
+    }
+
+    func optionalNumber(_ name: String) -> Double? {
+        if case .number(let x)? = self[name] { return x }
+        return nil
     }
 }

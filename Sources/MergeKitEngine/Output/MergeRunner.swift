@@ -2,29 +2,47 @@ import Foundation
 import MergeKitSafetensors
 
 /// Carries out a plan: output directory checks, the tensors, then the small files, then the
-/// atomic rename. On failure `<out>.partial/` stays behind and `<out>` is untouched.
+/// atomic rename. On failure or interruption `<out>.partial/` stays behind, with a journal of the
+/// tensors already written, and `<out>` is untouched; `resume` continues from it.
 public struct MergeRunner: Sendable {
     public var plan: MergePlan
     public var output: OutputDirectory
     public var force: Bool
     public var threads: Int
+    /// Continue an interrupted run's `<out>.partial/` instead of refusing to touch it.
+    public var resume: Bool
+    /// Checked between chunks: a raised flag stops the run cleanly (resumable).
+    public var interrupt: InterruptFlag?
 
-    public init(plan: MergePlan, output: OutputDirectory, force: Bool, threads: Int) {
+    public init(plan: MergePlan, output: OutputDirectory, force: Bool, threads: Int, resume: Bool = false, interrupt: InterruptFlag? = nil) {
         self.plan = plan
         self.output = output
         self.force = force
         self.threads = threads
+        self.resume = resume
+        self.interrupt = interrupt
     }
 
     public struct Timings: Sendable {
         public var compute: Duration
         public var sync: Duration
         public var total: Duration
+        /// Tensors kept from an interrupted run (with `resume`).
+        public var resumedTensors: Int
+        /// Input tensors that held NaN / ±Inf (merged as they are; `--strict` makes it an error).
+        public var nonFiniteInputs: [NonFiniteInputs.Finding]
     }
 
-    /// Validates the output path without touching anything.
+    /// Validates the output path without touching anything: no existing output without `force`,
+    /// no overlap with an input, no interrupted run silently thrown away, enough free space.
     public func checkOutput() throws(OutputError) {
         try output.checkAllowed(inputs: plan.models.map(\.path), force: force)
+        if !resume, !force, FileManager.default.fileExists(atPath: output.partialPath) {
+            throw OutputError(.refused, "'\(output.partialPath)' holds an interrupted merge; pass --resume to continue it, or --force to start over")
+        }
+        if !resume || !FileManager.default.fileExists(atPath: output.partialPath) {
+            try output.checkFreeSpace(needed: plan.bytesWritten)
+        }
     }
 
     @discardableResult
@@ -32,9 +50,41 @@ public struct MergeRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try checkOutput()
-        try output.createPartial()
-        let writers = try output.shardWriters(for: plan.layout)
-        try Executor(threads: threads).run(plan, writers: writers, progress: progress)
+        let fingerprint = PlanFingerprint.of(plan)
+        var finished = Set<Int>()
+        if resume, FileManager.default.fileExists(atPath: output.partialPath) {
+            finished = ResumeVerifier.finishedJobs(of: plan, in: output.partialPath, fingerprint: fingerprint)
+        }
+        let writers: [ShardFileWriter]
+        let journal: MergeJournal
+        if finished.isEmpty {
+            try output.createPartial()
+            writers = try output.shardWriters(for: plan.layout)
+            journal = try MergeJournal.create(in: output.partialPath, fingerprint: fingerprint)
+        } else {
+            writers = try output.resumedShardWriters(for: plan.layout)
+            journal = try MergeJournal.reopen(in: output.partialPath)
+        }
+        var remaining = plan
+        remaining.jobs = plan.jobs.enumerated().filter { !finished.contains($0.offset) }.map(\.element)
+        progress?.skip(tensors: finished.count, bytes: finished.reduce(0) { $0 + plan.jobs[$1].outputBytes })
+
+        var executor = Executor(threads: threads, strict: plan.strict)
+        executor.interrupt = interrupt
+        executor.onJobFinished = { [layout = plan.layout, partial = output.partialPath] job in
+            try Self.record(job, layout: layout, partial: partial, in: journal)
+        }
+        do {
+            try executor.run(remaining, writers: writers, progress: progress)
+        } catch let error as NonFiniteInputError {
+            // Rejected input, like a bad header: leave nothing behind.
+            try? FileManager.default.removeItem(atPath: output.partialPath)
+            throw error
+        } catch is ExecutionInterrupted {
+            let total = plan.jobs.count
+            let done = MergeJournal.load(from: output.partialPath)?.finished.count ?? finished.count
+            throw MergeInterrupted(signal: interrupt?.signal ?? 0, finishedTensors: min(done, total), totalTensors: total, partialPath: output.partialPath)
+        }
         let computed = clock.now
         for writer in writers {
             do {
@@ -45,8 +95,20 @@ public struct MergeRunner: Sendable {
         }
         try writeSideFiles()
         let synced = clock.now
+        try output.removeFile(MergeJournal.fileName)
         try output.commit(force: force)
-        return Timings(compute: computed - start, sync: synced - computed, total: clock.now - start)
+        return Timings(compute: computed - start, sync: synced - computed, total: clock.now - start, resumedTensors: finished.count,
+            nonFiniteInputs: executor.nonFinite.all)
+    }
+
+    /// Journals a finished tensor with the checksum of its bytes as they are in the shard file.
+    private static func record(_ job: TensorJob, layout: ShardLayout, partial: String, in journal: MergeJournal) throws {
+        guard let placed = layout.location(of: job.outputName) else { return }
+        let file = ModelDirectory.join(partial, layout.shards[placed.shardIndex].fileName)
+        guard let checksum = ResumeVerifier.checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) else {
+            throw OutputError(.io, "cannot read back '\(job.outputName)' from '\(file)'")
+        }
+        try journal.record(tensor: job.outputName, checksum: checksum)
     }
 
     private func writeSideFiles() throws(OutputError) {

@@ -65,6 +65,45 @@ public struct OutputDirectory: Sendable {
         return writers
     }
 
+    /// Reopens the shards of an interrupted run; a shard that is missing is created anew.
+    public func resumedShardWriters(for layout: ShardLayout) throws(OutputError) -> [ShardFileWriter] {
+        var writers: [ShardFileWriter] = []
+        for shard in layout.shards {
+            let path = partialFile(shard.fileName)
+            do {
+                writers.append(FileManager.default.fileExists(atPath: path)
+                    ? try ShardFileWriter(resuming: path, plan: shard) : try ShardFileWriter(path: path, plan: shard))
+            } catch {
+                throw OutputError(.io, "\(error)")
+            }
+        }
+        return writers
+    }
+
+    /// Fails early, before any work, when the output's file system cannot hold `needed` bytes.
+    public func checkFreeSpace(needed: Int) throws(OutputError) {
+        var directory = (path as NSString).deletingLastPathComponent
+        while !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        var status = statvfs()
+        guard statvfs(directory.isEmpty ? "/" : directory, &status) == 0 else { return }
+        let available = Int(clamping: UInt64(status.f_bavail) &* UInt64(status.f_frsize))
+        if available < needed {
+            throw OutputError(.io, "not enough free space for the output: it needs \(ByteFormatting.format(needed)), and the file system of '\(directory)' has \(ByteFormatting.format(available)) available")
+        }
+    }
+
+    func removeFile(_ name: String) throws(OutputError) {
+        let file = partialFile(name)
+        guard FileManager.default.fileExists(atPath: file) else { return }
+        do {
+            try FileManager.default.removeItem(atPath: file)
+        } catch {
+            throw OutputError(.io, "cannot remove '\(file)': \(error.localizedDescription)")
+        }
+    }
+
     func partialFile(_ name: String) -> String {
         (partialPath as NSString).appendingPathComponent(name)
     }

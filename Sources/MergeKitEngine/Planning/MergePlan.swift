@@ -45,8 +45,12 @@ public struct MergePlan: Sendable {
     /// The model whose tokenizer files are copied.
     public var tokenizerModelIndex: Int?
     public var warnings: [Diagnostic]
-    /// Rows per chunk are chosen so a chunk holds about this many elements.
+    /// Rows per canonical reduction block are chosen so a block holds about this many elements.
     public var chunkElements: Int
+    /// Bytes the workers' buffers may use; sizes the map-pass chunks (never the output).
+    public var memoryBudget: Int = ExecutionBudget.defaultBytes
+    /// `--strict`: NaN / ±Inf in an input stops the run instead of a warning.
+    public var strict = false
 
     /// Bytes of input tensor data read (each distinct input tensor once).
     public var bytesRead: Int {
@@ -63,14 +67,14 @@ public struct MergePlan: Sendable {
     /// Bytes written: every shard file, headers included.
     public var bytesWritten: Int { layout.shards.reduce(0) { $0 + $1.fileSize } }
 
-    /// Working memory of the largest job per worker: Float32 chunk buffers for its inputs and
-    /// output plus the encoded output chunk (mapped input pages are released after each tensor).
+    /// How `threads` workers share the memory budget.
+    public func executionBudget(threads: Int) -> ExecutionBudget {
+        ExecutionBudget(jobs: jobs, blockElements: chunkElements, threads: threads, bytes: memoryBudget)
+    }
+
+    /// Working memory of the workers' buffers, mapped input pages in flight included (pages are
+    /// released chunk by chunk, so this does not grow with the model).
     public func estimatedPeakBytes(workers: Int) -> Int {
-        let perWorker = jobs.map { job -> Int in
-            let rows = max(1, min(job.merge.elementCount, chunkElements) / max(job.merge.rowLength, 1))
-            let elements = min(job.merge.elementCount, rows * job.merge.rowLength)
-            return elements * 4 * (job.inputs.count + 1) + elements * job.outputDType.byteSize
-        }.max() ?? 0
-        return perWorker * max(workers, 1)
+        executionBudget(threads: workers).estimatedBytes
     }
 }

@@ -70,7 +70,7 @@ struct PlanBuilder {
             recipe: recipe, method: method, models: catalog.models, modelNames: catalog.writtenNames,
             baseModelIndex: base, jobs: jobs, layout: layout, outputConfig: config,
             outputLayerCount: outputLayers, tokenizerModelIndex: tokenizerModel, warnings: [],
-            chunkElements: options.chunkElements)
+            chunkElements: options.chunkElements, memoryBudget: options.memoryBudget)
     }
 
     // MARK: - Recipe-level pieces
@@ -171,19 +171,26 @@ struct PlanBuilder {
     private mutating func checkInputCount(_ slice: PlannedSlice, base: Int?, method: any MergeMethod) -> Bool {
         let count = slice.sources.count + (baseJoins(slice, base: base, method: method) ? 1 : 0)
         let (minimum, maximum) = method.inputCount
-        if count < minimum {
-            let what = method.baseModel == .required ? "the base and at least \(minimum - 1) other model\(minimum - 1 == 1 ? "" : "s")" : "at least \(minimum) model\(minimum == 1 ? "" : "s")"
-            diagnostics.append(.error("\(method.name) needs \(what) per tensor; this \(sliceWord) gives \(count)", at: slice.location))
-            return false
+        guard count < minimum || maximum.map({ count > $0 }) ?? false else { return true }
+        // With a required base, the counts read as "the base and N other models".
+        let others = method.baseModel == .required ? 1 : 0
+        let needed: String
+        if let maximum, maximum == minimum {
+            needed = "exactly \(Self.models(minimum - others, other: others > 0))"
+        } else if count < minimum {
+            needed = "at least \(Self.models(minimum - others, other: others > 0))"
+        } else {
+            needed = "at most \(Self.models((maximum ?? count) - others, other: others > 0))"
         }
-        if let maximum, count > maximum {
-            let message = method.baseModel == .required
-                ? "\(method.name) takes the base and at most \(maximum - 1) other model\(maximum == 2 ? "" : "s"); this \(sliceWord) gives \(count - 1)"
-                : "\(method.name) takes at most \(maximum) model\(maximum == 1 ? "" : "s") per \(sliceWord); this one gives \(count)"
-            diagnostics.append(.error(message, at: slice.location))
-            return false
-        }
-        return true
+        let given = others > 0 ? "\(count - 1) besides the base" : "\(count)"
+        diagnostics.append(.error(
+            "\(method.name) needs \(others > 0 ? "the base and " : "")\(needed) per tensor; this \(sliceWord) gives \(given)",
+            at: slice.location))
+        return false
+    }
+
+    private static func models(_ count: Int, other: Bool) -> String {
+        "\(count) \(other ? "other " : "")model\(count == 1 ? "" : "s")"
     }
 
     private var sliceWord: String {
@@ -268,7 +275,7 @@ struct PlanBuilder {
             }
             inputs.append(TensorInput(modelIndex: slot.model, tensorName: name, info: found.info, file: found.file))
         }
-        guard checkShapes(outputName: outputName, inputs: inputs, slots: slots) else { return nil }
+        guard let shape = checkShapes(outputName: outputName, inputs: inputs, slots: slots) else { return nil }
 
         var mergeInputs: [MergeJob.Input] = []
         for (slot, input) in zip(slots, inputs) {
@@ -292,7 +299,7 @@ struct PlanBuilder {
                 return nil
             }
         }
-        let merge = MergeJob(tensorName: outputName, shape: inputs[0].info.shape, inputs: mergeInputs,
+        let merge = MergeJob(tensorName: outputName, shape: shape, inputs: mergeInputs,
                              parameters: globals, seed: recipe.seed?.value ?? 0)
         if let problem = method.problem(with: merge) {
             reportTensorProblem("method", "\(method.name) cannot merge '\(outputName)': \(problem)", at: recipe.mergeMethod.location)
@@ -303,7 +310,8 @@ struct PlanBuilder {
         let storedDType = inputs[baseInput].info.dtype
         let outputDType = outDType ?? readDType ?? storedDType
         var verbatim = method.verbatimInput(of: merge)
-        if let index = verbatim, inputs[index].info.dtype != outputDType || (readDType ?? outputDType) != outputDType {
+        if let index = verbatim,
+           inputs[index].info.dtype != outputDType || (readDType ?? outputDType) != outputDType || inputs[index].info.shape != shape {
             verbatim = nil
         }
         if verbatim == nil, let bad = inputs.first(where: { !$0.info.dtype.isMergeable }) ?? (outputDType.isMergeable ? nil : inputs[0]) {
@@ -314,21 +322,33 @@ struct PlanBuilder {
                          inputs: inputs, merge: merge, readDType: readDType, verbatimInput: verbatim)
     }
 
-    private mutating func checkShapes(outputName: String, inputs: [TensorInput], slots: [InputSlot]) -> Bool {
+    /// The output shape, or nil after reporting a mismatch. With --unsafe-truncate-embeddings,
+    /// vocabulary-sized tensors are cropped to the rows every input has (the chunk reader then
+    /// reads only those leading rows: they are a prefix of each row-major tensor).
+    private mutating func checkShapes(outputName: String, inputs: [TensorInput], slots: [InputSlot]) -> [Int]? {
         let shape = inputs[0].info.shape
-        guard inputs.contains(where: { $0.info.shape != shape }) else { return true }
+        guard inputs.contains(where: { $0.info.shape != shape }) else { return shape }
         let shapes = zip(slots, inputs).map { "'\($0.written.value)' \($1.info.shape)" }.joined(separator: ", ")
         if TensorNaming.isVocabularySized(outputName), inputs.allSatisfy({ $0.info.shape.dropFirst() == shape.dropFirst() }) {
+            if options.unsafeTruncateEmbeddings, let rows = inputs.compactMap(\.info.shape.first).min() {
+                diagnostics.append(.warning(
+                    "cropping '\(outputName)' to the \(rows) rows every model has (--unsafe-truncate-embeddings): \(shapes); the dropped rows' tokens lose their embeddings",
+                    at: recipe.mergeMethod.location))
+                croppedVocabularyRows = min(croppedVocabularyRows ?? rows, rows)
+                return [rows] + shape.dropFirst()
+            }
             vocabularyMismatch = true
             reportTensorProblem("vocab", "vocabulary sizes differ in '\(outputName)': \(shapes); align the vocabularies with tokenizer_source (base, union or a model), or crop them with --unsafe-truncate-embeddings", at: recipe.mergeMethod.location)
         } else {
             let location = slots[inputs.firstIndex { $0.info.shape != shape } ?? 0].written.location
             reportTensorProblem("shape", "shapes of '\(outputName)' differ between models: \(shapes)", at: location)
         }
-        return false
+        return nil
     }
 
     private var vocabularyMismatch = false
+    /// The vocabulary size after --unsafe-truncate-embeddings cropped it (nil: not cropped).
+    private var croppedVocabularyRows: Int?
 
     /// Vocabulary alignment by tokenizer is not implemented yet: say so rather than guess.
     private mutating func checkVocabularyPolicy() {
@@ -368,6 +388,9 @@ struct PlanBuilder {
         var updated = config
         let layerKey = ModelDirectory.layerCountKeys.first { config[$0] != nil } ?? "num_hidden_layers"
         updated = updated.setting(layerKey, to: .number(String(layers)))
+        if let rows = croppedVocabularyRows, config["vocab_size"] != nil {
+            updated = updated.setting("vocab_size", to: .number(String(rows)))
+        }
         if let dominant = bytesByDType.max(by: { $0.value < $1.value })?.key {
             updated = updated.setting("torch_dtype", to: .string(dominant.torchName))
         }

@@ -4,16 +4,28 @@ public struct PlanOptions: Sendable {
     public var outShardSize: Int
     /// Treat every warning as an error.
     public var strict: Bool
-    /// Elements per chunk in the streaming passes. Fixed per plan so reductions (and so the
-    /// output bytes) never depend on the thread count.
+    /// Elements per canonical block of the reduction passes (whole rows). Fixed per plan and
+    /// independent of the memory budget, so reductions (and so the output bytes) never depend on
+    /// the thread count or the budget.
     public var chunkElements: Int
+    /// Crop vocabulary-sized tensors (embeddings, lm_head) of different sizes to the rows every
+    /// model has, with a warning, instead of failing (`--unsafe-truncate-embeddings`).
+    public var unsafeTruncateEmbeddings: Bool
+    /// Bytes the workers' buffers may use (`--memory-budget`); sizes the map-pass chunks.
+    public var memoryBudget: Int
 
     public static let defaultOutShardSize = 5_000_000_000
-    public static let defaultChunkElements = 1 << 18
+    public static let defaultChunkElements = 1 << 16
+    public static let defaultMemoryBudget = ExecutionBudget.defaultBytes
 
-    public init(outShardSize: Int = defaultOutShardSize, strict: Bool = false, chunkElements: Int = defaultChunkElements) {
+    public init(
+        outShardSize: Int = defaultOutShardSize, strict: Bool = false, chunkElements: Int = defaultChunkElements,
+        memoryBudget: Int = defaultMemoryBudget, unsafeTruncateEmbeddings: Bool = false
+    ) {
         self.outShardSize = outShardSize
         self.strict = strict
         self.chunkElements = chunkElements
+        self.memoryBudget = memoryBudget
+        self.unsafeTruncateEmbeddings = unsafeTruncateEmbeddings
     }
 }

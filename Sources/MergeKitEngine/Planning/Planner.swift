@@ -39,6 +39,7 @@ public enum Planner {
         }
         var result = plan
         result.warnings = diagnostics
+        result.strict = options.strict
         return result
     }
 }

@@ -62,14 +62,25 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Tells the kernel the pages holding `range` are no longer needed (`madvise(MADV_DONTNEED)`).
     ///
-    /// The range is widened to whole pages. That is safe even for bytes other readers still use:
-    /// the mapping is private and never written, so a dropped page is read again from the file
-    /// on the next access. Advice only: a failure changes nothing and is ignored.
+    /// The range is widened to whole aligned 2 MiB windows: a page fault maps more than the page
+    /// it hits (the 64 KiB fault-around window, or a whole PMD-mapped 2 MiB folio of a large
+    /// file), so a reader streaming through unaligned chunks would otherwise leave the
+    /// neighbours of every chunk boundary resident and RSS would grow with the model.
+    /// Dropping bytes other readers still use is safe: the mapping is private and never written,
+    /// so a dropped page is read again from the page cache on the next access. Advice only: a
+    /// failure changes nothing and is ignored.
     ///
     /// - Precondition: `range` lies within `0..<count`.
     public func releasePages(_ range: Range<Int>) {
-        advise(range, advice: MADV_DONTNEED)
+        checkBounds(range)
+        let window = Self.releaseWindow
+        let start = range.lowerBound / window * window
+        let end = min(count, (range.upperBound + window - 1) / window * window)
+        advise(range.isEmpty ? range : start..<end, advice: MADV_DONTNEED)
     }
+
+    /// A PMD-mapped huge page: the most one fault can map.
+    static let releaseWindow = 2 << 20
 
     /// Asks the kernel to start reading the pages holding `range` (`madvise(MADV_WILLNEED)`).
     /// Advice only: a failure is ignored.
@@ -79,10 +90,14 @@ public final class MappedFile: @unchecked Sendable {
         advise(range, advice: MADV_WILLNEED)
     }
 
-    private func advise(_ range: Range<Int>, advice: Int32) {
+    private func checkBounds(_ range: Range<Int>) {
         precondition(
             range.lowerBound >= 0 && range.upperBound <= count,
             "MappedFile: range \(range) outside \(path) (\(count) bytes)")
+    }
+
+    private func advise(_ range: Range<Int>, advice: Int32) {
+        checkBounds(range)
         guard let base, !range.isEmpty else { return }
         let pageSize = Syscall.pageSize
         let start = range.lowerBound / pageSize * pageSize

@@ -52,6 +52,28 @@ public final class SafetensorsFile: Sendable {
         mapping.prefetch(fileRange(of: tensor))
     }
 
+    /// Drops the pages holding `bytes` (offsets into `tensor`'s data) once they are consumed, so
+    /// streaming through a large tensor does not keep all of it resident.
+    ///
+    /// - Precondition: `bytes` lies within the tensor's data.
+    public func releasePages(of tensor: TensorInfo, bytes: Range<Int>) {
+        mapping.releasePages(subrange(bytes, of: tensor))
+    }
+
+    /// Starts reading the pages holding `bytes` (offsets into `tensor`'s data) ahead of use.
+    ///
+    /// - Precondition: `bytes` lies within the tensor's data.
+    public func prefetch(of tensor: TensorInfo, bytes: Range<Int>) {
+        mapping.prefetch(subrange(bytes, of: tensor))
+    }
+
+    private func subrange(_ bytes: Range<Int>, of tensor: TensorInfo) -> Range<Int> {
+        let whole = fileRange(of: tensor)
+        precondition(bytes.lowerBound >= 0 && bytes.upperBound <= whole.count,
+                     "SafetensorsFile: bytes \(bytes) outside tensor '\(tensor.name)' (\(whole.count) bytes)")
+        return (whole.lowerBound + bytes.lowerBound)..<(whole.lowerBound + bytes.upperBound)
+    }
+
     private func fileRange(of tensor: TensorInfo) -> Range<Int> {
         precondition(
             self.tensor(named: tensor.name) == tensor,

@@ -29,6 +29,24 @@ public final class ShardFileWriter: Sendable {
         }.get()
     }
 
+    /// Reopens a shard an interrupted run created (for `--resume`): the file must already have
+    /// the planned size; its header is rewritten, its tensor bytes are left as they are.
+    public init(resuming path: String, plan: ShardPlan) throws(SafetensorsError) {
+        switch FileDescriptor.open(path, flags: O_WRONLY, mode: 0) {
+        case .success(let opened): descriptor = opened
+        case .failure(let error): throw SafetensorsError(file: path, kind: .cannotOpen(error))
+        }
+        self.path = path
+        self.plan = plan
+        var status = stat()
+        guard fstat(descriptor.rawValue, &status) == 0, Int(status.st_size) == plan.fileSize else {
+            throw SafetensorsError(file: path, kind: .writeFailed(SystemError(call: "resume: file size differs from the plan", code: EINVAL)))
+        }
+        try plan.headerBytes.withUnsafeBytes { bytes in
+            Result { () throws(SafetensorsError) in try writeAll(bytes, at: 0) }
+        }.get()
+    }
+
     /// Writes `bytes` at absolute `fileOffset`, looping over short writes. Safe to call from
     /// several threads at once for disjoint ranges.
     ///

@@ -27,3 +27,21 @@ struct MagnitudeWindow: Sendable, Equatable {
         top.contains(magnitudeBits: bits, at: index) && !excludedTop.contains(magnitudeBits: bits, at: index)
     }
 }
+
+extension MagnitudeWindow {
+    /// `contains` as a mask (all ones or zero), computed without branches.
+    @inline(__always)
+    func keepMask(magnitudeBits bits: UInt32, at index: Int) -> UInt64 {
+        let inTop = Self.member(top, bits, index)
+        let inExcluded = Self.member(excludedTop, bits, index)
+        return 0 &- (inTop & (1 ^ inExcluded))
+    }
+
+    @inline(__always)
+    private static func member(_ cut: MagnitudeCut, _ bits: UInt32, _ index: Int) -> UInt64 {
+        let above: UInt64 = bits > cut.threshold ? 1 : 0
+        let equal: UInt64 = bits == cut.threshold ? 1 : 0
+        let early: UInt64 = index <= cut.lastTieIndex ? 1 : 0
+        return above | (equal & early)
+    }
+}

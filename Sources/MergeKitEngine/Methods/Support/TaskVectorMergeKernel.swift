@@ -10,6 +10,9 @@ struct TaskVectorMergeKernel: MergeKernel {
     var normalize: Bool
     var lambda: Double
 
+    /// Entries merged at a time: every model's sparsified τ of one block stays in L1 cache.
+    static let blockElements = 1024
+
     /// Without consensus, the normalize divisor is the same for every entry: Σ wᵢ (1 when ~0).
     private var fixedDivisor: Double {
         let total = weights.reduce(0, +)
@@ -23,53 +26,102 @@ struct TaskVectorMergeKernel: MergeKernel {
             for j in 0..<count { output[j] = base[j] }
             return
         }
-        let sparse = UnsafeMutableBufferPointer<Double>.allocate(capacity: sparsifiers.count * count)
+        // DELLA ranks whole rows, so it sparsifies the chunk (whole rows) at once.
+        let needsRows = sparsifiers.contains(where: \.needsRowScratch)
+        let block = needsRows ? count : min(count, Self.blockElements)
+        let sparse = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(sparsifiers.count * block, 1))
         defer { sparse.deallocate() }
-        let scratchLength = sparsifiers.contains(where: \.needsRowScratch) ? min(max(rowLength, 1), count) : 0
-        let rowKeys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(scratchLength, 1))
+        let rowKeys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: needsRows ? max(min(rowLength, count), 1) : 1)
         defer { rowKeys.deallocate() }
-        for (k, sparsifier) in sparsifiers.enumerated() {
-            sparsifier.write(
-                chunk.inputs[sparsifier.input], base: base, elements: chunk.elements, rowLength: rowLength,
-                into: UnsafeMutableBufferPointer(rebasing: sparse[(k * count)..<((k + 1) * count)]), rowKeys: rowKeys)
-        }
-        if let consensus {
-            combineAgreeing(sparse, count: count, consensus: consensus, base: base, into: output)
-        } else {
-            let scale = lambda / fixedDivisor
-            for j in 0..<count {
-                var merged = 0.0
-                for k in weights.indices { merged += weights[k] * sparse[k * count + j] }
-                output[j] = Float(Double(base[j]) + scale * merged)
+        weights.withUnsafeBufferPointer { weights in
+            var start = 0
+            while start < count {
+                let n = min(block, count - start)
+                let piece = start..<(start + n)
+                let pieceBase = UnsafeBufferPointer(rebasing: base[piece])
+                let elements = (chunk.elements.lowerBound + start)..<(chunk.elements.lowerBound + start + n)
+                for (k, sparsifier) in sparsifiers.enumerated() {
+                    sparsifier.write(
+                        UnsafeBufferPointer(rebasing: chunk.inputs[sparsifier.input][piece]), base: pieceBase,
+                        elements: elements, rowLength: rowLength,
+                        into: UnsafeMutableBufferPointer(rebasing: sparse[(k * n)..<((k + 1) * n)]), rowKeys: rowKeys)
+                }
+                let pieceOutput = UnsafeMutableBufferPointer(rebasing: output[piece])
+                if let consensus {
+                    combineAgreeing(sparse, count: n, weights: weights, consensus: consensus, base: pieceBase, into: pieceOutput)
+                } else {
+                    combineAll(sparse, count: n, weights: weights, base: pieceBase, into: pieceOutput)
+                }
+                start += n
             }
         }
     }
 
-    private func combineAgreeing(
-        _ sparse: UnsafeMutableBufferPointer<Double>, count: Int, consensus: SignConsensus,
+    /// base + λ/divisor · Σₖ wₖ·τ̃ₖ, summed in model order (the first model's row is overwritten
+    /// in place with the running sum, which vectorises).
+    private func combineAll(
+        _ sparse: UnsafeMutableBufferPointer<Double>, count: Int, weights: UnsafeBufferPointer<Double>,
         base: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>
+    ) {
+        let scale = lambda / fixedDivisor
+        let sum = sparse.baseAddress!
+        let first = weights[0]
+        for j in 0..<count { sum[j] = 0.0 + first * sum[j] }
+        for k in 1..<max(weights.count, 1) {
+            let weight = weights[k]
+            let values = sum + k * count
+            for j in 0..<count { sum[j] += weight * values[j] }
+        }
+        for j in 0..<count { output[j] = Float(Double(base[j]) + scale * sum[j]) }
+    }
+
+    /// Sign election and the agreeing sum, one model at a time over the block with selects
+    /// instead of branches (signs are random per entry), so the loops vectorise. Sums run in
+    /// model order from +0.0 as before; adding +0.0 for a disagreeing model changes no bits.
+    private func combineAgreeing(
+        _ sparse: UnsafeMutableBufferPointer<Double>, count: Int, weights: UnsafeBufferPointer<Double>,
+        consensus: SignConsensus, base: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>
     ) {
         let weighted = consensus.voters == .weighted
         let bySum = consensus.election == .sum
         let byWeight = consensus.divisor == .weight
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * max(count, 1))
+        defer { scratch.deallocate() }
+        let tally = scratch.baseAddress!
+        let merged = tally + count
+        let divisor = merged + count
         for j in 0..<count {
-            var tally = 0.0
-            for k in weights.indices {
-                let vote = weighted ? weights[k] * sparse[k * count + j] : sparse[k * count + j]
-                tally += bySum ? vote : (vote > 0 ? 1 : (vote < 0 ? -1 : 0))
+            tally[j] = 0
+            merged[j] = 0
+            divisor[j] = 0
+        }
+        for k in 0..<weights.count {
+            let values = sparse.baseAddress! + k * count
+            let weight = weighted ? weights[k] : 1
+            if bySum {
+                for j in 0..<count { tally[j] += weight * values[j] }
+            } else {
+                for j in 0..<count {
+                    let vote = weight * values[j]
+                    tally[j] += vote > 0 ? 1 : (vote < 0 ? -1 : 0)
+                }
             }
-            let positive = tally >= 0
-            var merged = 0.0
-            var divisor = 0.0
-            for k in weights.indices {
-                let value = sparse[k * count + j]
-                let vote = weighted ? weights[k] * value : value
-                guard positive ? vote > 0 : vote < 0 else { continue }
-                merged += weights[k] * value
-                divisor += byWeight ? weights[k] : 1
+        }
+        for k in 0..<weights.count {
+            let values = sparse.baseAddress! + k * count
+            let weight = weights[k]
+            let voteWeight = weighted ? weight : 1
+            let share = byWeight ? weight : 1
+            for j in 0..<count {
+                let vote = voteWeight * values[j]
+                let agrees = tally[j] >= 0 ? vote > 0 : -vote > 0
+                merged[j] += agrees ? weight * values[j] : 0
+                divisor[j] += agrees ? share : 0
             }
-            if normalize, divisor != 0 { merged /= divisor }
-            output[j] = Float(Double(base[j]) + lambda * merged)
+        }
+        for j in 0..<count {
+            let total = normalize && divisor[j] != 0 ? merged[j] / divisor[j] : merged[j]
+            output[j] = Float(Double(base[j]) + lambda * total)
         }
     }
 }

@@ -50,15 +50,17 @@ struct TaskVectorSparsifier: Sendable {
         case .nothing:
             for j in 0..<count { output[j] = 0 }
         case .magnitude(let window):
+            // Branch-free: about half the entries are kept, in no pattern a predictor can learn.
             for j in 0..<count {
                 let tau = values[j] - base[j]
-                let kept = window.contains(magnitudeBits: tau.magnitude.bitPattern, at: first + j)
-                output[j] = kept ? Double(tau) * scale : 0
+                let keep = window.keepMask(magnitudeBits: tau.magnitude.bitPattern, at: first + j)
+                output[j] = Double(bitPattern: (Double(tau) * scale).bitPattern & keep)
             }
         case .bernoulli(let keepProbability, let stream):
+            let threshold = BernoulliThreshold(probability: keepProbability, stream: stream)
             for j in 0..<count {
-                let kept = stream.uniform(at: first + j) < keepProbability
-                output[j] = kept ? Double(values[j] - base[j]) * scale : 0
+                let tau = Double(values[j] - base[j]) * scale
+                output[j] = threshold.keeps(first + j) ? tau : 0
             }
         case .rankedBernoulli(let density, let epsilon, let stream):
             var rowStart = 0

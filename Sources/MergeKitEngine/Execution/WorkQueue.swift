@@ -1,0 +1,73 @@
+import MergeKitSafetensors
+import Synchronization
+
+/// One job whose reduction passes are done: its map chunks can be taken by any worker.
+final class ActiveJob: Sendable {
+    enum Work: Sendable {
+        case merge(any MergeKernel)
+        /// The output is this input's bytes.
+        case copy(input: Int)
+    }
+
+    let job: TensorJob
+    let work: Work
+    let writer: ShardFileWriter
+    let fileOffset: Int
+    let chunks: [Range<Int>]
+    private let unfinished: Atomic<Int>
+
+    init(job: TensorJob, work: Work, writer: ShardFileWriter, fileOffset: Int, chunks: [Range<Int>]) {
+        self.job = job
+        self.work = work
+        self.writer = writer
+        self.fileOffset = fileOffset
+        self.chunks = chunks
+        unfinished = Atomic(chunks.count)
+    }
+
+    /// Records one finished chunk; true for the last one.
+    func finishChunk() -> Bool {
+        unfinished.subtract(1, ordering: .acquiringAndReleasing).newValue == 0
+    }
+}
+
+/// What a worker does next: map chunks of started jobs first (so few jobs are open at once and
+/// their pages are released early), else start the next job (largest first, so the big
+/// embeddings do not end up alone at the tail).
+final class WorkQueue: Sendable {
+    enum Task {
+        case start(TensorJob)
+        case chunk(ActiveJob, Int)
+    }
+
+    private struct State {
+        var nextJob = 0
+        var open: [(job: ActiveJob, nextChunk: Int)] = []
+    }
+
+    private let jobs: [TensorJob]
+    private let state = Mutex(State())
+
+    init(jobs: [TensorJob]) {
+        self.jobs = jobs.sorted { $0.merge.elementCount * $0.inputs.count > $1.merge.elementCount * $1.inputs.count }
+    }
+
+    func next() -> Task? {
+        state.withLock { state in
+            while let first = state.open.first {
+                if first.nextChunk < first.job.chunks.count {
+                    state.open[0].nextChunk += 1
+                    return .chunk(first.job, first.nextChunk)
+                }
+                state.open.removeFirst()
+            }
+            guard state.nextJob < jobs.count else { return nil }
+            state.nextJob += 1
+            return .start(jobs[state.nextJob - 1])
+        }
+    }
+
+    func open(_ job: ActiveJob) {
+        state.withLock { $0.open.append((job, 0)) }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Glibc
+
+/// The I/O floor of a merge on this machine: reading its inputs once from the page cache, plus
+/// writing an output-sized file and fsync-ing it.
+enum IOFloor {
+    /// Seconds to read every byte of the files under `directory` (already cached: read twice,
+    /// timed the second time).
+    static func readSeconds(ofFilesIn directory: String) throws -> Double {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".safetensors") }.map { "\(directory)/\($0)" }
+        _ = try read(files)
+        return try read(files)
+    }
+
+    private static func read(_ files: [String]) throws -> Double {
+        let size = 16 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
+        defer { buffer.deallocate() }
+        let start = DispatchTime.now()
+        for file in files {
+            let descriptor = open(file, O_RDONLY)
+            guard descriptor >= 0 else { throw BenchError("cannot open \(file)") }
+            defer { close(descriptor) }
+            while Glibc.read(descriptor, buffer, size) > 0 {}
+        }
+        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// Seconds to write `bytes` to a new file at `path` in 16 MiB writes and fsync it, and the
+    /// fsync's share.
+    static func writeSeconds(bytes: Int, at path: String) throws -> (total: Double, sync: Double) {
+        let size = 16 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
+        defer { buffer.deallocate() }
+        memset(buffer, 0x3C, size)
+        unlink(path)
+        defer { unlink(path) }
+        let start = DispatchTime.now()
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { throw BenchError("cannot create \(path)") }
+        var written = 0
+        while written < bytes {
+            let count = Glibc.write(descriptor, buffer, min(size, bytes - written))
+            guard count > 0 else { close(descriptor); throw BenchError("write to \(path) failed") }
+            written += count
+        }
+        let beforeSync = DispatchTime.now()
+        fsync(descriptor)
+        close(descriptor)
+        let end = DispatchTime.now()
+        return (Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9,
+                Double(end.uptimeNanoseconds - beforeSync.uptimeNanoseconds) / 1e9)
+    }
+}

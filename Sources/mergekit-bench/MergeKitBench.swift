@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import MergeKitEngine
+
+/// `mergekit-bench`: generates a synthetic model family once, then times `mergekit-swift apply`
+/// (the release binary, as a child process so each run's peak RSS is its own) for each method
+/// and prints a Markdown table next to the I/O floor measured in the same run.
+@main
+struct MergeKitBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mergekit-bench",
+        abstract: "Benchmark mergekit-swift apply on a synthetic model family.")
+
+    @Option(help: "Model shape: \(BenchShape.all.map(\.name).joined(separator: ", ")).")
+    var shape = "qwen2.5-0.5b"
+
+    @Option(help: "Fine-tunes in the family (besides the base).")
+    var fineTunes = 2
+
+    @Option(help: "Comma-separated methods (default: \(BenchRecipes.methods.joined(separator: ","))).")
+    var methods = BenchRecipes.methods.joined(separator: ",")
+
+    @Option(help: "Comma-separated thread counts; every method runs once per count (default: all cores).")
+    var threads: String?
+
+    @Option(help: "Passed to apply as --memory-budget.")
+    var memoryBudget: String?
+
+    @Option(help: "Where families are generated and merged (outside the repository).")
+    var dir = "/work/bench-data"
+
+    @Option(help: "The mergekit-swift binary (default: the one next to this executable).")
+    var mergekitSwift: String?
+
+    func run() throws {
+        guard let shape = BenchShape.named(self.shape) else {
+            throw ValidationError("unknown shape '\(self.shape)'; one of \(BenchShape.all.map(\.name).joined(separator: ", "))")
+        }
+        guard fineTunes >= 2 else { throw ValidationError("--fine-tunes must be at least 2") }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threadCounts = try (threads ?? "\(cores)").split(separator: ",").map { text -> Int in
+            guard let count = Int(text), count >= 1 else { throw ValidationError("bad thread count '\(text)'") }
+            return count
+        }
+        let binary = mergekitSwift ?? (Self.executableDirectory() + "/mergekit-swift")
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ValidationError("\(binary) not found; run `swift build -c release` first or pass --mergekit-swift")
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let family = FamilyGenerator(shape: shape, fineTunes: fineTunes, root: dir, threads: cores)
+        let modelBytes = shape.parameterCount * 2
+        if !family.isComplete {
+            let needed = Double(modelBytes) * Double(fineTunes + 2) * 1.05
+            let free = Self.freeBytes(at: dir)
+            guard Double(free) > needed else {
+                throw ValidationError("\(dir) has \(Self.gigabytes(free)) GB free; the \(shape.name) family needs \(Self.gigabytes(Int(needed))) GB")
+            }
+            log("generating \(family.directory) (\(fineTunes + 1) × \(Self.gigabytes(modelBytes)) GB)…")
+            let start = Date()
+            try family.generate()
+            log(String(format: "generated in %.1f s", Date().timeIntervalSince(start)))
+        }
+
+        var readSeconds: [String: Double] = [:]
+        for model in family.modelNames {
+            readSeconds[family.path(of: model)] = try IOFloor.readSeconds(ofFilesIn: family.path(of: model))
+        }
+        let write = try IOFloor.writeSeconds(bytes: modelBytes, at: "\(dir)/io-floor.tmp")
+
+        Self.emit("shape \(shape.name): \(String(format: "%.2f", Double(shape.parameterCount) / 1e9))B parameters, bf16, \(Self.gigabytes(modelBytes)) GB per model, base + \(fineTunes) fine-tunes, \(shape.tiedEmbeddings ? "tied" : "untied") embeddings")
+        Self.emit(String(format: "I/O floor parts: read one model from page cache %.2f s (%.2f GB/s); write + fsync %.2f GB %.2f s (fsync %.2f s)",
+                     readSeconds[family.path(of: "base")] ?? 0, Double(modelBytes) / 1e9 / (readSeconds[family.path(of: "base")] ?? 1),
+                     Double(modelBytes) / 1e9, write.total, write.sync))
+        Self.emit("")
+        Self.emit("| method | threads | wall s | CPU s | peak RSS MiB | fsync s | input GB/s | I/O floor s | × floor |")
+        Self.emit("|---|---|---|---|---|---|---|---|---|")
+        let registered = Set(MergeMethodRegistry.names)
+        for method in methods.split(separator: ",").map(String.init) {
+            guard registered.contains(method) else {
+                Self.emit("| \(method) | – | not registered in this build | | | | | | |")
+                continue
+            }
+            let (text, models) = BenchRecipes.recipe(for: method, family: family)
+            let recipePath = "\(dir)/\(method).yaml"
+            try text.write(toFile: recipePath, atomically: true, encoding: .utf8)
+            let inputBytes = models.reduce(0) { $0 + Self.fileBytes(in: $1) }
+            let floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
+            for count in threadCounts {
+                let output = "\(dir)/out-\(method)"
+                try? FileManager.default.removeItem(atPath: output)
+                var arguments = [binary, "apply", recipePath, "-o", output, "--threads", "\(count)"]
+                if let memoryBudget { arguments += ["--memory-budget", memoryBudget] }
+                let logPath = "\(dir)/\(method).log"
+                let usage = try ChildProcess.run(arguments, logPath: logPath)
+                let logText = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                try? FileManager.default.removeItem(atPath: output)
+                guard usage.status == 0 else {
+                    Self.emit("| \(method) | \(count) | failed (exit status \(usage.status)): \(logText.split(separator: "\n").last ?? "") | | | | | | |")
+                    continue
+                }
+                let sync = Self.syncSeconds(in: logText).map { String(format: "%.2f", $0) } ?? "?"
+                Self.emit(String(format: "| %@ | %d | %.2f | %.2f | %.0f | %@ | %.2f | %.2f | %.2f |",
+                             method, count, usage.wall, usage.cpu, Double(usage.peakRSSBytes) / 1_048_576, sync,
+                             Double(inputBytes) / 1e9 / usage.wall, floor, usage.wall / floor))
+            }
+        }
+    }
+
+    /// Prints a table row at once, so a long run can be watched through a pipe.
+    private static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    private func log(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// apply prints "… in 3.21 s (sync 1.02 s)".
+    private static func syncSeconds(in log: String) -> Double? {
+        guard let range = log.range(of: "(sync ") else { return nil }
+        return Double(log[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+    }
+
+    private static func executableDirectory() -> String {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (path as NSString).deletingLastPathComponent
+    }
+
+    private static func freeBytes(at path: String) -> Int {
+        var status = statvfs()
+        guard statvfs(path, &status) == 0 else { return 0 }
+        return Int(status.f_bavail) * Int(status.f_frsize)
+    }
+
+    private static func fileBytes(in directory: String) -> Int {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".safetensors") }.reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.size] as? Int) ?? 0
+            return total + (size ?? 0)
+        }
+    }
+
+    private static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / 1e9) }
+}
