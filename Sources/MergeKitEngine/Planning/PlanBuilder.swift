@@ -280,10 +280,12 @@ struct PlanBuilder {
         var mergeInputs: [MergeJob.Input] = []
         for (slot, input) in zip(slots, inputs) {
             var values: [String: ResolvedValue] = [:]
-            for spec in method.parameters where spec.scope == .perModel {
+            // A base the method treats specially takes no per-model parameters (it is not
+            // weighted or sparsified), so none are resolved for it.
+            for spec in method.parameters where spec.scope == .perModel && !slot.isBase {
                 if let value = ParameterResolver.resolve(spec, tensorName: input.tensorName, t: t, tables: slot.tables) {
                     values[spec.name] = value
-                } else if spec.isRequired, !slot.isBase {
+                } else if spec.isRequired {
                     reportMissing(spec, slot: slot, method: method)
                     return nil
                 }

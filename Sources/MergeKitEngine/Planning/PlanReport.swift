@@ -120,7 +120,7 @@ public struct PlanReport: Sendable {
     private static func json(_ parameters: [String: ResolvedValue]) -> JSONValue {
         .members(parameters.sorted { $0.key < $1.key }.map { key, value in
             switch value {
-            case .number(let x): return (key, .number(ResolvedValue.format(x)))
+            case .number(let x): return (key, .number(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"))
             case .bool(let b): return (key, .bool(b))
             case .string(let s): return (key, .string(s))
             case .strings(let list): return (key, .array(list.map { .string($0) }))
