@@ -8,16 +8,48 @@ struct BernoulliThreshold: Sendable {
 
     init(probability: Double, stream: TensorSeed) {
         key = stream.key
+        bound = Self.bound(probability: probability)
+    }
+
+    /// ⌈p·2⁵³⌉ clamped to [0, 2⁵³]; NaN keeps nothing, like u < NaN.
+    static func bound(probability: Double) -> UInt64 {
         let scaled = (probability * 0x1p53).rounded(.up)
-        bound = scaled >= 0x1p53 ? 1 << 53 : (scaled > 0 ? UInt64(scaled) : 0)
+        return scaled >= 0x1p53 ? 1 << 53 : (scaled > 0 ? UInt64(scaled) : 0)
     }
 
     @inline(__always)
     func keeps(_ index: Int) -> Bool {
-        var z = key &+ UInt64(truncatingIfNeeded: index) &* SplitMix64.increment
+        Self.draw(counter: key &+ UInt64(truncatingIfNeeded: index) &* SplitMix64.increment) < bound
+    }
+
+    /// The counter of element `index`: key + index·increment. Loops step it by `increment`
+    /// instead of multiplying per element.
+    @inline(__always)
+    func counter(at index: Int) -> UInt64 {
+        key &+ UInt64(truncatingIfNeeded: index) &* SplitMix64.increment
+    }
+
+    /// m = mix64(counter) >> 11, the 53 random bits of u.
+    @inline(__always)
+    static func draw(counter: UInt64) -> UInt64 {
+        var z = counter
         z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z &>> 31
-        return z &>> 11 < bound
+        return z &>> 11
+    }
+
+    /// All ones if the draw of `counter` is kept, else zero: a select without a branch (the
+    /// outcome is random, so a branch would mispredict half the time).
+    @inline(__always)
+    func keepMask(counter: UInt64) -> UInt64 {
+        Self.keepMask(draw: Self.draw(counter: counter), bound: bound)
+    }
+
+    /// All ones iff draw < bound, by arithmetic (both are ≤ 2⁵³, so the difference's sign bit
+    /// is the comparison); a Bool select would let the compiler branch again.
+    @inline(__always)
+    static func keepMask(draw: UInt64, bound: UInt64) -> UInt64 {
+        0 &- ((draw &- bound) &>> 63)
     }
 }

@@ -236,12 +236,11 @@ struct GeneralizedTaskArithmetic: Sendable {
             let base = chunk.inputs[baseInput]
             let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(count, 1))
             defer { buffer.deallocate() }
-            let rowKeys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(min(rowLength, count), 1))
-            defer { rowKeys.deallocate() }
+            let rows = RowRankingScratch(rowLength: min(rowLength, count))
             for (slot, mask) in masks.enumerated() {
                 let values = chunk.inputs[mask.input]
                 let output = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
-                mask.write(values, base: base, elements: chunk.elements, rowLength: rowLength, into: output, rowKeys: rowKeys)
+                mask.write(values, base: base, elements: chunk.elements, rowLength: rowLength, into: output, rows: rows)
                 for j in 0..<count {
                     totals[slot] += Double((values[j] - base[j]).magnitude)
                     kept[slot] += output[j].magnitude

@@ -31,8 +31,7 @@ struct TaskVectorMergeKernel: MergeKernel {
         let block = needsRows ? count : min(count, Self.blockElements)
         let sparse = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(sparsifiers.count * block, 1))
         defer { sparse.deallocate() }
-        let rowKeys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: needsRows ? max(min(rowLength, count), 1) : 1)
-        defer { rowKeys.deallocate() }
+        let rows = RowRankingScratch(rowLength: needsRows ? min(rowLength, count) : 1)
         weights.withUnsafeBufferPointer { weights in
             var start = 0
             while start < count {
@@ -44,7 +43,7 @@ struct TaskVectorMergeKernel: MergeKernel {
                     sparsifier.write(
                         UnsafeBufferPointer(rebasing: chunk.inputs[sparsifier.input][piece]), base: pieceBase,
                         elements: elements, rowLength: rowLength,
-                        into: UnsafeMutableBufferPointer(rebasing: sparse[(k * n)..<((k + 1) * n)]), rowKeys: rowKeys)
+                        into: UnsafeMutableBufferPointer(rebasing: sparse[(k * n)..<((k + 1) * n)]), rows: rows)
                 }
                 let pieceOutput = UnsafeMutableBufferPointer(rebasing: output[piece])
                 if let consensus {
@@ -119,9 +118,15 @@ struct TaskVectorMergeKernel: MergeKernel {
                 divisor[j] += agrees ? share : 0
             }
         }
-        for j in 0..<count {
-            let total = normalize && divisor[j] != 0 ? merged[j] / divisor[j] : merged[j]
-            output[j] = Float(Double(base[j]) + lambda * total)
+        // Dividing by 1 where no model agrees leaves merged's bits unchanged and keeps the
+        // loop free of an unpredictable branch.
+        if normalize {
+            for j in 0..<count {
+                let total = merged[j] / (divisor[j] != 0 ? divisor[j] : 1)
+                output[j] = Float(Double(base[j]) + lambda * total)
+            }
+        } else {
+            for j in 0..<count { output[j] = Float(Double(base[j]) + lambda * merged[j]) }
         }
     }
 }

@@ -37,10 +37,10 @@ struct TaskVectorSparsifier: Sendable {
     }
 
     /// Writes the sparsified τ of `values` − `base` into `output` (all `elements.count` long).
-    /// `rowKeys` is scratch of at least one row's length when `needsRowScratch`.
+    /// `rows` is scratch for at least one row when `needsRowScratch`.
     func write(
         _ values: UnsafeBufferPointer<Float>, base: UnsafeBufferPointer<Float>, elements: Range<Int>, rowLength: Int,
-        into output: UnsafeMutableBufferPointer<Double>, rowKeys: UnsafeMutableBufferPointer<UInt64>
+        into output: UnsafeMutableBufferPointer<Double>, rows: RowRankingScratch
     ) {
         let count = output.count
         let first = elements.lowerBound
@@ -58,19 +58,36 @@ struct TaskVectorSparsifier: Sendable {
             }
         case .bernoulli(let keepProbability, let stream):
             let threshold = BernoulliThreshold(probability: keepProbability, stream: stream)
+            var counter = threshold.counter(at: first)
             for j in 0..<count {
                 let tau = Double(values[j] - base[j]) * scale
-                output[j] = threshold.keeps(first + j) ? tau : 0
+                output[j] = Double(bitPattern: tau.bitPattern & threshold.keepMask(counter: counter))
+                counter &+= SplitMix64.increment
             }
         case .rankedBernoulli(let density, let epsilon, let stream):
             var rowStart = 0
+            var tableLength = -1
             while rowStart < count {
                 let rowEnd = min(rowStart + max(rowLength, 1), count)
-                writeRankedRow(
-                    rowStart..<rowEnd, values: values, base: base, first: first, density: density, epsilon: epsilon,
-                    stream: stream, into: output, keys: rowKeys)
+                if rowEnd - rowStart != tableLength {
+                    tableLength = rowEnd - rowStart
+                    fillRankTable(length: tableLength, density: density, epsilon: epsilon, into: rows)
+                }
+                writeRankedRow(rowStart..<rowEnd, values: values, base: base, first: first, stream: stream, into: output, rows: rows)
                 rowStart = rowEnd
             }
+        }
+    }
+
+    /// Keep bound and factor of each rank of an n-entry row: probability density − ε + 2ε·(r − 1)/(n − 1),
+    /// kept entries × scale / probability (or × scale), computed exactly as per entry before.
+    private func fillRankTable(length n: Int, density: Double, epsilon: Double, into rows: RowRankingScratch) {
+        let step = n > 1 ? 2 * epsilon / Double(n - 1) : 0
+        let lowest = n > 1 ? density - epsilon : density
+        for rank in 0..<n {
+            let keepProbability = lowest + step * Double(rank)
+            rows.bounds[rank] = BernoulliThreshold.bound(probability: keepProbability)
+            rows.factors[rank] = dividesByKeepProbability && keepProbability > 0 ? scale / keepProbability : scale
         }
     }
 
@@ -78,27 +95,33 @@ struct TaskVectorSparsifier: Sendable {
     /// equal magnitudes by column, then draw each entry with its rank's keep probability.
     private func writeRankedRow(
         _ row: Range<Int>, values: UnsafeBufferPointer<Float>, base: UnsafeBufferPointer<Float>, first: Int,
-        density: Double, epsilon: Double, stream: TensorSeed,
-        into output: UnsafeMutableBufferPointer<Double>, keys: UnsafeMutableBufferPointer<UInt64>
+        stream: TensorSeed, into output: UnsafeMutableBufferPointer<Double>, rows: RowRankingScratch
     ) {
         let n = row.count
-        var rowKeys = UnsafeMutableBufferPointer(rebasing: keys[0..<n])
+        let keys = UnsafeMutableBufferPointer(rebasing: rows.keys[0..<n])
         for column in 0..<n {
             let j = row.lowerBound + column
-            rowKeys[column] = UInt64((values[j] - base[j]).magnitude.bitPattern) &<< 32 | UInt64(column)
+            keys[column] = UInt64((values[j] - base[j]).magnitude.bitPattern) &<< 32 | UInt64(column)
         }
-        rowKeys.sort()
-        let step = n > 1 ? 2 * epsilon / Double(n - 1) : 0
-        let lowest = n > 1 ? density - epsilon : density
+        MagnitudeRadixSort.sort(keys, spare: rows.spare, counts: rows.counts)
+        // Draws in column order (the counter steps by the increment), then each entry's keep
+        // mask from its rank's bound, then the masking in its own loop: masking where the value
+        // is loaded lets the compiler turn the select back into an unpredictable branch.
+        let masks = rows.masks.baseAddress!
+        var counter = BernoulliThreshold(probability: 0, stream: stream).counter(at: first + row.lowerBound)
+        for column in 0..<n {
+            masks[column] = BernoulliThreshold.draw(counter: counter)
+            counter &+= SplitMix64.increment
+        }
         for rank in 0..<n {
-            let j = row.lowerBound + Int(rowKeys[rank] & 0xFFFF_FFFF)
-            let keepProbability = lowest + step * Double(rank)
-            guard stream.uniform(at: first + j) < keepProbability else {
-                output[j] = 0
-                continue
-            }
-            let factor = dividesByKeepProbability && keepProbability > 0 ? scale / keepProbability : scale
-            output[j] = Double(values[j] - base[j]) * factor
+            let column = Int(truncatingIfNeeded: keys[rank] & 0xFFFF_FFFF)
+            let j = row.lowerBound + column
+            masks[column] = BernoulliThreshold.keepMask(draw: masks[column], bound: rows.bounds[rank])
+            output[j] = Double(values[j] - base[j]) * rows.factors[rank]
+        }
+        for column in 0..<n {
+            let j = row.lowerBound + column
+            output[j] = Double(bitPattern: output[j].bitPattern & masks[column])
         }
     }
 }
