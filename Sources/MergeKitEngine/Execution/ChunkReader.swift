@@ -3,16 +3,25 @@ import MergeKitSafetensors
 /// The reduction passes' view of one job: its inputs streamed as Float32 canonical blocks (whole
 /// rows, about `blockElements` elements, fixed by the tensor shape alone), in block order. The
 /// memory budget and the thread count never change the blocks, so a reduction combined block
-/// by block gives the same bits however the map pass is chunked. Each block's mapped pages are
-/// released once it is consumed, and the next block's are prefetched.
+/// by block gives the same bits however the map pass is chunked. The next block's pages are
+/// prefetched. A job whose inputs together hold at most `residentBytes` keeps its mapped pages
+/// between passes (the map pass releases them), so they are not faulted in again on every pass;
+/// a larger job's blocks are released once consumed, so its inputs never stay resident.
 final class ChunkReader: ChunkSource {
     let job: TensorJob
     let rowsPerBlock: Int
+    /// Whether each block's pages are released once consumed (see `residentBytes`).
+    let releasesBlocks: Bool
     private let decoder = InputDecoder()
+
+    /// The most input bytes a job may keep mapped across its reduction passes.
+    static let residentBytes = 64 << 20
 
     init(job: TensorJob, blockElements: Int) {
         self.job = job
         rowsPerBlock = Self.rowsPerBlock(job.merge, blockElements: blockElements)
+        let inputBytes = job.inputs.reduce(0) { $0 + job.merge.elementCount * $1.info.dtype.byteSize }
+        releasesBlocks = inputBytes > Self.residentBytes
     }
 
     /// Whole rows per canonical block: about `blockElements` elements, at least one row.
@@ -34,7 +43,7 @@ final class ChunkReader: ChunkSource {
         for (index, range) in ranges.enumerated() {
             if index + 1 < ranges.count { InputDecoder.prefetch(job, ranges[index + 1]) }
             try body(decoder.decode(job, range))
-            InputDecoder.release(job, range)
+            if releasesBlocks { InputDecoder.release(job, range) }
         }
     }
 }

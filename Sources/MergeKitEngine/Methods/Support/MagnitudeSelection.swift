@@ -1,10 +1,11 @@
 /// Exact top-q selection by |x − base| without holding |τ| in memory: radix selection over the
 /// Float bit patterns of |τ| in streaming passes. Pass 1 histograms the high 16 bits and finds
 /// the bucket holding the q-th largest; pass 2 histograms the low 16 bits inside that bucket and
-/// gives the exact threshold; pass 3, needed only when entries equal to the threshold straddle
-/// the cut, finds the flat index of the last one kept (lowest indices first), so the map pass
-/// decides every entry on its own. Every pass reads the chunks in order, so the result does not
-/// depend on chunk size.
+/// gives the exact threshold, and keeps that bucket's entries (up to `candidateLimit`, plus at
+/// most one block) to find the flat index of the last threshold-equal entry kept (lowest indices
+/// first) when such ties straddle the cut; pass 3 finds it by scanning only if they did not fit.
+/// So the map pass decides every entry on its own. Every pass reads the chunks in order, so the
+/// result does not depend on chunk size.
 enum MagnitudeSelection {
     struct Request: Sendable, Equatable {
         /// The input whose task vector (input − base) is ranked.
@@ -14,6 +15,8 @@ enum MagnitudeSelection {
     }
 
     static let bucketCount = 1 << 16
+    /// How many bucket entries pass 2 may keep in all (8 bytes each) to spare pass 3.
+    static let candidateLimit = 1 << 22
 
     static func cuts(
         for requests: [Request], baseInput: Int, elementCount: Int, source: any ChunkSource
@@ -47,18 +50,41 @@ enum MagnitudeSelection {
             buckets.append(locate(request.count, in: high[offset..<(offset + bucketCount)]))
         }
 
-        // Pass 2: low halves inside each request's bucket.
+        // Pass 2: low halves inside each request's bucket. The bucket's entries are also kept
+        // (flat index << 16 | low half, in index order) while they fit `candidateLimit`, so the
+        // last kept threshold-equal entry can then be found without another pass.
         var low = [Int](repeating: 0, count: active.count * bucketCount)
+        let limit = candidateLimit / active.count
+        var candidates = [[UInt64]](repeating: [], count: active.count)
+        var overflowed = [Bool](repeating: false, count: active.count)
         try low.withUnsafeMutableBufferPointer { histogram in
             try source.forEachChunk { chunk in
                 let base = chunk.inputs[baseInput]
+                let first = chunk.elements.lowerBound
                 for (slot, index) in active.enumerated() {
                     let values = chunk.inputs[requests[index].input]
                     let bucket = buckets[slot].bucket
                     let offset = slot * bucketCount
+                    if overflowed[slot] {
+                        for j in 0..<base.count {
+                            let bits = magnitudeBits(values[j], base[j])
+                            if bits &>> 16 == bucket { histogram[offset + Int(bits & 0xFFFF)] += 1 }
+                        }
+                        continue
+                    }
+                    var kept = candidates[slot]
+                    candidates[slot] = []
                     for j in 0..<base.count {
                         let bits = magnitudeBits(values[j], base[j])
-                        if bits &>> 16 == bucket { histogram[offset + Int(bits & 0xFFFF)] += 1 }
+                        if bits &>> 16 == bucket {
+                            histogram[offset + Int(bits & 0xFFFF)] += 1
+                            kept.append(UInt64(first + j) &<< 16 | UInt64(bits & 0xFFFF))
+                        }
+                    }
+                    if kept.count > limit {
+                        overflowed[slot] = true
+                    } else {
+                        candidates[slot] = kept
                     }
                 }
             }
@@ -70,8 +96,21 @@ enum MagnitudeSelection {
             let threshold = buckets[slot].bucket &<< 16 | found.bucket
             let tiesAtThreshold = low[offset + Int(found.bucket)]
             cuts[index] = MagnitudeCut(threshold: threshold, lastTieIndex: .max)
-            if found.needed < tiesAtThreshold { straddling.append((slot, threshold, found.needed)) }
+            guard found.needed < tiesAtThreshold else { continue }
+            if overflowed[slot] {
+                straddling.append((slot, threshold, found.needed))
+            } else {
+                var seen = 0
+                for candidate in candidates[slot] where UInt32(candidate & 0xFFFF) == found.bucket {
+                    seen += 1
+                    if seen == found.needed {
+                        cuts[index].lastTieIndex = Int(candidate &>> 16)
+                        break
+                    }
+                }
+            }
         }
+        candidates = []
         guard !straddling.isEmpty else { return cuts }
 
         // Pass 3: the flat index of the last threshold-equal entry that is kept.
