@@ -35,7 +35,7 @@ enum DerivedValueSelection {
         try forEachKey(source, derive) { keys, _ in
             for key in keys { high[Int(key &>> 16)] += 1 }
         }
-        let located = active.map { locate(counts[$0], in: high[...]) }
+        let located = active.map { MagnitudeSelection.locate(counts[$0], in: high[...]) }
 
         var buckets: [UInt32] = []
         for found in located where !buckets.contains(found.bucket) { buckets.append(found.bucket) }
@@ -49,7 +49,7 @@ enum DerivedValueSelection {
         for (position, index) in active.enumerated() {
             let slot = buckets.firstIndex(of: located[position].bucket) ?? 0
             let offset = slot * bucketCount
-            let found = locate(located[position].needed, in: low[offset..<(offset + bucketCount)])
+            let found = MagnitudeSelection.locate(located[position].needed, in: low[offset..<(offset + bucketCount)])
             let threshold = located[position].bucket &<< 16 | found.bucket
             cuts[index] = MagnitudeCut(threshold: threshold, lastTieIndex: .max)
             if found.needed < low[offset + Int(found.bucket)] { straddling.append((index, threshold, found.needed)) }
@@ -80,29 +80,24 @@ enum DerivedValueSelection {
     private static func forEachKey(
         _ source: any ChunkSource, _ derive: Derive, _ body: (UnsafeBufferPointer<UInt32>, Int) -> Void
     ) throws {
+        // One pair of buffers for the whole pass, grown when a chunk is larger.
+        var values = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1)
+        var keys = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 1)
+        defer {
+            values.deallocate()
+            keys.deallocate()
+        }
         try source.forEachChunk { chunk in
             let count = chunk.elements.count
-            let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
-            defer { values.deallocate() }
-            let keys = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(count, 1))
-            defer { keys.deallocate() }
+            if values.count < count {
+                values.deallocate()
+                keys.deallocate()
+                values = .allocate(capacity: count)
+                keys = .allocate(capacity: count)
+            }
             derive(chunk, UnsafeMutableBufferPointer(rebasing: values[0..<count]))
             for j in 0..<count { keys[j] = key(values[j]) }
             body(UnsafeBufferPointer(rebasing: keys[0..<count]), chunk.elements.lowerBound)
         }
-    }
-
-    /// Scanning buckets from the largest down, the bucket holding the `rank`-th largest entry
-    /// and how many entries of that bucket are needed to reach `rank`.
-    private static func locate(_ rank: Int, in histogram: ArraySlice<Int>) -> (bucket: UInt32, needed: Int) {
-        var above = 0
-        var bucket = histogram.count - 1
-        while bucket > 0 {
-            let count = histogram[histogram.startIndex + bucket]
-            if above + count >= rank { break }
-            above += count
-            bucket -= 1
-        }
-        return (UInt32(bucket), rank - above)
     }
 }

@@ -143,8 +143,9 @@ enum MagnitudeSelection {
     }
 
     /// Scanning buckets from the largest down, the bucket that holds the `rank`-th largest entry
-    /// and how many entries of that bucket are needed to reach `rank`.
-    private static func locate(_ rank: Int, in histogram: ArraySlice<Int>) -> (bucket: UInt32, needed: Int) {
+    /// and how many entries of that bucket are needed to reach `rank`. (Shared with
+    /// `DerivedValueSelection`.)
+    static func locate(_ rank: Int, in histogram: ArraySlice<Int>) -> (bucket: UInt32, needed: Int) {
         var above = 0
         var bucket = histogram.count - 1
         while bucket > 0 {
