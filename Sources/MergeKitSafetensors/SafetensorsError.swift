@@ -22,6 +22,9 @@ public struct SafetensorsError: Error, Sendable, Equatable, CustomStringConverti
         case notARegularFile
         case readFailed(SystemError)
         case writeFailed(SystemError)
+        /// The file was shorter than when it was opened and mapped (truncated or rewritten while
+        /// it was read); `currentSize` is nil when it cannot be determined.
+        case changedWhileMapped(mappedSize: Int, currentSize: Int?)
 
         // Framing
         /// The file is shorter than the 8-byte header length.
@@ -88,6 +91,9 @@ extension SafetensorsError.Kind: CustomStringConvertible {
             return "cannot read: \(error)"
         case .writeFailed(let error):
             return Self.describeWriteFailure(error)
+        case .changedWhileMapped(let mappedSize, let currentSize):
+            let now = currentSize.map { "\($0) bytes now" } ?? "shorter now"
+            return "the file changed while it was being read: it was \(mappedSize) bytes when opened and is \(now) (truncated or rewritten during the merge?)"
         case .fileTooSmall(let byteCount):
             return "file is \(byteCount) bytes; a safetensors file starts with an 8-byte header length"
         case .headerTooLarge(let declared, let limit):

@@ -22,6 +22,19 @@ public final class SafetensorsFile: Sendable {
         self.indexByName = indexByName
     }
 
+    /// The file as it was when it was mapped (identity, size, times).
+    package var status: FileStatus { mapping.status }
+
+    /// Calls `body` with the header bytes as stored (the 8-byte length and the JSON).
+    package func withHeaderBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        mapping.withBytes { bytes in body(UnsafeRawBufferPointer(rebasing: bytes[0..<header.dataOffset])) }
+    }
+
+    /// An error if the file is now shorter than when it was mapped (see `MappedFile.shrinkError`).
+    public func shrinkError() -> SafetensorsError? {
+        mapping.shrinkError()
+    }
+
     /// The tensors in offset order.
     public var tensors: [TensorInfo] { header.tensors }
 

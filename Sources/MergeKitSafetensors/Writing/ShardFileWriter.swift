@@ -21,7 +21,7 @@ public final class ShardFileWriter: Sendable {
         }
         self.path = path
         self.plan = plan
-        if case .failure(let error) = Syscall.truncate(descriptor.rawValue, length: plan.fileSize) {
+        if case .failure(let error) = descriptor.truncate(to: plan.fileSize) {
             throw SafetensorsError(file: path, kind: .writeFailed(error))
         }
         try plan.headerBytes.withUnsafeBytes { bytes in
@@ -29,18 +29,28 @@ public final class ShardFileWriter: Sendable {
         }.get()
     }
 
-    /// Reopens a shard an interrupted run created (for `--resume`): the file must already have
-    /// the planned size; its header is rewritten, its tensor bytes are left as they are.
+    /// Reopens a shard an interrupted run created (for `--resume`): its header is rewritten and
+    /// its size set back to the planned one (a file cut short, by a full disk or a copy, grows
+    /// back with zeros; the caller recomputes the tensors whose bytes no longer match their
+    /// checksums), its other bytes are left as they are.
     public init(resuming path: String, plan: ShardPlan) throws(SafetensorsError) {
-        switch FileDescriptor.open(path, flags: O_WRONLY, mode: 0) {
+        switch FileDescriptor.open(path, flags: O_WRONLY | O_NOFOLLOW, mode: 0) {
         case .success(let opened): descriptor = opened
         case .failure(let error): throw SafetensorsError(file: path, kind: .cannotOpen(error))
         }
         self.path = path
         self.plan = plan
-        var status = stat()
-        guard fstat(descriptor.rawValue, &status) == 0, Int(status.st_size) == plan.fileSize else {
-            throw SafetensorsError(file: path, kind: .writeFailed(SystemError(call: "resume: file size differs from the plan", code: EINVAL)))
+        switch descriptor.status() {
+        case .success(let status) where status.kind != .regular:
+            throw SafetensorsError(file: path, kind: .notARegularFile)
+        case .success(let status) where status.size != plan.fileSize:
+            if case .failure(let error) = descriptor.truncate(to: plan.fileSize) {
+                throw SafetensorsError(file: path, kind: .writeFailed(error))
+            }
+        case .success:
+            break
+        case .failure(let error):
+            throw SafetensorsError(file: path, kind: .readFailed(error))
         }
         try plan.headerBytes.withUnsafeBytes { bytes in
             Result { () throws(SafetensorsError) in try writeAll(bytes, at: 0) }
@@ -69,7 +79,7 @@ public final class ShardFileWriter: Sendable {
             return finished
         }
         precondition(!wasFinished, "ShardFileWriter.finish called twice: \(path)")
-        let synced = Syscall.synchronize(descriptor.rawValue)
+        let synced = descriptor.synchronize()
         let closed = descriptor.close()
         if case .failure(let error) = synced {
             throw SafetensorsError(file: path, kind: .writeFailed(error))
@@ -80,20 +90,8 @@ public final class ShardFileWriter: Sendable {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer, at fileOffset: Int) throws(SafetensorsError) {
-        guard let base = bytes.baseAddress else { return }
-        var written = 0
-        while written < bytes.count {
-            switch Syscall.positionalWrite(
-                descriptor.rawValue, base + written, count: bytes.count - written, at: fileOffset + written)
-            {
-            case .success(let count) where count > 0:
-                written += count
-            case .success:
-                // A regular file only accepts nothing when it cannot grow; report it as such.
-                throw SafetensorsError(file: path, kind: .writeFailed(SystemError(call: "pwrite", code: ENOSPC)))
-            case .failure(let error):
-                throw SafetensorsError(file: path, kind: .writeFailed(error))
-            }
+        if case .failure(let error) = descriptor.write(bytes, at: fileOffset) {
+            throw SafetensorsError(file: path, kind: .writeFailed(error))
         }
     }
 }
