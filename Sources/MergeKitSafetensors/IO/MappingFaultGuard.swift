@@ -11,6 +11,8 @@ import Synchronization
 /// so results computed from those zeros are never kept: the run stops with an error naming the
 /// file. Only `BUS_ADRERR` (access beyond the end of a mapped file) is handled; any other SIGBUS
 /// goes to the handler that was installed before (the runtime's crash reporter, or the default).
+/// The record lasts for the process: a program that embeds the engine should not reuse mapped
+/// files (or start another merge) after such an error.
 package enum MappingFaultGuard {
     /// Installs the handler (once; every `MappedFile` calls this before mapping).
     package static func install() {
