@@ -29,6 +29,12 @@ struct Apply: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        if output?.isEmpty == true {
+            throw ValidationError("-o/--output is empty; give the directory to write (it would otherwise mean the current directory)")
+        }
+    }
+
     var outputPath: String {
         output ?? "merged/" + ((recipe as NSString).lastPathComponent as NSString).deletingPathExtension
     }

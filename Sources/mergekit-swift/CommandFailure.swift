@@ -5,7 +5,10 @@ import MergeKitRecipe
 import MergeKitSafetensors
 
 /// The one place errors become text on stderr and an exit code:
-/// 65 (EX_DATAERR) for a rejected recipe or checkpoint, 64 for a refused output path, 1 for I/O.
+/// 65 (EX_DATAERR) for a rejected recipe or checkpoint, 64 for a refused output path, 1 for I/O
+/// (and for a run that stopped after it started writing), 128 + signal when interrupted.
+/// An error with causes (`ChainedError`) is rendered once, here, as one line: its summary, then
+/// each cause, nearest first.
 enum CommandFailure {
     static let dataError: Int32 = 65
     static let usageError: Int32 = 64
@@ -20,25 +23,28 @@ enum CommandFailure {
         case let error as MergeInterrupted:
             printError(error.description)
             return ExitCode(128 + error.signal)
-        case let error as OutputError:
-            printError(error.message)
-            return ExitCode(error.kind == .refused ? usageError : 1)
-        case let error as SafetensorsError:
-            if case .writeFailed = error.kind {
-                printError(error.description + "; the finished tensors are kept in the output's .partial directory: free space if needed and run the same command with --resume")
-                return ExitCode(1)
-            }
-            printError(error.description)
-            return ExitCode(dataError)
-        case let error as NonFiniteInputError:
-            printError(error.description)
-            return ExitCode(dataError)
-        case let error as CheckpointError:
-            printError(error.description)
-            return ExitCode(dataError)
-        default:
-            printError("\(error)")
+        case let error as MergeStopped:
+            printError(render(error) + "; " + error.recovery)
             return ExitCode(1)
+        default:
+            printError(render(error))
+            return ExitCode(exitCode(for: error))
+        }
+    }
+
+    /// The error and its causes on one line: each link's own words, nearest cause last.
+    static func render(_ error: any Error) -> String {
+        guard let chained = error as? any ChainedError else { return String(describing: error) }
+        return chained.description
+    }
+
+    static func exitCode(for error: any Error) -> Int32 {
+        switch error {
+        case let error as OutputError: error.kind == .refused ? usageError : 1
+        case let error as SafetensorsError:
+            if case .writeFailed = error.kind { 1 } else { dataError }
+        case is NonFiniteInputError, is CheckpointError: dataError
+        default: 1
         }
     }
 

@@ -1,9 +1,12 @@
-import Foundation
+import Glibc
 public import MergeKitSafetensors
 
 /// A Hugging Face model directory: `config.json` plus `model.safetensors`, or sharded
 /// `model-*.safetensors` with `model.safetensors.index.json`. Opening it reads every header (and
 /// nothing else): tensor data is touched only through the memory maps, when a tensor is merged.
+/// Every file it reads must be a regular file (symbolic links are followed; a FIFO or a device
+/// is refused, naming it, instead of blocking or reading forever); its side files are checked
+/// too (see `SideFile`).
 public final class ModelDirectory: Sendable {
     /// The directory, as resolved on disk.
     public let path: String
@@ -11,6 +14,8 @@ public final class ModelDirectory: Sendable {
     public let files: [SafetensorsFile]
     /// Tensor names in file order (shard order, then offset order).
     public let tensorNames: [String]
+    /// Tokenizer files to copy when this model is the tokenizer source.
+    public let sideFiles: [SideFile]
     private let locations: [String: (file: Int, info: TensorInfo)]
 
     public static let configFileName = "config.json"
@@ -19,11 +24,11 @@ public final class ModelDirectory: Sendable {
 
     public init(path: String) throws(CheckpointError) {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
             throw CheckpointError(file: path, "not a model directory")
         }
         config = try Self.readConfig(in: path)
+        sideFiles = try SideFile.find(in: path)
 
         let indexPath = Self.join(path, Self.indexFileName)
         let singlePath = Self.join(path, Self.singleFileName)
@@ -31,11 +36,11 @@ public final class ModelDirectory: Sendable {
         var names: [String] = []
         var locations: [String: (file: Int, info: TensorInfo)] = [:]
         do {
-            if FileManager.default.fileExists(atPath: indexPath) {
+            if Self.exists(indexPath) {
                 let index = try CheckpointIndex.load(path: indexPath)
                 for shard in index.shardFiles {
                     let shardPath = Self.join(path, shard)
-                    guard FileManager.default.fileExists(atPath: shardPath) else {
+                    guard Self.exists(shardPath) else {
                         throw CheckpointError(file: indexPath, "names shard '\(shard)', which does not exist in \(path)")
                     }
                     files.append(try SafetensorsFile(path: shardPath))
@@ -56,7 +61,7 @@ public final class ModelDirectory: Sendable {
                     let r = locations[rhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
                     return l < r
                 }
-            } else if FileManager.default.fileExists(atPath: singlePath) {
+            } else if Self.exists(singlePath) {
                 let file = try SafetensorsFile(path: singlePath)
                 files.append(file)
                 for info in file.header.tensors {
@@ -70,9 +75,9 @@ public final class ModelDirectory: Sendable {
         } catch let error as CheckpointError {
             throw error
         } catch let error as SafetensorsError {
-            throw CheckpointError(file: error.file, Self.withoutFilePrefix(error))
+            throw CheckpointError(file: error.file, underlying: error)
         } catch {
-            throw CheckpointError(file: path, "\(error)")
+            throw CheckpointError(file: path, "cannot be read", underlying: error)
         }
         self.files = files
         self.tensorNames = names
@@ -112,16 +117,26 @@ public final class ModelDirectory: Sendable {
         return declared
     }
 
+    /// Every file this model is read from: config.json, the index, the shards, the side files.
+    public var inputFiles: [String] {
+        let index = Self.join(path, Self.indexFileName)
+        return [Self.join(path, Self.configFileName)] + (Self.exists(index) ? [index] : [])
+            + files.map(\.path) + sideFiles.map(\.source)
+    }
+
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {
         let configPath = join(path, configFileName)
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw CheckpointError(file: configPath, "is missing (every model directory needs a config.json)")
-        }
         let value: JSONValue
         do {
-            value = try JSONParser.parse(data)
+            let file = try MappedFile(path: configPath)
+            value = try file.withBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch let error as SafetensorsError {
+            if case .cannotOpen(let cause) = error.kind, cause.code == ENOENT {
+                throw CheckpointError(file: configPath, "is missing (every model directory needs a config.json)")
+            }
+            throw CheckpointError(file: configPath, underlying: error)
         } catch {
-            throw CheckpointError(file: configPath, "is not valid JSON: \(error)")
+            throw CheckpointError(file: configPath, "is not valid JSON", underlying: error)
         }
         guard value.objectValue != nil else {
             throw CheckpointError(file: configPath, "must hold a JSON object")
@@ -129,13 +144,14 @@ public final class ModelDirectory: Sendable {
         return value
     }
 
-    static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    /// Whether `path` exists as an entry (a dangling symbolic link exists too, so it is
+    /// reported when opened rather than taken for a missing file).
+    static func exists(_ path: String) -> Bool {
+        if case .success = FileStatus.of(path, followingLinks: false) { return true }
+        return false
     }
 
-    private static func withoutFilePrefix(_ error: SafetensorsError) -> String {
-        let text = error.description
-        let prefix = error.file + ": "
-        return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 }

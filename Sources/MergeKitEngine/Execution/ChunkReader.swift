@@ -42,7 +42,7 @@ final class ChunkReader: ChunkSource {
         let ranges = blockRanges
         for (index, range) in ranges.enumerated() {
             if index + 1 < ranges.count { InputDecoder.prefetch(job, ranges[index + 1]) }
-            try body(decoder.decode(job, range))
+            try body(try decoder.decode(job, range))
             if releasesBlocks { InputDecoder.release(job, range) }
         }
     }

@@ -117,13 +117,20 @@ private final class Worker {
             let source = job.inputs[input]
             let stored = source.info.dtype.byteSize
             let at = active.fileOffset + range.lowerBound * stored
-            try source.file.withData(of: source.info) { bytes in
-                try active.writer.write(UnsafeRawBufferPointer(rebasing: bytes[(range.lowerBound * stored)..<(range.upperBound * stored)]), at: at)
+            do {
+                try source.file.withData(of: source.info) { bytes throws(SafetensorsError) in
+                    try active.writer.write(UnsafeRawBufferPointer(rebasing: bytes[(range.lowerBound * stored)..<(range.upperBound * stored)]), at: at)
+                }
+            } catch {
+                // Mapped bytes past the end of a shrunken input make pwrite fail with EFAULT
+                // (the kernel reads them, no SIGBUS): blame the input, not the output.
+                throw source.file.shrinkError() ?? error
             }
+            if let truncated = MappedFile.truncationError { throw truncated }
         case .merge(let kernel):
             let size = job.outputDType.byteSize
             let at = active.fileOffset + range.lowerBound * size
-            let chunk = decoder.decode(job, range)
+            let chunk = try decoder.decode(job, range)
             try nonFinite.check(chunk, of: job)
             reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])

@@ -14,8 +14,10 @@ final class InputDecoder {
     }
 
     /// Decodes `elements` of every input of `job` (rounded through the recipe's `dtype:` when it
-    /// asks). The views stay valid until the next call.
-    func decode(_ job: TensorJob, _ elements: Range<Int>) -> InputChunk {
+    /// asks). The views stay valid until the next call. Throws when a mapped input was read past
+    /// its end since the process started (it shrank during the merge: see `MappingFaultGuard`),
+    /// so values read as zeros never reach an output.
+    func decode(_ job: TensorJob, _ elements: Range<Int>) throws(SafetensorsError) -> InputChunk {
         reserve(inputs: job.inputs.count, elements: elements.count)
         var views: [UnsafeBufferPointer<Float>] = []
         views.reserveCapacity(job.inputs.count)
@@ -32,6 +34,7 @@ final class InputDecoder {
             }
             views.append(UnsafeBufferPointer(target))
         }
+        if let truncated = MappedFile.truncationError { throw truncated }
         return InputChunk(elements: elements, inputs: views)
     }
 

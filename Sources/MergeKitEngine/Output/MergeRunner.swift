@@ -1,4 +1,3 @@
-import Foundation
 import MergeKitSafetensors
 
 /// Carries out a plan: output directory checks, the tensors, then the small files, then the
@@ -33,14 +32,20 @@ public struct MergeRunner: Sendable {
         public var nonFiniteInputs: [NonFiniteInputs.Finding]
     }
 
-    /// Validates the output path without touching anything: no existing output without `force`,
-    /// no overlap with an input, no interrupted run silently thrown away, enough free space.
+    /// Validates the output path without touching anything: no existing output without `force`
+    /// (and with it, only one that is recognisably a previous output), no overlap with an input,
+    /// the recipe or the current directory, no interrupted run silently thrown away, enough free
+    /// space. `run` checks again once it holds the output's lock.
     public func checkOutput() throws(OutputError) {
-        try output.checkAllowed(inputs: plan.models.map(\.path), force: force)
-        if !resume, !force, FileManager.default.fileExists(atPath: output.partialPath) {
-            throw OutputError(.refused, "'\(output.partialPath)' holds an interrupted merge; pass --resume to continue it, or --force to start over")
-        }
-        if !resume || !FileManager.default.fileExists(atPath: output.partialPath) {
+        try output.checkAllowed(
+            inputDirectories: plan.models.map(\.path), inputFiles: plan.models.flatMap(\.inputFiles),
+            recipe: plan.recipe.file, force: force)
+        if output.partialExists {
+            if !resume, !force {
+                throw OutputError(.refused, "'\(output.partialPath)' holds an interrupted merge; pass --resume to continue it, or --force to start over")
+            }
+            try output.checkReplaceable(output.partialPath, as: "the work directory")
+        } else {
             try output.checkFreeSpace(needed: plan.bytesWritten)
         }
     }
@@ -50,17 +55,21 @@ public struct MergeRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try checkOutput()
+        let lock = try OutputLock.acquire(output.lockPath, for: output.path)
+        defer { lock.release() }
+        try checkOutput()
         let fingerprint = PlanFingerprint.of(plan)
         var finished = Set<Int>()
-        if resume, FileManager.default.fileExists(atPath: output.partialPath) {
+        if resume, output.partialExists {
             finished = ResumeVerifier.finishedJobs(of: plan, in: output.partialPath, fingerprint: fingerprint)
         }
         let writers: [ShardFileWriter]
         let journal: MergeJournal
         if finished.isEmpty {
             try output.createPartial()
-            writers = try output.shardWriters(for: plan.layout)
+            // The journal first: from its first moment the work directory is recognisably ours.
             journal = try MergeJournal.create(in: output.partialPath, fingerprint: fingerprint)
+            writers = try output.shardWriters(for: plan.layout)
         } else {
             writers = try output.resumedShardWriters(for: plan.layout)
             journal = try MergeJournal.reopen(in: output.partialPath)
@@ -78,22 +87,25 @@ public struct MergeRunner: Sendable {
             try executor.run(remaining, writers: writers, progress: progress)
         } catch let error as NonFiniteInputError {
             // Rejected input, like a bad header: leave nothing behind.
-            try? FileManager.default.removeItem(atPath: output.partialPath)
+            _ = FileSystem.removeTree(output.partialPath)
             throw error
         } catch is ExecutionInterrupted {
             let total = plan.jobs.count
             let done = MergeJournal.load(from: output.partialPath)?.finished.count ?? finished.count
             throw MergeInterrupted(signal: interrupt?.signal ?? 0, finishedTensors: min(done, total), totalTensors: total, partialPath: output.partialPath)
+        } catch {
+            throw MergeStopped(partialPath: output.partialPath, underlying: error)
         }
         let computed = clock.now
-        for writer in writers {
-            do {
+        do {
+            for writer in writers {
                 try writer.finish()
-            } catch {
-                throw OutputError(.io, "\(error)")
             }
+            try writeSideFiles()
+            try output.removeTemporaryFiles()
+        } catch {
+            throw MergeStopped(partialPath: output.partialPath, underlying: error)
         }
-        try writeSideFiles()
         let synced = clock.now
         try output.removeFile(MergeJournal.fileName)
         try output.commit(force: force)
@@ -105,27 +117,28 @@ public struct MergeRunner: Sendable {
     private static func record(_ job: TensorJob, layout: ShardLayout, partial: String, in journal: MergeJournal) throws {
         guard let placed = layout.location(of: job.outputName) else { return }
         let file = ModelDirectory.join(partial, layout.shards[placed.shardIndex].fileName)
-        guard let checksum = ResumeVerifier.checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) else {
-            throw OutputError(.io, "cannot read back '\(job.outputName)' from '\(file)'")
+        let checksum: UInt64
+        switch ResumeVerifier.checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) {
+        case .success(let value?): checksum = value
+        case .success(nil): throw OutputError(.io, "cannot read back '\(job.outputName)' from '\(file)': the file ends before the tensor does")
+        case .failure(let error): throw OutputError(.io, "cannot read back '\(job.outputName)' from '\(file)'", underlying: error)
         }
         try journal.record(tensor: job.outputName, checksum: checksum)
     }
 
+    /// Writes the small files, each to a temporary name then renamed: a resumed run writes them
+    /// all again, so one half written by a killed run is replaced.
     private func writeSideFiles() throws(OutputError) {
         if plan.layout.shards.count > 1 {
             try output.writeFile(ModelDirectory.indexFileName, plan.layout.indexJSON())
         }
         try output.writeFile(ModelDirectory.configFileName, plan.outputConfig.serialized(pretty: true) + "\n")
         if let tokenizerModel = plan.tokenizerModelIndex {
-            let directory = plan.models[tokenizerModel].path
-            for name in OutputDirectory.tokenizerFiles {
-                let source = ModelDirectory.join(directory, name)
-                if FileManager.default.fileExists(atPath: source) {
-                    try output.copyFile(from: source, as: name)
-                }
+            for file in plan.models[tokenizerModel].sideFiles {
+                try output.copyFile(from: file.source, as: file.name)
             }
         }
-        let title = (output.path as NSString).lastPathComponent
+        let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
         try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
         try output.writeFile("mergekit_config.yml", plan.recipe.source)
     }

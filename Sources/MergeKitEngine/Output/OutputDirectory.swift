@@ -1,159 +1,293 @@
-import Foundation
+import Glibc
 import MergeKitSafetensors
 
 /// The output model directory. It is built as `<out>.partial/` and renamed to `<out>` only when
 /// every file is written and synced, so a directory named `<out>` is always complete.
+///
+/// Nothing lost: a run deletes only its own work directories, and only after checking that they
+/// are what they look like (`checkAllowed`, `checkReplaceable`): `<out>.partial/` of an
+/// interrupted run, or with `--force` an `<out>` that is a previous merge output or empty. None
+/// of `<out>`, `<out>.partial`, `<out>.replaced` and `<out>.lock` may be, hold or lie inside an
+/// input, the recipe or the current directory (compared as real paths, symbolic links resolved).
 public struct OutputDirectory: Sendable {
+    /// Absolute; its folder is resolved (no symbolic links), its last component is as written.
     public let path: String
-    public var partialPath: String { path + ".partial" }
+    /// `-o ""`: refused by `checkAllowed`, never taken to mean the current directory.
+    private let isEmptyPath: Bool
 
-    /// Tokenizer files copied from the tokenizer source model when present.
-    static let tokenizerFiles = [
-        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
-        "vocab.json", "merges.txt", "added_tokens.json", "vocab.txt", "chat_template.jinja",
-    ]
+    public var partialPath: String { path + ".partial" }
+    /// Where `--force` moves an existing output while the new one takes its place.
+    public var displacedPath: String { path + ".replaced" }
+    /// The file locked (`flock`) for the whole run (see `OutputLock`).
+    public var lockPath: String { path + ".lock" }
+
+    /// Prefix of `writeFile`'s temporary names, and the files that mark a previous output.
+    static let temporaryPrefix = ".mergekit-tmp-"
+    static let outputMarkers = ["config.json", "mergekit_config.yml"]
 
     public init(path: String) {
-        let standardized = (path as NSString).standardizingPath
-        self.path = standardized.hasPrefix("/") ? standardized
-            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(standardized)
-    }
-
-    /// Refuses an output that exists (without `force`) or that overlaps an input model directory:
-    /// writing there could destroy the inputs (and truncating a mapped file corrupts it).
-    public func checkAllowed(inputs: [String], force: Bool) throws(OutputError) {
-        for input in inputs {
-            let resolvedInput = ((input as NSString).resolvingSymlinksInPath as NSString).standardizingPath
-            let resolvedOutput = ((path as NSString).resolvingSymlinksInPath as NSString).standardizingPath
-            if Self.isSameOrInside(resolvedOutput, resolvedInput) {
-                throw OutputError(.refused, "refusing to write the output to '\(path)': it is inside the input model directory '\(input)'")
-            }
-            if Self.isSameOrInside(resolvedInput, resolvedOutput) {
-                throw OutputError(.refused, "refusing to write the output to '\(path)': it contains the input model directory '\(input)'")
-            }
-        }
-        if FileManager.default.fileExists(atPath: path), !force {
-            throw OutputError(.refused, "the output '\(path)' already exists; pass --force to replace it")
+        isEmptyPath = path.isEmpty
+        var written = path
+        while written.count > 1, written.hasSuffix("/") { written.removeLast() }
+        let absolute = FileSystem.absolute(written.isEmpty ? "." : written)
+        let slash = absolute.lastIndex(of: "/") ?? absolute.startIndex
+        let name = String(absolute[absolute.index(after: slash)...])
+        if name == "." || name == ".." || name.isEmpty {
+            self.path = FileSystem.resolved(absolute)
+        } else {
+            let folder = FileSystem.resolved(slash == absolute.startIndex ? "/" : String(absolute[..<slash]))
+            self.path = ModelDirectory.join(folder, name)
         }
     }
 
-    private static func isSameOrInside(_ path: String, _ directory: String) -> Bool {
-        path == directory || path.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
-    }
+    /// The work paths a run creates, writes, renames or deletes.
+    private var workPaths: [String] { [path, partialPath, displacedPath, lockPath] }
 
-    /// Creates a fresh `<out>.partial/` (a stale one from an interrupted run is removed).
-    public func createPartial() throws(OutputError) {
-        do {
-            if FileManager.default.fileExists(atPath: partialPath) {
-                try FileManager.default.removeItem(atPath: partialPath)
+    /// Refuses an empty path, and any work path that is (or holds, or lies inside) an input
+    /// model directory or file, the recipe file or the current directory: writing or deleting
+    /// there would destroy what the run reads (and truncating a mapped file corrupts it). Also
+    /// refuses an existing `<out>` without `force` (or one `force` may not replace), a
+    /// leftover `<out>.replaced`, and work paths that are symbolic links.
+    public func checkAllowed(inputDirectories: [String], inputFiles: [String], recipe: String?, force: Bool) throws(OutputError) {
+        guard !isEmptyPath else {
+            throw OutputError(.refused, "the output path is empty; pass -o with the directory to write")
+        }
+        // Inputs may be neither inside nor around a work path; the recipe and the current
+        // directory only not inside one (an output inside the current directory is normal).
+        var protected: [(path: String, what: String, mayContainWork: Bool)] = []
+        for input in inputDirectories { protected.append((FileSystem.resolved(input), "the input model directory '\(input)'", false)) }
+        for input in inputFiles { protected.append((FileSystem.resolved(input), "the input file '\(input)'", false)) }
+        if let recipe { protected.append((FileSystem.resolved(recipe), "the recipe '\(recipe)'", true)) }
+        if case .success(let current) = Syscall.currentDirectory() {
+            protected.append((FileSystem.resolved(current), "the current directory '\(current)'", true))
+        }
+        for work in workPaths {
+            for item in protected {
+                if work == item.path {
+                    throw OutputError(.refused, "refusing to use '\(work)' for the output: it is \(item.what)")
+                }
+                if FileSystem.isSameOrInside(item.path, work) {
+                    throw OutputError(.refused, "refusing to use '\(work)' for the output: it contains \(item.what)")
+                }
+                if !item.mayContainWork, FileSystem.isSameOrInside(work, item.path) {
+                    throw OutputError(.refused, "refusing to use '\(work)' for the output: it is inside \(item.what)")
+                }
             }
-            try FileManager.default.createDirectory(atPath: partialPath, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError(.io, "cannot create '\(partialPath)': \(error.localizedDescription)")
+            if case .success(let status) = FileStatus.of(work, followingLinks: false), status.kind == .symbolicLink {
+                throw OutputError(.refused, "refusing to use '\(work)' for the output: it is a symbolic link")
+            }
+        }
+        if Self.exists(displacedPath) {
+            throw OutputError(.refused, "'\(displacedPath)' exists: it may be a previous output that an interrupted --force moved aside; move or remove it first")
+        }
+        if Self.exists(path) {
+            guard force else { throw OutputError(.refused, "the output '\(path)' already exists; pass --force to replace it") }
+            try checkReplaceable(path, as: "the output")
         }
     }
 
-    public func shardWriters(for layout: ShardLayout) throws(OutputError) -> [ShardFileWriter] {
+    /// Refuses to delete `directory` unless it is recognisably this tool's: a previous merge
+    /// output (config.json and mergekit_config.yml), an interrupted run's work directory (it
+    /// holds the journal), or an empty directory.
+    func checkReplaceable(_ directory: String, as role: String) throws(OutputError) {
+        switch Self.classify(directory) {
+        case .missing, .empty, .mergeOutput, .interruptedMerge:
+            return
+        case .other(let kind) where kind != .directory:
+            throw OutputError(.refused, "\(role) '\(directory)' is \(kind.description), not a directory; refusing to replace it")
+        case .other:
+            throw OutputError(.refused, "\(role) '\(directory)' is not a previous merge output (it has no config.json and mergekit_config.yml) and is not empty; --force replaces only those: move it away or choose another -o")
+        }
+    }
+
+    /// What an existing path is, as far as deleting it is concerned.
+    enum Existing: Equatable {
+        case missing, empty, mergeOutput, interruptedMerge
+        case other(FileStatus.Kind)
+    }
+
+    static func classify(_ directory: String) -> Existing {
+        guard case .success(let status) = FileStatus.of(directory, followingLinks: false) else { return .missing }
+        guard status.kind == .directory, case .success(let names) = FileSystem.entryNames(directory) else {
+            return .other(status.kind)
+        }
+        if names.isEmpty { return .empty }
+        let isRegular = { (name: String) in
+            (try? FileStatus.of(ModelDirectory.join(directory, name), followingLinks: false).get().kind) == .regular
+        }
+        if isRegular(MergeJournal.fileName) { return .interruptedMerge }
+        if outputMarkers.allSatisfy(isRegular) { return .mergeOutput }
+        return .other(.directory)
+    }
+
+    static func exists(_ path: String) -> Bool {
+        if case .success = FileStatus.of(path, followingLinks: false) { return true }
+        return false
+    }
+
+    var partialExists: Bool { Self.exists(partialPath) }
+
+    /// Creates a fresh `<out>.partial/` (a stale one from an interrupted run, checked with
+    /// `checkReplaceable`, is removed first).
+    func createPartial() throws(OutputError) {
+        if Self.exists(partialPath) {
+            try checkReplaceable(partialPath, as: "the work directory")
+            if case .failure(let error) = FileSystem.removeTree(partialPath) {
+                throw OutputError(.io, "cannot remove the stale '\(partialPath)'", underlying: error)
+            }
+        }
+        if case .failure(let error) = FileSystem.makeDirectories(partialPath) {
+            throw OutputError(.io, "cannot create '\(partialPath)'", underlying: error)
+        }
+    }
+
+    func shardWriters(for layout: ShardLayout) throws(SafetensorsError) -> [ShardFileWriter] {
         var writers: [ShardFileWriter] = []
         for shard in layout.shards {
-            do {
-                writers.append(try ShardFileWriter(path: partialFile(shard.fileName), plan: shard))
-            } catch {
-                throw OutputError(.io, "\(error)")
-            }
+            writers.append(try ShardFileWriter(path: partialFile(shard.fileName), plan: shard))
         }
         return writers
     }
 
     /// Reopens the shards of an interrupted run; a shard that is missing is created anew.
-    public func resumedShardWriters(for layout: ShardLayout) throws(OutputError) -> [ShardFileWriter] {
+    func resumedShardWriters(for layout: ShardLayout) throws(SafetensorsError) -> [ShardFileWriter] {
         var writers: [ShardFileWriter] = []
         for shard in layout.shards {
             let path = partialFile(shard.fileName)
-            do {
-                writers.append(FileManager.default.fileExists(atPath: path)
-                    ? try ShardFileWriter(resuming: path, plan: shard) : try ShardFileWriter(path: path, plan: shard))
-            } catch {
-                throw OutputError(.io, "\(error)")
-            }
+            writers.append(Self.exists(path)
+                ? try ShardFileWriter(resuming: path, plan: shard) : try ShardFileWriter(path: path, plan: shard))
         }
         return writers
     }
 
     /// Fails early, before any work, when the output's file system cannot hold `needed` bytes.
     public func checkFreeSpace(needed: Int) throws(OutputError) {
-        var directory = (path as NSString).deletingLastPathComponent
-        while !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            directory = (directory as NSString).deletingLastPathComponent
-        }
-        var status = statvfs()
-        guard statvfs(directory.isEmpty ? "/" : directory, &status) == 0 else { return }
+        var directory = path
+        repeat {
+            directory = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? ""
+        } while !directory.isEmpty && !Self.exists(directory)
+        let folder = directory.isEmpty ? "/" : directory
+        guard case .success(let status) = Syscall.fileSystemStatus(folder) else { return }
         let available = Int(clamping: UInt64(status.f_bavail) &* UInt64(status.f_frsize))
         if available < needed {
-            throw OutputError(.io, "not enough free space for the output: it needs \(ByteFormatting.format(needed)), and the file system of '\(directory)' has \(ByteFormatting.format(available)) available")
+            throw OutputError(.io, "not enough free space for the output: it needs \(ByteFormatting.format(needed)), and the file system of '\(folder)' has \(ByteFormatting.format(available)) available")
         }
     }
 
     func removeFile(_ name: String) throws(OutputError) {
         let file = partialFile(name)
-        guard FileManager.default.fileExists(atPath: file) else { return }
-        do {
-            try FileManager.default.removeItem(atPath: file)
-        } catch {
-            throw OutputError(.io, "cannot remove '\(file)': \(error.localizedDescription)")
+        if case .failure(let error) = Syscall.unlink(file), error.code != ENOENT {
+            throw OutputError(.io, "cannot remove '\(file)'", underlying: error)
+        }
+    }
+
+    /// Removes temporary files a killed run left behind (`writeFile`'s), so none is published.
+    func removeTemporaryFiles() throws(OutputError) {
+        guard case .success(let names) = FileSystem.entryNames(partialPath) else { return }
+        for name in names where name.hasPrefix(Self.temporaryPrefix) {
+            try removeFile(name)
         }
     }
 
     func partialFile(_ name: String) -> String {
-        (partialPath as NSString).appendingPathComponent(name)
+        ModelDirectory.join(partialPath, name)
     }
 
-    /// Writes a small file into the partial directory and syncs it.
+    /// Writes a small file into the partial directory: to a temporary file, synced, then renamed
+    /// over `name`. Idempotent (a resumed run writes it again), and `name` is never half written.
     func writeFile(_ name: String, _ text: String) throws(OutputError) {
-        let file = partialFile(name)
-        guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8)) else {
-            throw OutputError(.io, "cannot write '\(file)'")
+        let bytes = Array(text.utf8)
+        try writeFile(name) { file throws(OutputError) in
+            if case .failure(let error) = bytes.withUnsafeBytes({ file.descriptor.write($0, at: 0) }) {
+                throw file.failure(error)
+            }
         }
-        try Self.sync(file)
     }
 
+    /// Copies the regular file `source` (symbolic links already resolved) into the partial
+    /// directory as `name`, the same way as `writeFile`.
     func copyFile(from source: String, as name: String) throws(OutputError) {
-        do {
-            try FileManager.default.copyItem(atPath: source, toPath: partialFile(name))
-        } catch {
-            throw OutputError(.io, "cannot copy '\(source)' to the output: \(error.localizedDescription)")
+        let input: FileDescriptor
+        switch FileDescriptor.open(source, flags: O_RDONLY | O_NONBLOCK | O_NOFOLLOW) {
+        case .success(let opened): input = opened
+        case .failure(let error): throw OutputError(.io, "cannot open '\(source)' to copy it to the output", underlying: error)
         }
-        try Self.sync(partialFile(name))
+        switch input.status() {
+        case .success(let status) where status.kind == .regular: break
+        case .success(let status): throw OutputError(.io, "'\(source)' is \(status.kind.description), not a regular file; it is not copied")
+        case .failure(let error): throw OutputError(.io, "cannot read '\(source)'", underlying: error)
+        }
+        let blockSize = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        defer { buffer.deallocate() }
+        try writeFile(name) { file throws(OutputError) in
+            var offset = 0
+            while true {
+                let count: Int
+                switch input.read(into: buffer, at: offset) {
+                case .success(let read): count = read
+                case .failure(let error): throw OutputError(.io, "cannot read '\(source)'", underlying: error)
+                }
+                if count == 0 { return }
+                if case .failure(let error) = file.descriptor.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), at: offset) {
+                    throw file.failure(error)
+                }
+                offset += count
+            }
+        }
+    }
+
+    /// A temporary file being written, and how to report a failure on it.
+    struct TemporaryFile {
+        let descriptor: FileDescriptor
+        let finalPath: String
+
+        func failure(_ error: SystemError) -> OutputError {
+            OutputError(.io, "cannot write '\(finalPath)'", underlying: error)
+        }
+    }
+
+    private func writeFile(_ name: String, contents: (TemporaryFile) throws(OutputError) -> Void) throws(OutputError) {
+        let final = partialFile(name)
+        let temporary = partialFile(Self.temporaryPrefix + name)
+        let descriptor: FileDescriptor
+        switch FileDescriptor.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644) {
+        case .success(let opened): descriptor = opened
+        case .failure(let error): throw OutputError(.io, "cannot write '\(final)'", underlying: error)
+        }
+        let file = TemporaryFile(descriptor: descriptor, finalPath: final)
+        try contents(file)
+        if case .failure(let error) = descriptor.synchronize() { throw file.failure(error) }
+        if case .failure(let error) = descriptor.close() { throw file.failure(error) }
+        if case .failure(let error) = Syscall.rename(temporary, to: final) { throw file.failure(error) }
     }
 
     /// Moves the finished `<out>.partial/` to `<out>`; with `force`, an existing `<out>` is moved
-    /// aside first and deleted only once the new one is in place.
-    public func commit(force: Bool) throws(OutputError) {
-        try Self.sync(partialPath)
-        let manager = FileManager.default
-        var displaced: String?
-        if manager.fileExists(atPath: path) {
+    /// to `<out>.replaced` first and deleted only once the new one is in place (if the new one
+    /// cannot be moved in, the old one is moved back).
+    func commit(force: Bool) throws(OutputError) {
+        if case .failure(let error) = FileSystem.synchronize(partialPath) {
+            throw OutputError(.io, "cannot sync '\(partialPath)'", underlying: error)
+        }
+        var displaced = false
+        if Self.exists(path) {
             guard force else { throw OutputError(.refused, "the output '\(path)' already exists; pass --force to replace it") }
-            let aside = path + ".replaced-\(getpid())"
-            guard rename(path, aside) == 0 else {
-                throw OutputError(.io, "cannot move the existing '\(path)' aside: \(String(cString: strerror(errno)))")
+            try checkReplaceable(path, as: "the output")
+            if case .failure(let error) = Syscall.rename(path, to: displacedPath) {
+                throw OutputError(.io, "cannot move the existing '\(path)' aside to '\(displacedPath)'", underlying: error)
             }
-            displaced = aside
+            displaced = true
         }
-        guard rename(partialPath, path) == 0 else {
-            throw OutputError(.io, "cannot rename '\(partialPath)' to '\(path)': \(String(cString: strerror(errno)))")
+        if case .failure(let error) = Syscall.rename(partialPath, to: path) {
+            if displaced { _ = Syscall.rename(displacedPath, to: path) }
+            throw OutputError(.io, "cannot rename '\(partialPath)' to '\(path)'", underlying: error)
         }
-        try Self.sync((path as NSString).deletingLastPathComponent)
-        if let displaced { try? manager.removeItem(atPath: displaced) }
-    }
-
-    /// fsync a file or directory, so a rename after it publishes durable contents.
-    static func sync(_ path: String) throws(OutputError) {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw OutputError(.io, "cannot open '\(path)' to sync it: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else {
-            throw OutputError(.io, "cannot sync '\(path)': \(String(cString: strerror(errno)))")
+        let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "/"
+        if case .failure(let error) = FileSystem.synchronize(parent.isEmpty ? "/" : parent) {
+            throw OutputError(.io, "cannot sync '\(parent)' after renaming the output into it", underlying: error)
+        }
+        if displaced, case .failure(let error) = FileSystem.removeTree(displacedPath) {
+            throw OutputError(.io, "the new output is in place, but the old one, moved to '\(displacedPath)', cannot be removed", underlying: error)
         }
     }
 }

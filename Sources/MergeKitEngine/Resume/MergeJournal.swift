@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import MergeKitSafetensors
 import Synchronization
 
@@ -10,23 +10,23 @@ public final class MergeJournal: Sendable {
     public static let fileName = ".mergekit-journal"
     private static let formatVersion = 1
 
-    private let descriptor: Mutex<Int32>
+    /// Opened with `O_APPEND`: each line goes to the end in one `write` loop, under the lock.
+    private let descriptor: Mutex<FileDescriptor>
     public let path: String
 
-    private init(path: String, descriptor: Int32) {
+    private init(path: String, descriptor: FileDescriptor) {
         self.path = path
         self.descriptor = Mutex(descriptor)
-    }
-
-    deinit {
-        descriptor.withLock { _ = close($0) }
     }
 
     /// Starts a new journal for a plan (replacing any old one).
     public static func create(in directory: String, fingerprint: UInt64) throws(OutputError) -> MergeJournal {
         let path = ModelDirectory.join(directory, fileName)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw OutputError(.io, "cannot create the journal '\(path)': \(String(cString: strerror(errno)))") }
+        let descriptor: FileDescriptor
+        switch FileDescriptor.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW, mode: 0o644) {
+        case .success(let opened): descriptor = opened
+        case .failure(let error): throw OutputError(.io, "cannot create the journal '\(path)'", underlying: error)
+        }
         let journal = MergeJournal(path: path, descriptor: descriptor)
         let header: JSONValue = .members([("mergekit_swift_journal", .integer(formatVersion)), ("plan", .string(hex(fingerprint)))])
         try journal.append(header)
@@ -36,9 +36,10 @@ public final class MergeJournal: Sendable {
     /// Continues an existing journal (after `load` accepted it).
     public static func reopen(in directory: String) throws(OutputError) -> MergeJournal {
         let path = ModelDirectory.join(directory, fileName)
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard descriptor >= 0 else { throw OutputError(.io, "cannot open the journal '\(path)': \(String(cString: strerror(errno)))") }
-        return MergeJournal(path: path, descriptor: descriptor)
+        switch FileDescriptor.open(path, flags: O_WRONLY | O_APPEND | O_NOFOLLOW) {
+        case .success(let descriptor): return MergeJournal(path: path, descriptor: descriptor)
+        case .failure(let error): throw OutputError(.io, "cannot open the journal '\(path)'", underlying: error)
+        }
     }
 
     /// Records that `tensor` is fully written with bytes of `checksum`.
@@ -48,27 +49,18 @@ public final class MergeJournal: Sendable {
 
     private func append(_ value: JSONValue) throws(OutputError) {
         let line = Array((value.serialized(pretty: false) + "\n").utf8)
-        let failure: Int32? = descriptor.withLock { fd in
-            var written = 0
-            while written < line.count {
-                let n = line[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                written += n
-            }
-            return nil
+        let written = descriptor.withLock { descriptor in
+            line.withUnsafeBytes { descriptor.write($0) }
         }
-        if let failure {
-            throw OutputError(.io, "cannot append to the journal '\(path)': \(String(cString: strerror(failure)))")
+        if case .failure(let error) = written {
+            throw OutputError(.io, "cannot append to the journal '\(path)'", underlying: error)
         }
     }
 
     /// What an earlier run recorded: its plan fingerprint and the finished tensors' checksums.
     /// nil when there is no journal or its first line is unreadable.
     public static func load(from directory: String) -> (fingerprint: UInt64, finished: [String: UInt64])? {
-        guard let data = FileManager.default.contents(atPath: ModelDirectory.join(directory, fileName)) else { return nil }
+        guard let data = try? FileSystem.contents(of: ModelDirectory.join(directory, fileName)).get() else { return nil }
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
         guard let first = lines.first, let header = try? JSONParser.parse(first),
               header["mergekit_swift_journal"]?.intValue == formatVersion,

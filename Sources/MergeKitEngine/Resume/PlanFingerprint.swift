@@ -1,8 +1,13 @@
-import Foundation
+import MergeKitSafetensors
 
 /// Identifies what a plan would write, so a journal from an earlier run is trusted only for the
-/// same merge: the recipe text, the output layout (files, headers, offsets) and every input
-/// file's path, size and modification time (a replaced fine-tune of the same shape changes it).
+/// same merge: the recipe text, the output layout (files, headers, offsets) and every input file
+/// by content. An input file counts as unchanged when its real path (symbolic links resolved),
+/// device, inode, size, modification and status-change times (nanoseconds, as `fstat` gave them
+/// when the file was mapped) and the bytes of its safetensors header are all the same. The
+/// status-change time moves on every write, rename or `touch` and cannot be set back without
+/// privileges, so content rewritten in place with its mtime restored (`touch -r`), a file
+/// replaced by another of the same size, and a re-pointed symbolic link are all detected.
 enum PlanFingerprint {
     static func of(_ plan: MergePlan) -> UInt64 {
         var hasher = FNVHasher()
@@ -16,10 +21,10 @@ enum PlanFingerprint {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
             for input in job.inputs where seen.insert(input.file.path).inserted {
-                hasher.add(input.file.path)
-                let attributes = try? FileManager.default.attributesOfItem(atPath: input.file.path)
-                hasher.add("\((attributes?[.size] as? NSNumber)?.int64Value ?? -1)")
-                hasher.add("\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)")
+                hasher.add(FileSystem.resolved(input.file.path))
+                let status = input.file.status
+                hasher.add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
+                input.file.withHeaderBytes { hasher.add($0) }
             }
         }
         return hasher.value

@@ -1,8 +1,9 @@
-import Foundation
+import Glibc
 import MergeKitSafetensors
 
 /// Decides which tensors of an interrupted run can be kept: those the journal lists for the same
-/// plan whose bytes in the shard file still hash to the recorded checksum.
+/// plan whose bytes in the shard file still hash to the recorded checksum. A tensor whose bytes
+/// cannot be read (a shard cut short or missing) is computed again.
 enum ResumeVerifier {
     /// Job indices already complete in `partial` (empty when nothing can be trusted).
     static func finishedJobs(of plan: MergePlan, in partial: String, fingerprint: UInt64) -> Set<Int> {
@@ -12,31 +13,35 @@ enum ResumeVerifier {
             guard let recorded = journal.finished[job.outputName],
                   let placed = plan.layout.location(of: job.outputName) else { continue }
             let file = ModelDirectory.join(partial, plan.layout.shards[placed.shardIndex].fileName)
-            if checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) == recorded {
+            if case .success(recorded?) = checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) {
                 done.insert(index)
             }
         }
         return done
     }
 
-    /// The checksum of `count` bytes at `offset` in `path`, or nil if they cannot be read.
-    static func checksum(of path: String, offset: Int, count: Int) -> UInt64? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
+    /// The checksum of `count` bytes at `offset` in `path`; nil when the file ends before them.
+    static func checksum(of path: String, offset: Int, count: Int) -> Result<UInt64?, SystemError> {
+        let descriptor: FileDescriptor
+        switch FileDescriptor.open(path, flags: O_RDONLY | O_NOFOLLOW) {
+        case .success(let opened): descriptor = opened
+        case .failure(let error): return .failure(error)
+        }
         var hash = OutputChecksum()
         let blockSize = 1 << 22
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(blockSize, max(count, 1)), alignment: 16)
         defer { buffer.deallocate() }
         var done = 0
         while done < count {
-            let want = min(blockSize, count - done)
-            let got = pread(descriptor, buffer.baseAddress, want, off_t(offset + done))
-            if got < 0, errno == EINTR { continue }
-            guard got > 0 else { return nil }
-            hash.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
-            done += got
+            let want = min(buffer.count, count - done)
+            switch descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset + done) {
+            case .success(want): break
+            case .success: return .success(nil)
+            case .failure(let error): return .failure(error)
+            }
+            hash.update(UnsafeRawBufferPointer(rebasing: buffer[0..<want]))
+            done += want
         }
-        return hash.value
+        return .success(hash.value)
     }
 }
