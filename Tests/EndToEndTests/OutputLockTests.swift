@@ -57,4 +57,15 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: directory.path + "/out/model.safetensors"))
     }
+
+    /// A file named like the lock that is not one is left alone.
+    @Test func aFileNamedLikeTheLockIsNotEmptied() throws {
+        let directory = try TemporaryDirectory()
+        try ExampleFamily.copy(into: directory.path)
+        try "my notes".write(toFile: directory.path + "/out.lock", atomically: true, encoding: .utf8)
+        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out"], in: directory.path, timeout: 60)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("out.lock"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: directory.path + "/out.lock", encoding: .utf8) == "my notes")
+    }
 }

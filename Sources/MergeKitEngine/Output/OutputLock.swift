@@ -40,6 +40,10 @@ final class OutputLock {
             guard case .success(let locked) = descriptor.status(),
                   case .success(let current) = FileStatus.of(path, followingLinks: false),
                   locked.device == current.device, locked.inode == current.inode else { continue }
+            // Nothing lost: a file of that name that is not a lock file (a pid) is not ours to empty.
+            guard locked.kind == .regular, locked.size == 0 || holderPID(descriptor) != nil else {
+                throw OutputError(.refused, "'\(path)' exists and is not a lock file of this tool (it should hold a pid); move it away")
+            }
             let pid = Array("\(Syscall.processID)\n".utf8)
             if case .failure(let error) = descriptor.truncate(to: 0).flatMap({ pid.withUnsafeBytes { descriptor.write($0, at: 0) } }) {
                 throw OutputError(.io, "cannot write the lock file '\(path)'", underlying: error)
@@ -50,22 +54,23 @@ final class OutputLock {
 
     /// "pid 1234" from the lock file, or what is known when it does not say.
     private static func holderDescription(_ descriptor: FileDescriptor) -> String {
+        holderPID(descriptor).map { "pid \($0)" } ?? "pid unknown"
+    }
+
+    /// The pid a lock file holds (digits and a newline), nil when it holds anything else.
+    private static func holderPID(_ descriptor: FileDescriptor) -> Int32? {
         var bytes = [UInt8](repeating: 0, count: 32)
         let count = bytes.withUnsafeMutableBytes { (try? descriptor.read(into: $0, at: 0).get()) ?? 0 }
-        let text = String(decoding: bytes[0..<count], as: UTF8.self).trimmingWhitespace
-        guard let pid = Int32(text), pid > 0 else { return "pid unknown" }
-        return "pid \(pid)"
+        guard count < bytes.count else { return nil }
+        let text = String(decoding: bytes[0..<count], as: UTF8.self)
+        let digits = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let pid = Int32(digits), pid > 0 else { return nil }
+        return pid
     }
 
     /// Removes the lock file, then releases the lock (closing the descriptor).
     func release() {
         _ = Syscall.unlink(path)
         _ = descriptor.close()
-    }
-}
-
-private extension String {
-    var trimmingWhitespace: String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }
