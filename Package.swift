@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
 let package = Package(
     name: "mergekit-swift",
     products: [
@@ -21,11 +21,12 @@ let package = Package(
         ),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
+        .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
         .target(
             name: "MergeKitEngine",
-            dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
         .target(
             name: "MergeKit",
@@ -44,15 +45,16 @@ let package = Package(
         .executableTarget(
             name: "mergekit-bench",
             dependencies: [
-                "MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "mergekit-swift",
+                "MergeKitEngine", "MergeKitRandom", "MergeKitSafetensors", "MergeKitTensor", "mergekit-swift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "MergeKitTestSupport",
-            dependencies: ["MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: ["MergeKitRandom", "MergeKitTensor", "MergeKitSafetensors"]
         ),
-        .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML"]),
+        .testTarget(name: "MergeKitRandomTests", dependencies: ["MergeKitRandom"]),
+        .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML", "MergeKitRandom"]),
         .testTarget(name: "MergeKitRecipeTests", dependencies: ["MergeKitRecipe"]),
         .testTarget(
             name: "MergeKitTensorTests",
@@ -64,7 +66,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MergeKitEngineTests",
-            dependencies: ["MergeKitEngine", "MergeKitTestSupport"],
+            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
