@@ -3,11 +3,12 @@ import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
 // (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// The products are the command line tool and the library for programs that embed the engine;
+// mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
     name: "mergekit-swift",
     products: [
         .executable(name: "mergekit-swift", targets: ["mergekit-swift"]),
-        .executable(name: "mergekit-bench", targets: ["mergekit-bench"]),
         .library(name: "MergeKit", targets: ["MergeKit"]),
     ],
     dependencies: [
@@ -28,13 +29,7 @@ let package = Package(
             name: "MergeKitEngine",
             dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
-        .target(
-            name: "MergeKit",
-            dependencies: [
-                "MergeKitYAML", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
-                "MergeKitEngine",
-            ]
-        ),
+        .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
@@ -45,9 +40,15 @@ let package = Package(
         .executableTarget(
             name: "mergekit-bench",
             dependencies: [
-                "MergeKitEngine", "MergeKitRandom", "MergeKitSafetensors", "MergeKitTensor", "mergekit-swift",
+                "MergeKitEngine", "MergeKitRandom", "MergeKitSafetensors", "MergeKitTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // How a program embeds the engine through the `MergeKit` library; EndToEndTests runs it.
+        .executableTarget(
+            name: "mergekit-embedding-example",
+            dependencies: ["MergeKit"],
+            path: "Examples/embedding"
         ),
         .target(
             name: "MergeKitTestSupport",
@@ -71,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "MergeKitTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,22 +8,25 @@ struct CommandLineTool {
         var stderr: String
     }
 
-    static var executable: String {
+    static var executable: String { tool(named: "mergekit-swift") }
+
+    /// An executable target of this package, built into the same folder as the tests.
+    static func tool(named name: String) -> String {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         // On Linux the test runner is `<build>/debug/…PackageTests.xctest`; elsewhere a bundle.
         if directory.lastPathComponent == "MacOS" || directory.path.contains(".xctest/") {
             directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         }
-        return directory.appendingPathComponent("mergekit-swift").path
+        return directory.appendingPathComponent(name).path
     }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static func run(_ arguments: [String], in directory: String = repositoryRoot) throws -> Result {
+    static func run(_ arguments: [String], in directory: String = repositoryRoot, tool: String = executable) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let out = Pipe()
