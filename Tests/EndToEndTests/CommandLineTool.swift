@@ -6,6 +6,8 @@ struct CommandLineTool {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Wall time from start to exit.
+        var elapsed: Duration = .zero
     }
 
     static var executable: String { tool(named: "mergekit-swift") }
@@ -24,7 +26,13 @@ struct CommandLineTool {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static func run(_ arguments: [String], in directory: String = repositoryRoot, tool: String = executable) throws -> Result {
+    /// Runs `tool` with `arguments` in `directory`. A child still running after `timeLimit` is
+    /// killed with SIGKILL (status 9; `Process.terminate()`'s SIGTERM did not stop children of
+    /// the test runner), so a test of speed fails in bounded time instead of waiting for slow code.
+    static func run(
+        _ arguments: [String], in directory: String = repositoryRoot, tool: String = executable,
+        timeLimit: Duration? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -33,11 +41,41 @@ struct CommandLineTool {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let clock = ContinuousClock()
+        let start = clock.now
         try process.run()
+        if let timeLimit {
+            let (seconds, attoseconds) = timeLimit.components
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+        }
+        // Both pipes are drained at once: a child that fills one while the other is read to its
+        // end would block forever.
+        let errors = PipeDrain(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errData, as: UTF8.self), elapsed: clock.now - start)
+    }
+}
+
+/// Reads a file handle to its end on another thread.
+private final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

@@ -80,6 +80,27 @@ struct DiagnosticRendererTests {
         #expect(Self.renderer.render([Diagnostic]()) == "")
     }
 
+    /// A 300-character line: 160 characters around the column are shown, `…` marks what is cut.
+    @Test func aLongLineIsShownAsAWindowAroundTheColumn() {
+        let line = String(repeating: "a", count: 200) + "X" + String(repeating: "b", count: 99)
+        let renderer = DiagnosticRenderer(sources: ["long.yaml": "key: 1\n" + line + "\n"])
+        func render(column: Int) -> [Substring] {
+            renderer.render(.error("e", at: Self.at(2, column, file: "long.yaml"))).split(separator: "\n")
+        }
+        let middle = render(column: 201)
+        #expect(middle[1] == "…" + String(repeating: "a", count: 80) + "X" + String(repeating: "b", count: 79) + "…")
+        #expect(middle[2] == String(repeating: " ", count: 81) + "^")
+        let start = render(column: 1)
+        #expect(start[1] == String(repeating: "a", count: 160) + "…")
+        #expect(start[2] == "^")
+        let end = render(column: 301)
+        #expect(end[1] == "…" + String(repeating: "a", count: 60) + "X" + String(repeating: "b", count: 99))
+        #expect(end[2] == String(repeating: " ", count: 161) + "^")
+        let exactlyTheLimit = DiagnosticRenderer(sources: ["x.yaml": String(repeating: "c", count: 160)])
+        #expect(exactlyTheLimit.render(.error("e", at: Self.at(1, 160, file: "x.yaml"))).split(separator: "\n")[1]
+            == Substring(String(repeating: "c", count: 160)))
+    }
+
     @Test(arguments: ["a\r\nb\r\nc", "a\rb\rc", "a\nb\nc", "a\u{2028}b\u{85}c"])
     func everyLineBreakStyleEndsALine(_ text: String) {
         let renderer = DiagnosticRenderer(sources: ["x.yaml": text])
