@@ -4,10 +4,12 @@
 ///       density: [0.5
 ///                ^
 ///
-/// The source line is printed verbatim; the caret line copies the line's tabs before the column so
-/// the caret lines up. Columns count characters, as the YAML parser does. A line longer than
-/// `maximumEchoWidth` characters is shown as a window around the column, marked with `…`, so a
-/// long one-line recipe with many problems does not print the whole line for each. If the file's text or the line is unknown, or
+/// The file name, the message and the source line are printed with their control characters
+/// escaped (`TerminalText`), so a hostile recipe cannot drive the terminal; the caret line copies
+/// the line's tabs and the width of each escape before the column so the caret lines up. Columns
+/// count characters, as the YAML parser does. A line longer than `maximumEchoWidth` characters is
+/// shown as a window around the column, marked with `…`, so a long one-line recipe with many
+/// problems does not print the whole line for each. If the file's text or the line is unknown, or
 /// the line is empty (an error at the very end of a file), only the first line is printed.
 public struct DiagnosticRenderer: Sendable {
     /// Each line as Unicode scalars, so a window is cut without walking the line from its start.
@@ -23,7 +25,8 @@ public struct DiagnosticRenderer: Sendable {
 
     public func render(_ diagnostic: Diagnostic) -> String {
         let location = diagnostic.location
-        let header = "\(location): \(diagnostic.severity.rawValue): \(diagnostic.message)"
+        let header = "\(TerminalText.escaped(location.file)):\(location.line):\(location.column): "
+            + "\(diagnostic.severity.rawValue): \(TerminalText.escaped(diagnostic.message))"
         guard let lines = linesByFile[location.file], location.line >= 1, location.line <= lines.count else {
             return header
         }
@@ -37,12 +40,12 @@ public struct DiagnosticRenderer: Sendable {
         let closing = shown.upperBound < line.count ? "…" : ""
         var caretLine = opening.isEmpty ? "" : " "
         for scalar in line[shown.lowerBound..<caretIndex] {
-            caretLine += scalar == "\t" ? "\t" : " "
+            caretLine += scalar == "\t" ? "\t" : String(repeating: " ", count: TerminalText.escapedWidth(of: scalar))
         }
         caretLine += "^"
         var echoed = String.UnicodeScalarView()
         echoed.append(contentsOf: line[shown])
-        return header + "\n" + opening + String(echoed) + closing + "\n" + caretLine
+        return header + "\n" + opening + TerminalText.escaped(String(echoed)) + closing + "\n" + caretLine
     }
 
     /// The range of a line of `count` characters that is echoed: all of it, or

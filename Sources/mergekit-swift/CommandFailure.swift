@@ -6,6 +6,9 @@ import MergeKitSafetensors
 
 /// The one place errors become text on stderr and an exit code:
 /// 65 (EX_DATAERR) for a rejected recipe or checkpoint, 64 for a refused output path, 1 for I/O.
+/// Every error and warning line goes out through `printError` / `printWarning` (or the
+/// diagnostic renderer), which escape control characters: messages quote tensor names and paths
+/// taken from files, and those must not drive the terminal.
 enum CommandFailure {
     static let dataError: Int32 = 65
     static let usageError: Int32 = 64
@@ -50,10 +53,10 @@ enum CommandFailure {
     }
 
     static func printWarning(_ message: String) {
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("warning: \(TerminalText.escaped(message))\n".utf8))
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(TerminalText.escaped(message))\n".utf8))
     }
 }
