@@ -3,7 +3,8 @@ import MergeKit
 
 /// How a program embeds the engine: `import MergeKit`, plan a recipe (headers only, every problem
 /// collected), show the problems the way the command line does, then run the plan into an output
-/// directory. `mergekit-embedding-example RECIPE OUTPUT` prints one line per step.
+/// directory. `mergekit-embedding-example RECIPE OUTPUT` prints one line per step; text from
+/// files is escaped before it reaches the terminal, as the command line does.
 @main
 struct EmbeddingExample {
     static func main() {
@@ -20,12 +21,12 @@ struct EmbeddingExample {
                 plan: plan, output: OutputDirectory(path: outputPath), force: false,
                 threads: ProcessInfo.processInfo.activeProcessorCount)
             try runner.run(progress: nil)
-            print("wrote \(outputPath)")
+            print("wrote \(TerminalText.escaped(outputPath))")
         } catch let error as RecipeError {
             report(error.diagnostics, recipePath: recipePath)
             exit(65)
         } catch {
-            printToStandardError("error: \(error)")
+            printToStandardError("error: " + TerminalText.escaped("\(error)"))
             exit(1)
         }
     }
