@@ -2,12 +2,13 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// The products are the command line tool and the library for programs that embed the engine;
+// mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
     name: "mergekit-swift",
     products: [
         .executable(name: "mergekit-swift", targets: ["mergekit-swift"]),
-        .executable(name: "mergekit-bench", targets: ["mergekit-bench"]),
         .library(name: "MergeKit", targets: ["MergeKit"]),
     ],
     dependencies: [
@@ -21,19 +22,14 @@ let package = Package(
         ),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
+        .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
         .target(
             name: "MergeKitEngine",
-            dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
-        .target(
-            name: "MergeKit",
-            dependencies: [
-                "MergeKitYAML", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
-                "MergeKitEngine",
-            ]
-        ),
+        .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
@@ -44,15 +40,22 @@ let package = Package(
         .executableTarget(
             name: "mergekit-bench",
             dependencies: [
-                "MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "mergekit-swift",
+                "MergeKitEngine", "MergeKitRandom", "MergeKitSafetensors", "MergeKitTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // How a program embeds the engine through the `MergeKit` library; EndToEndTests runs it.
+        .executableTarget(
+            name: "mergekit-embedding-example",
+            dependencies: ["MergeKit"],
+            path: "Examples/embedding"
+        ),
         .target(
             name: "MergeKitTestSupport",
-            dependencies: ["MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: ["MergeKitRandom", "MergeKitTensor", "MergeKitSafetensors"]
         ),
-        .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML"]),
+        .testTarget(name: "MergeKitRandomTests", dependencies: ["MergeKitRandom"]),
+        .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML", "MergeKitRandom"]),
         .testTarget(name: "MergeKitRecipeTests", dependencies: ["MergeKitRecipe"]),
         .testTarget(
             name: "MergeKitTensorTests",
@@ -64,12 +67,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MergeKitEngineTests",
-            dependencies: ["MergeKitEngine", "MergeKitTestSupport"],
+            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "MergeKitTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

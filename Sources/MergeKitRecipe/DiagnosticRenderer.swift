@@ -4,21 +4,29 @@
 ///       density: [0.5
 ///                ^
 ///
-/// The source line is printed verbatim; the caret line copies the line's tabs before the column so
-/// the caret lines up. Columns count characters, as the YAML parser does. If the file's text or the
-/// line is unknown, or the line is empty (an error at the very end of a file), only the first line
-/// is printed.
+/// The file name, the message and the source line are printed with their control characters
+/// escaped (`TerminalText`), so a hostile recipe cannot drive the terminal; the caret line copies
+/// the line's tabs and the width of each escape before the column so the caret lines up. Columns
+/// count characters, as the YAML parser does. A line longer than `maximumEchoWidth` characters is
+/// shown as a window around the column, marked with `…`, so a long one-line recipe with many
+/// problems does not print the whole line for each. If the file's text or the line is unknown, or
+/// the line is empty (an error at the very end of a file), only the first line is printed.
 public struct DiagnosticRenderer: Sendable {
-    private let linesByFile: [String: [Substring]]
+    /// Each line as Unicode scalars, so a window is cut without walking the line from its start.
+    private let linesByFile: [String: [[Unicode.Scalar]]]
+
+    /// The most characters of a source line echoed under a diagnostic.
+    public static let maximumEchoWidth = 160
 
     /// - Parameter sources: each file's full text, keyed by the file name used in diagnostics.
     public init(sources: [String: String]) {
-        linesByFile = sources.mapValues(Self.lines)
+        linesByFile = sources.mapValues { Self.lines(of: $0).map { Array($0.unicodeScalars) } }
     }
 
     public func render(_ diagnostic: Diagnostic) -> String {
         let location = diagnostic.location
-        let header = "\(location): \(diagnostic.severity.rawValue): \(diagnostic.message)"
+        let header = "\(TerminalText.escaped(location.file)):\(location.line):\(location.column): "
+            + "\(diagnostic.severity.rawValue): \(TerminalText.escaped(diagnostic.message))"
         guard let lines = linesByFile[location.file], location.line >= 1, location.line <= lines.count else {
             return header
         }
@@ -26,14 +34,26 @@ public struct DiagnosticRenderer: Sendable {
         guard !line.isEmpty else { return header }
         // A column past the end of the line (the parser gives at most one past) is drawn just
         // after the line's last character.
-        let lineLength = line.unicodeScalars.count
-        let column = min(max(location.column, 1), lineLength + 1)
-        var caretLine = ""
-        for character in line.unicodeScalars.prefix(column - 1) {
-            caretLine.unicodeScalars.append(character == "\t" ? "\t" : " ")
+        let caretIndex = min(max(location.column, 1), line.count + 1) - 1
+        let shown = Self.window(around: caretIndex, in: line.count)
+        let opening = shown.lowerBound > 0 ? "…" : ""
+        let closing = shown.upperBound < line.count ? "…" : ""
+        var caretLine = opening.isEmpty ? "" : " "
+        for scalar in line[shown.lowerBound..<caretIndex] {
+            caretLine += scalar == "\t" ? "\t" : String(repeating: " ", count: TerminalText.escapedWidth(of: scalar))
         }
         caretLine += "^"
-        return header + "\n" + line + "\n" + caretLine
+        var echoed = String.UnicodeScalarView()
+        echoed.append(contentsOf: line[shown])
+        return header + "\n" + opening + TerminalText.escaped(String(echoed)) + closing + "\n" + caretLine
+    }
+
+    /// The range of a line of `count` characters that is echoed: all of it, or
+    /// `maximumEchoWidth` characters with the caret's index about in the middle.
+    private static func window(around caretIndex: Int, in count: Int) -> Range<Int> {
+        guard count > maximumEchoWidth else { return 0..<count }
+        let start = max(0, min(caretIndex - maximumEchoWidth / 2, count - maximumEchoWidth))
+        return start..<(start + maximumEchoWidth)
     }
 
     /// Each diagnostic rendered, joined by newlines (no trailing newline).

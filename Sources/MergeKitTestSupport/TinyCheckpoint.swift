@@ -1,5 +1,6 @@
 import Foundation
 public import MergeKitTensor
+import MergeKitRandom
 import MergeKitSafetensors
 
 /// Builds small model directories for tests with the real writer, and reads them back, so no
@@ -100,7 +101,7 @@ public enum TinyCheckpoint {
         }
         shapes += [("model.norm.weight", [hidden]), ("lm_head.weight", [vocab, hidden])]
         return shapes.map { name, shape in
-            var generator = SeededGenerator(seed: seed ^ fnv1a64(name))
+            var generator = SplitMix64(seed: seed ^ FNV1a64.hash(name))
             let isNorm = name.hasSuffix("norm.weight")
             let count = shape.reduce(1, *)
             let values = (0..<count).map { _ in
@@ -171,9 +172,5 @@ public enum TinyCheckpoint {
         case .f16: return Float16Conversion.decode(Float16Conversion.encode(value))
         default: return value
         }
-    }
-
-    private static func fnv1a64(_ text: String) -> UInt64 {
-        text.utf8.reduce(0xCBF2_9CE4_8422_2325) { hash, byte in (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
     }
 }

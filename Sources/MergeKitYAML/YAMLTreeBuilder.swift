@@ -31,9 +31,35 @@ struct YAMLTreeBuilder {
         }
     }
 
-    private enum Frame {
-        case sequence(OpenCollection, items: [YAMLNode])
-        case mapping(OpenCollection, builder: YAMLMappingBuilder, pendingKey: YAMLNode?)
+    /// An open collection with what it has collected so far. It is mutated in place on the
+    /// stack (`stack[top].adopt(…)`): taking a frame off the stack and pushing it back would
+    /// copy its items on every append, quadratic in the length of a list or mapping.
+    private struct Frame {
+        var collection: OpenCollection
+        /// A sequence's items, in order (unused for a mapping).
+        var items: [YAMLNode] = []
+        /// A mapping's pairs (nil for a sequence).
+        var mapping: YAMLMappingBuilder?
+        /// A mapping's key whose value has not arrived yet.
+        var pendingKey: YAMLNode?
+
+        mutating func adopt(_ child: Measured) throws(YAMLError) {
+            collection.absorb(child)
+            guard mapping != nil else {
+                items.append(child.node)
+                return
+            }
+            if let key = pendingKey {
+                mapping?.append(key: key, value: child.node)
+                pendingKey = nil
+            } else {
+                guard child.node.scalar != nil else {
+                    throw YAMLError(location: child.node.location,
+                                    message: "mapping keys must be scalars; found \(child.node.kindName)")
+                }
+                pendingKey = child.node
+            }
+        }
     }
 
     private let stream: YAMLEventStream
@@ -145,26 +171,23 @@ struct YAMLTreeBuilder {
         let anchor = event.anchor
         if let anchor { openAnchors.insert(anchor) }
         let collection = OpenCollection(location: location, tag: event.tag.map(Self.shortTag), anchor: anchor)
-        if event.type == YAML_SEQUENCE_START_EVENT {
-            stack.append(.sequence(collection, items: []))
-        } else {
-            stack.append(.mapping(collection, builder: YAMLMappingBuilder(), pendingKey: nil))
-        }
+        let isMapping = event.type == YAML_MAPPING_START_EVENT
+        stack.append(Frame(collection: collection, mapping: isMapping ? YAMLMappingBuilder() : nil))
     }
 
     private mutating func closeSequence(at location: SourceLocation) throws(YAMLError) {
-        guard case .sequence(let collection, let items)? = stack.popLast() else {
+        guard let frame = stack.popLast(), frame.mapping == nil else {
             throw unexpected("sequence end", at: location)
         }
-        try add(collection.finish(.sequence(items)), anchor: collection.anchor)
+        try add(frame.collection.finish(.sequence(frame.items)), anchor: frame.collection.anchor)
     }
 
     private mutating func closeMapping(at location: SourceLocation) throws(YAMLError) {
-        guard case .mapping(let collection, let builder, nil)? = stack.popLast() else {
+        guard let frame = stack.popLast(), let builder = frame.mapping, frame.pendingKey == nil else {
             throw unexpected("mapping end", at: location)
         }
         let pairs = try builder.finish(duplicates: &duplicateKeys)
-        try add(collection.finish(.mapping(pairs)), anchor: collection.anchor)
+        try add(frame.collection.finish(.mapping(pairs)), anchor: frame.collection.anchor)
     }
 
     /// Hands a finished node to its parent (or makes it the root) and records its anchor.
@@ -173,28 +196,11 @@ struct YAMLTreeBuilder {
             anchors[anchor] = measured
             openAnchors.remove(anchor)
         }
-        guard let parent = stack.popLast() else {
+        guard !stack.isEmpty else {
             root = measured.node
             return
         }
-        switch parent {
-        case .sequence(var collection, var items):
-            items.append(measured.node)
-            collection.absorb(measured)
-            stack.append(.sequence(collection, items: items))
-        case .mapping(var collection, var builder, let pendingKey):
-            collection.absorb(measured)
-            if let key = pendingKey {
-                builder.append(key: key, value: measured.node)
-                stack.append(.mapping(collection, builder: builder, pendingKey: nil))
-            } else {
-                guard measured.node.scalar != nil else {
-                    throw YAMLError(location: measured.node.location,
-                                    message: "mapping keys must be scalars; found \(measured.node.kindName)")
-                }
-                stack.append(.mapping(collection, builder: builder, pendingKey: measured.node))
-            }
-        }
+        try stack[stack.count - 1].adopt(measured)
     }
 
     // MARK: Limits and errors

@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitRandom
 import MergeKitSafetensors
 import MergeKitTensor
 
@@ -53,18 +54,18 @@ struct FamilyGenerator {
             defer { base.deallocate(); bytes.deallocate() }
             while let index = next.take(below: work.count), !failure.isSet {
                 let (placed, range) = work[index]
-                let tensorKey = fnv1a64(placed.spec.name)
+                let tensorKey = FNV1a64.hash(placed.spec.name)
                 let isNorm = placed.spec.name.hasSuffix("norm.weight")
                 let values = UnsafeMutableBufferPointer(rebasing: base[0..<range.count])
                 for j in 0..<range.count {
-                    let noise = irwinHall(mix(tensorKey &+ UInt64(range.lowerBound + j)))
+                    let noise = irwinHall(SplitMix64.mix(tensorKey &+ UInt64(range.lowerBound + j)))
                     values[j] = isNorm ? 1 + 0.02 * noise : 0.02 * noise
                 }
                 for model in 0..<models {
-                    let modelKey = mix(tensorKey ^ UInt64(model) &* 0x9E37_79B9_7F4A_7C15)
+                    let modelKey = SplitMix64.mix(tensorKey ^ UInt64(model) &* SplitMix64.increment)
                     let out = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(range.count * 2)])
                     for j in 0..<range.count {
-                        let value = model == 0 ? values[j] : values[j] + 0.002 * irwinHall(mix(modelKey &+ UInt64(range.lowerBound + j)))
+                        let value = model == 0 ? values[j] : values[j] + 0.002 * irwinHall(SplitMix64.mix(modelKey &+ UInt64(range.lowerBound + j)))
                         out.storeBytes(of: BFloat16Conversion.encode(value).littleEndian, toByteOffset: 2 * j, as: UInt16.self)
                     }
                     do {
@@ -87,17 +88,5 @@ struct FamilyGenerator {
     private func irwinHall(_ bits: UInt64) -> Float {
         let sum = Float(bits & 0xFFFF) + Float((bits >> 16) & 0xFFFF) + Float((bits >> 32) & 0xFFFF) + Float(bits >> 48)
         return (sum / 65536 - 2) * 1.7320508
-    }
-
-    @inline(__always)
-    private func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    private func fnv1a64(_ text: String) -> UInt64 {
-        text.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
     }
 }

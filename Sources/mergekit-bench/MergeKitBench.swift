@@ -6,11 +6,18 @@ import MergeKitEngine
 /// `mergekit-bench`: generates a synthetic model family once, then times `mergekit-swift apply`
 /// (the release binary, as a child process so each run's peak RSS is its own) for each method
 /// and prints a Markdown table next to the I/O floor measured in the same run.
+///
+/// A developer tool, not a product: it runs the `mergekit-swift` binary that `swift build`
+/// put next to it (or the one `--mergekit-swift` names) and links none of the CLI's code.
 @main
 struct MergeKitBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mergekit-bench",
-        abstract: "Benchmark mergekit-swift apply on a synthetic model family.")
+        abstract: "Benchmark mergekit-swift apply on a synthetic model family.",
+        discussion: """
+            Build both tools first (`swift build -c release`): the bench measures the \
+            mergekit-swift binary in its own build folder and prints which one it ran.
+            """)
 
     @Option(help: "Model shape: \(BenchShape.all.map(\.name).joined(separator: ", ")).")
     var shape = "qwen2.5-0.5b"
@@ -18,7 +25,7 @@ struct MergeKitBench: ParsableCommand {
     @Option(help: "Fine-tunes in the family (besides the base).")
     var fineTunes = 2
 
-    @Option(help: "Comma-separated methods (default: \(BenchRecipes.methods.joined(separator: ","))).")
+    @Option(help: "Comma-separated methods.")
     var methods = BenchRecipes.methods.joined(separator: ",")
 
     @Option(help: "Comma-separated thread counts; every method runs once per count (default: all cores).")
@@ -27,10 +34,12 @@ struct MergeKitBench: ParsableCommand {
     @Option(help: "Passed to apply as --memory-budget.")
     var memoryBudget: String?
 
-    @Option(help: "Where families are generated and merged (outside the repository).")
-    var dir = "/work/bench-data"
+    @Option(help: ArgumentHelp(
+        "Where families are generated and merged: $TMPDIR/mergekit-bench unless given.",
+        discussion: "A family takes several GB and the I/O floor is measured there: on a machine whose temporary directory is in memory (tmpfs), pass a folder on the disk you want to measure."))
+    var dir = FileManager.default.temporaryDirectory.appendingPathComponent("mergekit-bench").path
 
-    @Option(help: "The mergekit-swift binary (default: the one next to this executable).")
+    @Option(help: "The mergekit-swift binary (default: the one next to this executable, built by `swift build -c release`).")
     var mergekitSwift: String?
 
     func run() throws {
@@ -45,8 +54,9 @@ struct MergeKitBench: ParsableCommand {
         }
         let binary = mergekitSwift ?? (Self.executableDirectory() + "/mergekit-swift")
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw ValidationError("\(binary) not found; run `swift build -c release` first or pass --mergekit-swift")
+            throw ValidationError("\(binary) not found; run `swift build -c release` first (it builds mergekit-swift next to mergekit-bench) or pass --mergekit-swift")
         }
+        log("measuring \(binary), built \(Self.modificationDate(of: binary))")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let family = FamilyGenerator(shape: shape, fineTunes: fineTunes, root: dir, threads: cores)
         let modelBytes = shape.parameterCount * 2
@@ -127,6 +137,14 @@ struct MergeKitBench: ParsableCommand {
         return (path as NSString).deletingLastPathComponent
     }
 
+    /// When `path` was written (ISO 8601), so a stale binary is visible in the report.
+    private static func modificationDate(of path: String) -> String {
+        guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+            return "at an unknown time"
+        }
+        return ISO8601DateFormatter().string(from: date)
+    }
+
     private static func freeBytes(at path: String) -> Int {
         var status = statvfs()
         guard statvfs(path, &status) == 0 else { return 0 }
@@ -137,7 +155,7 @@ struct MergeKitBench: ParsableCommand {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return files.filter { $0.hasSuffix(".safetensors") }.reduce(0) { total, name in
             let size = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.size] as? Int) ?? 0
-            return total + (size ?? 0)
+            return total + size
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MergeKitEngine
+import MergeKitRecipe
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,7 +68,7 @@ struct Apply: ParsableCommand {
             if !global.quiet {
                 let shards = plan.layout.shards.count
                 let resumed = timings.resumedTensors > 0 ? " (resumed: \(timings.resumedTensors) tensors kept)" : ""
-                print("wrote \(runner.output.path): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers, \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Self.seconds(timings.total)) (sync \(Self.seconds(timings.sync)))\(resumed)")
+                print("wrote \(TerminalText.escaped(runner.output.path)): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers, \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Self.seconds(timings.total)) (sync \(Self.seconds(timings.sync)))\(resumed)")
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

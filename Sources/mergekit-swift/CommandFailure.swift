@@ -8,7 +8,9 @@ import MergeKitSafetensors
 /// 65 (EX_DATAERR) for a rejected recipe or checkpoint, 64 for a refused output path, 1 for I/O
 /// (and for a run that stopped after it started writing), 128 + signal when interrupted.
 /// An error with causes (`ChainedError`) is rendered once, here, as one line: its summary, then
-/// each cause, nearest first.
+/// each cause, nearest first. Every error and warning line goes out through `printError` /
+/// `printWarning` (or the diagnostic renderer), which escape control characters: messages quote
+/// tensor names and paths taken from files, and those must not drive the terminal.
 enum CommandFailure {
     static let dataError: Int32 = 65
     static let usageError: Int32 = 64
@@ -56,10 +58,10 @@ enum CommandFailure {
     }
 
     static func printWarning(_ message: String) {
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("warning: \(TerminalText.escaped(message))\n".utf8))
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(TerminalText.escaped(message))\n".utf8))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MergeKitEngine
+import MergeKitRecipe
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +35,7 @@ struct Inspect: ParsableCommand {
                 reports.append(inspector.inspect(try ModelDirectory(path: path), name: path))
             }
             let renderer = DeltaReportRenderer(basePath: base, reports: reports)
-            print(json ? renderer.json.serialized(pretty: true) : renderer.text)
+            print(json ? renderer.json.serialized(pretty: true) : TerminalText.escapedLines(renderer.text))
         } catch {
             throw CommandFailure.report(error, recipePath: base)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MergeKitEngine
+import MergeKitRecipe
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,7 @@ struct Plan: ParsableCommand {
                 unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             let report = PlanReport(plan: plan, workers: global.workerCount)
-            print(json ? report.json.serialized(pretty: true) : report.text)
+            print(json ? report.json.serialized(pretty: true) : TerminalText.escapedLines(report.text))
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MergeKitEngine
+import MergeKitRecipe
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct Validate: ParsableCommand {
             let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(strict: global.strict, unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
-                print("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers")
+                print("\(TerminalText.escaped(recipe)): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers")
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

@@ -10,34 +10,44 @@ struct CommandLineTool {
         var signaled = false
         /// The process was still running at its deadline and was killed (a hang).
         var timedOut = false
+        /// Wall time from start to exit.
+        var elapsed: Duration = .zero
     }
 
-    static var executable: String {
+    static var executable: String { tool(named: "mergekit-swift") }
+
+    /// An executable target of this package, built into the same folder as the tests.
+    static func tool(named name: String) -> String {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         // On Linux the test runner is `<build>/debug/…PackageTests.xctest`; elsewhere a bundle.
         if directory.lastPathComponent == "MacOS" || directory.path.contains(".xctest/") {
             directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         }
-        return directory.appendingPathComponent("mergekit-swift").path
+        return directory.appendingPathComponent(name).path
     }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// Runs the tool to completion. A run still going after `timeout` seconds is killed and
-    /// reported as `timedOut`, so a hang fails its test instead of the whole suite.
-    static func run(_ arguments: [String], in directory: String = repositoryRoot, timeout: Double = 300) throws -> Result {
-        try start(arguments, in: directory).wait(timeout: timeout)
+    /// Runs `tool` to completion. A run still going after `timeLimit` is killed (SIGKILL) and
+    /// reported as `timedOut`, so a hang or slow code fails its test in bounded time instead of
+    /// stalling the whole suite.
+    static func run(
+        _ arguments: [String], in directory: String = repositoryRoot, tool: String = executable,
+        timeLimit: Duration = .seconds(300)
+    ) throws -> Result {
+        try start(arguments, in: directory, tool: tool).wait(timeLimit: timeLimit)
     }
 
     /// Starts the tool in the background.
-    static func start(_ arguments: [String], in directory: String = repositoryRoot) throws -> RunningCommand {
-        try RunningCommand(executable: executable, arguments: arguments, directory: directory)
+    static func start(_ arguments: [String], in directory: String = repositoryRoot, tool: String = executable) throws -> RunningCommand {
+        try RunningCommand(executable: tool, arguments: arguments, directory: directory)
     }
 }
 
-/// A started `mergekit-swift` process whose output is collected while it runs.
+/// A started process whose output is collected while it runs. Both pipes are drained at once on
+/// their own threads: a child that fills one while the other is read to its end would block.
 final class RunningCommand: @unchecked Sendable {
     // @unchecked: the pipes are drained on their own threads and read only after both finished.
     let process = Process()
@@ -46,6 +56,8 @@ final class RunningCommand: @unchecked Sendable {
     private var outData = Data()
     private var errData = Data()
     private let drained = DispatchGroup()
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
 
     init(executable: String, arguments: [String], directory: String) throws {
         process.executableURL = URL(fileURLWithPath: executable)
@@ -53,6 +65,7 @@ final class RunningCommand: @unchecked Sendable {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardOutput = out
         process.standardError = err
+        started = clock.now
         try process.run()
         drain(out) { self.outData = $0 }
         drain(err) { self.errData = $0 }
@@ -69,12 +82,12 @@ final class RunningCommand: @unchecked Sendable {
         }
     }
 
-    /// Waits for the process to end (killing it after `timeout` seconds) and returns its result.
-    func wait(timeout: Double = 300) -> CommandLineTool.Result {
-        let deadline = Date().addingTimeInterval(timeout)
+    /// Waits for the process to end (killing it after `timeLimit`) and returns its result.
+    func wait(timeLimit: Duration = .seconds(300)) -> CommandLineTool.Result {
+        let deadline = started + timeLimit
         var timedOut = false
         while process.isRunning {
-            if Date() > deadline {
+            if clock.now > deadline {
                 kill(process.processIdentifier, SIGKILL)
                 timedOut = true
                 break
@@ -82,10 +95,11 @@ final class RunningCommand: @unchecked Sendable {
             usleep(5_000)
         }
         process.waitUntilExit()
+        let elapsed = clock.now - started
         drained.wait()
         return CommandLineTool.Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self),
-            signaled: process.terminationReason == .uncaughtSignal, timedOut: timedOut)
+            signaled: process.terminationReason == .uncaughtSignal, timedOut: timedOut, elapsed: elapsed)
     }
 }

@@ -25,7 +25,7 @@ import Testing
             try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: replacement)
         }
         for command in [["validate", "recipe.yaml"], ["apply", "recipe.yaml", "-o", "out"]] {
-            let result = try CommandLineTool.run(command, in: directory.path, timeout: 20)
+            let result = try CommandLineTool.run(command, in: directory.path, timeLimit: .seconds(20))
             #expect(!result.timedOut, "\(what): \(command[0]) hung")
             #expect(result.status == 65, "\(what): \(command[0]): \(result.stderr)")
             #expect(result.stderr.contains(file), "\(what): \(result.stderr)")
@@ -52,7 +52,7 @@ import Testing
         }
         try #require(run.isRunning, "the merge finished before the input could be cut")
         try #require(truncate(shard, off_t(original.count / 4)) == 0)
-        let result = run.wait(timeout: 120)
+        let result = run.wait(timeLimit: .seconds(120))
         #expect(!result.signaled, "killed by signal \(result.status): \(result.stderr)")
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("ft_a/model.safetensors"), "\(result.stderr)")

@@ -19,7 +19,7 @@ import Testing
             usleep(2_000)
         }
         try #require(first.isRunning, "the first run finished before the second could start")
-        let second = try CommandLineTool.run(["apply", recipe, "-o", output, "--force"], in: directory.path, timeout: 60)
+        let second = try CommandLineTool.run(["apply", recipe, "-o", output, "--force"], in: directory.path, timeLimit: .seconds(60))
         let firstResult = first.wait()
         #expect(second.status == 1, "\(second.stderr)")
         #expect(second.stderr.contains("pid \(first.pid)"), "\(second.stderr)")
@@ -41,7 +41,7 @@ import Testing
         try #require(flock(lock, LOCK_EX | LOCK_NB) == 0)
         let pid = Array("\(getpid())\n".utf8)
         _ = pid.withUnsafeBytes { write(lock, $0.baseAddress, $0.count) }
-        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out"], in: directory.path, timeout: 60)
+        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out"], in: directory.path, timeLimit: .seconds(60))
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("pid \(getpid())"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
@@ -53,7 +53,7 @@ import Testing
         let directory = try TemporaryDirectory()
         try ExampleFamily.copy(into: directory.path)
         try "999999999\n".write(toFile: directory.path + "/out.lock", atomically: true, encoding: .utf8)
-        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out"], in: directory.path, timeout: 60)
+        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out"], in: directory.path, timeLimit: .seconds(60))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: directory.path + "/out/model.safetensors"))
     }
@@ -63,7 +63,7 @@ import Testing
         let directory = try TemporaryDirectory()
         try ExampleFamily.copy(into: directory.path)
         try "my notes".write(toFile: directory.path + "/out.lock", atomically: true, encoding: .utf8)
-        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out"], in: directory.path, timeout: 60)
+        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out"], in: directory.path, timeLimit: .seconds(60))
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("out.lock"), "\(result.stderr)")
         #expect(try String(contentsOfFile: directory.path + "/out.lock", encoding: .utf8) == "my notes")

@@ -60,7 +60,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: snapshot + "/tokenizer.json", withDestinationPath: target)
         try ExampleFamily.writeRecipe(in: directory.path, names: ["base": String(snapshot.dropFirst(directory.path.count + 1))])
         for command in [["validate", "recipe.yaml"], ["plan", "recipe.yaml"], ["apply", "recipe.yaml", "-o", "out"]] {
-            let result = try CommandLineTool.run(command, in: directory.path, timeout: 60)
+            let result = try CommandLineTool.run(command, in: directory.path, timeLimit: .seconds(60))
             #expect(result.status == 65, "\(command[0]) \(target): \(result.stderr)")
             #expect(result.stderr.contains("tokenizer.json"), "\(command[0]) \(target): \(result.stderr)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import MergeKitEngine
+import MergeKitRandom
 import MergeKitTensor
 import MergeKitTestSupport
 import Testing
@@ -12,7 +13,7 @@ import Testing
     static func models(scale: Float, in directory: TemporaryDirectory) throws -> (base: String, tuned: String) {
         let config = TinyCheckpoint.llamaConfig(layers: 2, hidden: 8, intermediate: 16, vocab: 12, dtype: .f32)
         let base = TinyCheckpoint.llama(layers: 2, hidden: 8, intermediate: 16, vocab: 12, dtype: .f32, seed: 1)
-        var stream = SeedStream(seed: 9)
+        var stream = SplitMix64(seed: 9)
         let tuned = base.map { tensor in
             var copy = tensor
             copy.values = tensor.values.map { value in

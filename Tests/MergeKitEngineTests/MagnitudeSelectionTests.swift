@@ -1,4 +1,5 @@
 @testable import MergeKitEngine
+import MergeKitRandom
 import MergeKitTestSupport
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
     /// Values drawn from a few levels × powers of two with random signs: lots of exact ties,
     /// and high-16-bit buckets that differ.
     static func tiedValues(count: Int, seed: UInt64) -> [Float] {
-        var generator = SeedStream(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             let level = Float(generator.next() % 5)
             let exponent = Int(generator.next() % 6) - 12
@@ -56,19 +57,5 @@ import Testing
         // Descending: 5 (0), 4 (7), 3 (2), 3 (3), 3 (5), 2 (6), 1 (1), 0 (4); ranks [2, 5) = 2, 3, 5.
         let kept = tau.indices.filter { window.contains(magnitudeBits: tau[$0].magnitude.bitPattern, at: $0) }
         #expect(kept == [2, 3, 5])
-    }
-}
-
-/// SplitMix64 for test data (the engine's mixer on a Weyl sequence).
-struct SeedStream {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= SplitMix64.increment
-        return SplitMix64.mix(state)
     }
 }

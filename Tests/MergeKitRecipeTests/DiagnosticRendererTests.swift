@@ -80,6 +80,40 @@ struct DiagnosticRendererTests {
         #expect(Self.renderer.render([Diagnostic]()) == "")
     }
 
+    /// A hostile recipe: ESC sequences in the file name, the message and the line, and a NUL,
+    /// are escaped; the caret still points at the column, after the escapes' widths.
+    @Test func controlCharactersAreEscapedAndTheCaretStaysRight() {
+        let file = "evil\u{1B}]0;pwned\u{07}.yaml"
+        let renderer = DiagnosticRenderer(sources: [file: "merge_method: \u{1B}[2J\u{0}\tx: `\n"])
+        // The backtick is column 24; before it, 14 + 4 (\x1b) + 3 + 4 (\x00) characters, a tab, 3.
+        let text = renderer.render(.error("unknown method '\u{1B}[2J'", at: Self.at(1, 24, file: file)))
+        #expect(text == #"evil\x1b]0;pwned\x07.yaml:1:24: error: unknown method '\x1b[2J'"# + "\n"
+            + #"merge_method: \x1b[2J\x00"# + "\tx: `\n"
+            + String(repeating: " ", count: 25) + "\t   ^")
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" })
+    }
+
+    /// A 300-character line: 160 characters around the column are shown, `…` marks what is cut.
+    @Test func aLongLineIsShownAsAWindowAroundTheColumn() {
+        let line = String(repeating: "a", count: 200) + "X" + String(repeating: "b", count: 99)
+        let renderer = DiagnosticRenderer(sources: ["long.yaml": "key: 1\n" + line + "\n"])
+        func render(column: Int) -> [Substring] {
+            renderer.render(.error("e", at: Self.at(2, column, file: "long.yaml"))).split(separator: "\n")
+        }
+        let middle = render(column: 201)
+        #expect(middle[1] == "…" + String(repeating: "a", count: 80) + "X" + String(repeating: "b", count: 79) + "…")
+        #expect(middle[2] == String(repeating: " ", count: 81) + "^")
+        let start = render(column: 1)
+        #expect(start[1] == String(repeating: "a", count: 160) + "…")
+        #expect(start[2] == "^")
+        let end = render(column: 301)
+        #expect(end[1] == "…" + String(repeating: "a", count: 60) + "X" + String(repeating: "b", count: 99))
+        #expect(end[2] == String(repeating: " ", count: 161) + "^")
+        let exactlyTheLimit = DiagnosticRenderer(sources: ["x.yaml": String(repeating: "c", count: 160)])
+        #expect(exactlyTheLimit.render(.error("e", at: Self.at(1, 160, file: "x.yaml"))).split(separator: "\n")[1]
+            == Substring(String(repeating: "c", count: 160)))
+    }
+
     @Test(arguments: ["a\r\nb\r\nc", "a\rb\rc", "a\nb\nc", "a\u{2028}b\u{85}c"])
     func everyLineBreakStyleEndsALine(_ text: String) {
         let renderer = DiagnosticRenderer(sources: ["x.yaml": text])

@@ -88,11 +88,12 @@ struct RecipeErrorTests {
                 parameters: *defaults
                             ^
                 """),
+        // The echoed line shows the NUL escaped (it never reaches the terminal raw).
         DiagnosticCase(
             id: "YAML error: NUL byte",
             yaml: "merge_method: line\u{0}ar\nmodels: [a]\n",
             expected: "recipe.yaml:1:19: error: control characters are not allowed (U+0000)\n"
-                + "merge_method: line\u{0}ar\n                  ^"),
+                + "merge_method: line\\x00ar\n                  ^"),
         DiagnosticCase(
             id: "the document is not a mapping",
             yaml: "- merge_method: linear\n",

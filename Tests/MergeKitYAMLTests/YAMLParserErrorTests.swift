@@ -1,3 +1,4 @@
+import MergeKitRandom
 import MergeKitYAML
 import Testing
 
@@ -199,22 +200,5 @@ struct YAMLParserErrorTests {
         }
         // Most damage breaks the syntax; some of it leaves a valid document.
         #expect(failures > 1000 && failures < 3000)
-    }
-}
-
-/// A small deterministic generator for the damage test (SplitMix64).
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

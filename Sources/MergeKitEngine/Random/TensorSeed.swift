@@ -1,3 +1,5 @@
+import MergeKitRandom
+
 /// The random stream of one (recipe seed, output tensor, source model): a counter-based RNG, so
 /// element j's number is a pure function of (seed, tensor name, source position, j). No state is
 /// carried from element to element, which is why masks do not depend on chunking, thread count

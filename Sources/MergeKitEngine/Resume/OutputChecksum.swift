@@ -1,3 +1,5 @@
+import MergeKitRandom
+
 /// A fast 64-bit checksum of a tensor's output bytes, kept in the resume journal so a resumed run
 /// can tell a fully written tensor from a torn one. Four independent lanes over 8-byte words
 /// (so the multiplies overlap), folded with the length; not cryptographic, only a guard against

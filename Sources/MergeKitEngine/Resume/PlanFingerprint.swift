@@ -1,3 +1,4 @@
+import MergeKitRandom
 import MergeKitSafetensors
 
 /// Identifies what a plan would write, so a journal from an earlier run is trusted only for the
@@ -33,19 +34,17 @@ enum PlanFingerprint {
 
 /// FNV-1a over a sequence of fields, each terminated so "ab"+"c" differs from "a"+"bc".
 struct FNVHasher {
-    private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+    private var hash = FNV1a64()
+
+    var value: UInt64 { hash.value }
 
     mutating func add(_ text: String) {
-        for byte in text.utf8 { addByte(byte) }
-        addByte(0xFF)
+        hash.combine(contentsOf: text.utf8)
+        hash.combine(0xFF)
     }
 
     mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes { addByte(byte) }
-        addByte(0xFF)
-    }
-
-    private mutating func addByte(_ byte: UInt8) {
-        value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        hash.combine(contentsOf: bytes)
+        hash.combine(0xFF)
     }
 }

@@ -1,3 +1,5 @@
+import MergeKitRandom
+
 /// DARE's keep test u_j < p decided on integers, so the mask loop needs no int → double
 /// conversion: u_j = m·2⁻⁵³ with m = mix(key + j·increment) >> 11 < 2⁵³ (docs/rng.md), and p·2⁵³
 /// is exact (a power-of-two scaling), so u_j < p ⟺ m < ⌈p·2⁵³⌉. Same bits as `TensorSeed.uniform`.
@@ -32,11 +34,7 @@ struct BernoulliThreshold: Sendable {
     /// m = mix64(counter) >> 11, the 53 random bits of u.
     @inline(__always)
     static func draw(counter: UInt64) -> UInt64 {
-        var z = counter
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z &>> 31
-        return z &>> 11
+        SplitMix64.mix(counter) &>> 11
     }
 
     /// All ones if the draw of `counter` is kept, else zero: a select without a branch (the

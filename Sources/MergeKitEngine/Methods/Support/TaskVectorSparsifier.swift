@@ -1,3 +1,5 @@
+import MergeKitRandom
+
 /// How one model's task vector τ = x − base is sparsified and rescaled, fully resolved for one
 /// tensor: the map pass and the L1 reduction pass both call `write`, so they cannot disagree.
 struct TaskVectorSparsifier: Sendable {
