@@ -27,9 +27,10 @@ public struct ArceeFusionMerge: MergeMethod {
         guard n > 0 else { return Kernel(base: base, other: other, rowLength: rowLength, threshold: 0) }
         // mergekit's quantile of q is sorted[int(q·(n − 1))].
         let ranks = [0.5, 0.25, 0.75].map { Int((Double(n - 1) * $0).rounded(.down)) }
-        let quantiles = try DerivedValueSelection.values(atRanks: ranks, elementCount: n, source: source) { chunk, values in
+        let importance = DerivedValueKeys { chunk, values in
             Self.importance(chunk, base: base, other: other, rowLength: rowLength, into: values)
         }
+        let quantiles = try importance.values(atRanks: ranks, elementCount: n, source: source)
         // In Float, as torch computes it.
         let threshold = quantiles[0] + 1.5 * (quantiles[2] - quantiles[1])
         return Kernel(base: base, other: other, rowLength: rowLength, threshold: threshold)

@@ -34,22 +34,19 @@ public struct SCEMerge: MergeMethod {
     /// vectors (ties: lowest index first), where `nonzero` counts entries whose variance is not 0.
     static func selection(
         fraction: Double, base: Int, models: [Int], elementCount: Int, source: any ChunkSource
-    ) throws -> MagnitudeCut {
+    ) throws -> TopCut {
         guard fraction < 1 else { return .everything }
         guard fraction > 0 else { return .nothing }
-        let derive: DerivedValueSelection.Derive = { chunk, values in
+        let variances = DerivedValueKeys { chunk, values in
             for j in 0..<values.count { values[j] = variance(j, chunk, base: base, models: models) }
         }
         var nonzero = 0
         try source.forEachChunk { chunk in
-            let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(chunk.elements.count, 1))
-            defer { values.deallocate() }
-            derive(chunk, UnsafeMutableBufferPointer(rebasing: values[0..<chunk.elements.count]))
-            for j in 0..<chunk.elements.count where values[j] != 0 { nonzero += 1 }
+            for key in variances.keys(of: 0, in: chunk) where DerivedValueKeys.value(ofKey: key) != 0 { nonzero += 1 }
         }
         let k = Int(Double(nonzero) * fraction)
         guard k > 0 else { return .nothing }
-        return try DerivedValueSelection.topCuts(counts: [k], elementCount: elementCount, source: source, derive: derive)[0]
+        return try variances.top(k, elementCount: elementCount, source: source)
     }
 
     /// Population variance across models of τᵢ = xᵢ − base at entry j of a chunk (τ rounded to
@@ -71,7 +68,7 @@ public struct SCEMerge: MergeMethod {
     /// Each model's mean squared selected task vector, normalised to sum 1 (uniform when the
     /// sum is below 1e-6, as in mergekit).
     static func weights(
-        base: Int, models: [Int], selection: MagnitudeCut, elementCount: Int, source: any ChunkSource
+        base: Int, models: [Int], selection: TopCut, elementCount: Int, source: any ChunkSource
     ) throws -> [Double] {
         var sums = BlockedSums(count: models.count)
         try source.forEachChunk { chunk in
@@ -94,16 +91,16 @@ public struct SCEMerge: MergeMethod {
         return means.map { $0 / total }
     }
 
-    static func isSelected(_ j: Int, _ chunk: InputChunk, by selection: MagnitudeCut, base: Int, models: [Int]) -> Bool {
+    static func isSelected(_ j: Int, _ chunk: InputChunk, by selection: TopCut, base: Int, models: [Int]) -> Bool {
         selection == .everything
-            || selection.contains(magnitudeBits: DerivedValueSelection.key(variance(j, chunk, base: base, models: models)),
+            || selection.contains(key: DerivedValueKeys.key(variance(j, chunk, base: base, models: models)),
                                   at: chunk.elements.lowerBound + j)
     }
 
     struct Kernel: MergeKernel {
         var base: Int
         var models: [Int]
-        var selection: MagnitudeCut
+        var selection: TopCut
         var weights: [Double]
 
         func merge(_ chunk: InputChunk, into output: UnsafeMutableBufferPointer<Float>) {

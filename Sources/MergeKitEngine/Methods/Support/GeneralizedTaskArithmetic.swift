@@ -141,14 +141,11 @@ struct GeneralizedTaskArithmetic: Sendable {
 
         let rescale = rescales ? RescaleMode(word: job.string(Name.rescale)) ?? .inverseDensity : .none
         var plans = contributors.map { sparsificationPlan(for: $0, in: job, rescale: rescale) }
-        let requests = plans.flatMap(\.requests)
-        if !requests.isEmpty {
-            var cuts = try MagnitudeSelection.cuts(
-                for: requests, baseInput: baseInput, elementCount: job.elementCount, source: source)[...]
-            for index in plans.indices where !plans[index].requests.isEmpty {
-                let top = cuts.removeFirst()
-                let excluded = plans[index].requests.count > 1 ? cuts.removeFirst() : .nothing
-                plans[index].sparsifier.mask = .magnitude(MagnitudeWindow(top: top, excludedTop: excluded))
+        if plans.contains(where: { $0.window != nil }) {
+            let windows = try MagnitudeWindow.select(
+                plans.map(\.window), baseInput: baseInput, elementCount: job.elementCount, source: source)
+            for (index, window) in windows.enumerated() {
+                if let window { plans[index].sparsifier.mask = .magnitude(window) }
             }
         }
         var sparsifiers = plans.map(\.sparsifier)
@@ -167,11 +164,11 @@ struct GeneralizedTaskArithmetic: Sendable {
             divisor: SignConsensus.Divisor(rawValue: job.string(Name.disjointMean)) ?? .weight)
     }
 
-    /// A model's sparsifier, and the magnitude cuts it still needs: none, [top], or
-    /// [top, excluded top] (breadcrumbs), in that order.
+    /// A model's sparsifier, and the magnitude window it still needs (top-k, or breadcrumbs'
+    /// window), if any.
     private struct SparsificationPlan {
         var sparsifier: TaskVectorSparsifier
-        var requests: [MagnitudeSelection.Request] = []
+        var window: MagnitudeWindow.Request?
     }
 
     private func sparsificationPlan(for input: Int, in job: MergeJob, rescale: RescaleMode) -> SparsificationPlan {
@@ -191,10 +188,10 @@ struct GeneralizedTaskArithmetic: Sendable {
         case .none:
             break
         case .magnitude:
-            plan.requests = [.init(input: input, count: topK)]
+            plan.window = .init(input: input, count: topK)
         case .random:
             if job.string(Name.maskStrategy) == "magnitude" {
-                plan.requests = [.init(input: input, count: topK)]
+                plan.window = .init(input: input, count: topK)
             } else {
                 plan.sparsifier.mask = .bernoulli(keepProbability: density, stream: stream)
             }
@@ -209,7 +206,7 @@ struct GeneralizedTaskArithmetic: Sendable {
                 plan.sparsifier.mask = .nothing
                 return plan
             }
-            plan.requests = [.init(input: input, count: n - dropBottom), .init(input: input, count: n - dropBottom - target)]
+            plan.window = .init(input: input, count: n - dropBottom, excludedCount: n - dropBottom - target)
         case .rankedRandom:
             plan.sparsifier.mask = .rankedBernoulli(density: density, epsilon: parameters.number(Name.epsilon), stream: stream)
             plan.sparsifier.dividesByKeepProbability = rescale == .inverseDensity
