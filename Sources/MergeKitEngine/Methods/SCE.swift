@@ -6,27 +6,38 @@ public struct SCEMerge: MergeMethod {
     public let name = "sce"
     public let summary = "Keeps the entries where the models disagree most, weights models by delta energy, merges agreeing signs."
     public let reference: String? = "https://arxiv.org/abs/2408.07990"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.selectTopK, .number(0...1), .global, default: .number(1),
-                      help: "Fraction of entries kept, by variance of the task vectors across models (1 keeps all)."),
-        ParameterSpec(Name.int8Mask, .bool, .global, help: "Accepted for mergekit recipes; no effect."),
-    ]
     public let baseModel = BaseModelUse.required
     public let inputCount: (minimum: Int, maximum: Int?) = (2, nil)
 
-    enum Name {
-        static let selectTopK = "select_topk"
-        static let int8Mask = "int8_mask"
+    enum Keys {
+        static let selectTopK = ParameterKey<Double>(
+            "select_topk", .global, .defaultValue(1), range: 0...1,
+            help: "Fraction of entries kept, by variance of the task vectors across models (1 keeps all).")
+        static let int8Mask = ParameterKey<Bool?>("int8_mask", .global, .defaultValue(nil), help: "Accepted for mergekit recipes; no effect.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.selectTopK, Keys.int8Mask] }
+
+    public struct Configuration: Sendable {
+        let base: Int
+        let models: [Int]
+        /// The `select_topk` fraction of entries kept.
+        let fraction: Double
+        let elementCount: Int
     }
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let models = job.inputs.indices.filter { $0 != base }
-        let selection = try Self.selection(
-            fraction: job.number(Name.selectTopK), base: base, models: models, elementCount: job.elementCount, source: source)
-        let weights = try Self.weights(base: base, models: models, selection: selection, elementCount: job.elementCount, source: source)
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        Configuration(
+            base: try job.requiredBase(), models: job.modelIndices, fraction: try job.value(Keys.selectTopK),
+            elementCount: job.elementCount)
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let (base, models, n) = (configuration.base, configuration.models, configuration.elementCount)
+        let selection = try Self.selection(fraction: configuration.fraction, base: base, models: models, elementCount: n, source: source)
+        let weights = try Self.weights(base: base, models: models, selection: selection, elementCount: n, source: source)
         return Kernel(base: base, models: models, selection: selection, weights: weights)
     }
 

@@ -19,6 +19,8 @@ public struct TensorJob: Sendable {
     /// Parallel to `merge.inputs`.
     public var inputs: [TensorInput]
     public var merge: MergeJob
+    /// The method with its configuration for this tensor, ready to make the kernel.
+    public var prepared: any PreparedMerge
     /// The recipe's `dtype:`: inputs are rounded to it before merging (nil: read as stored).
     public var readDType: DType?
     /// Index of the input copied byte for byte, when the merge is the identity.

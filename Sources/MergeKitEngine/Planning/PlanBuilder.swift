@@ -25,7 +25,8 @@ struct PlanBuilder {
     mutating func build() -> MergePlan? {
         let checker = RecipeChecker(recipe: recipe)
         guard let method = checker.method(reporting: &diagnostics) else { return nil }
-        diagnostics += checker.checkParameters(of: method)
+        let (checked, parameterProblems) = checker.checkParameters(of: method)
+        diagnostics += parameterProblems
         diagnostics += checker.checkRequiredParameters(of: method)
         let readDType = dtype(recipe.dtype)
         let outDType = dtype(recipe.outDType)
@@ -36,7 +37,7 @@ struct PlanBuilder {
         } else if method.baseModel == .required {
             diagnostics.append(.error("\(method.name) needs base_model: the model the fine-tunes were trained from", at: recipe.mergeMethod.location))
         }
-        let slices = plannedSlices()
+        let slices = plannedSlices(checked)
         guard !hasErrors else { return nil }
 
         let tokenizerModel = tokenizerModelIndex(base: base, slices: slices)
@@ -45,13 +46,14 @@ struct PlanBuilder {
         let outputLayers = slices.reduce(0) { $0 + $1.layerCount }
         for slice in slices where !checkInputCount(slice, base: base, method: method) { return nil }
 
-        jobs += nonLayerJobs(.beforeLayers, slice: first, base: base, method: method, readDType: readDType, outDType: outDType)
+        let top = checked.topLevel
+        jobs += nonLayerJobs(.beforeLayers, slice: first, top: top, base: base, method: method, readDType: readDType, outDType: outDType)
         for slice in slices {
             for offset in 0..<slice.layerCount {
-                jobs += layerJobs(slice, offset: offset, base: base, method: method, readDType: readDType, outDType: outDType)
+                jobs += layerJobs(slice, offset: offset, top: top, base: base, method: method, readDType: readDType, outDType: outDType)
             }
         }
-        jobs += nonLayerJobs(.afterLayers, slice: last, base: base, method: method, readDType: readDType, outDType: outDType)
+        jobs += nonLayerJobs(.afterLayers, slice: last, top: top, base: base, method: method, readDType: readDType, outDType: outDType)
         checkVocabularyPolicy()
         guard !hasErrors else { return nil }
 
@@ -94,7 +96,7 @@ struct PlanBuilder {
     }
 
     /// `models:` becomes one slice over every layer; `slices:` ranges are checked against the models.
-    private mutating func plannedSlices() -> [PlannedSlice] {
+    private mutating func plannedSlices(_ checked: CheckedParameters) -> [PlannedSlice] {
         var slices: [PlannedSlice] = []
         switch recipe.layout {
         case .models(let entries):
@@ -105,7 +107,7 @@ struct PlanBuilder {
                       let count = layerCount(of: model, at: entry.model.location) else { continue }
                 layerCounts.append((entry.model, count))
                 sources.append(.init(model: model, written: entry.model, layers: LayerRange(start: 0, end: count),
-                                     parameters: entry.parameters, position: position))
+                                     parameters: checked.models[position], position: position))
             }
             if let (firstModel, firstCount) = layerCounts.first {
                 for (written, count) in layerCounts.dropFirst() where count != firstCount {
@@ -115,13 +117,13 @@ struct PlanBuilder {
                 }
             }
             if let location = entries.first?.model.location, !sources.isEmpty {
-                slices.append(PlannedSlice(sources: sources, parameters: ParameterTable(), location: location, outputStart: 0))
+                slices.append(PlannedSlice(sources: sources, parameters: ParameterSettings(), location: location, outputStart: 0))
             } else if entries.isEmpty {
                 diagnostics.append(.error("models: lists no models", at: recipe.mergeMethod.location))
             }
         case .slices(let specs):
             var outputStart = 0
-            for spec in specs {
+            for (index, spec) in specs.enumerated() {
                 var sources: [PlannedSlice.Source] = []
                 for (position, source) in spec.sources.enumerated() {
                     guard let model = catalog.open(source.model, into: &diagnostics),
@@ -134,7 +136,7 @@ struct PlanBuilder {
                         continue
                     }
                     sources.append(.init(model: model, written: source.model, layers: range,
-                                         parameters: source.parameters, position: position))
+                                         parameters: checked.slices[index].sources[position], position: position))
                 }
                 if let reference = sources.first {
                     for source in sources.dropFirst() where source.layers.count != reference.layers.count {
@@ -145,7 +147,8 @@ struct PlanBuilder {
                     }
                 }
                 if sources.count == spec.sources.count, !sources.isEmpty {
-                    slices.append(PlannedSlice(sources: sources, parameters: spec.parameters, location: spec.location, outputStart: outputStart))
+                    slices.append(PlannedSlice(
+                        sources: sources, parameters: checked.slices[index].parameters, location: spec.location, outputStart: outputStart))
                     outputStart += sources[0].layers.count
                 }
             }
@@ -205,20 +208,20 @@ struct PlanBuilder {
         var model: Int
         var written: Located<String>
         var firstLayer: Int
-        var tables: [ParameterTable]
+        var tables: [ParameterSettings]
         var position: Int?
         var isBase: Bool
     }
 
-    private func inputSlots(_ slice: PlannedSlice, base: Int?, method: any MergeMethod) -> [InputSlot] {
+    private func inputSlots(_ slice: PlannedSlice, top: ParameterSettings, base: Int?, method: any MergeMethod) -> [InputSlot] {
         var slots = slice.sources.map {
             InputSlot(model: $0.model, written: $0.written, firstLayer: $0.layers.start,
-                      tables: [$0.parameters, slice.parameters, recipe.parameters], position: $0.position,
+                      tables: [$0.parameters, slice.parameters, top], position: $0.position,
                       isBase: method.baseModel != .plainInput && method.baseModel != .ignored && $0.model == base)
         }
         if baseJoins(slice, base: base, method: method), let base, let written = recipe.baseModel {
             slots.append(InputSlot(model: base, written: written, firstLayer: slice.sources[0].layers.start,
-                                   tables: [slice.parameters, recipe.parameters], position: nil,
+                                   tables: [slice.parameters, top], position: nil,
                                    isBase: method.baseModel != .plainInput))
         }
         return slots
@@ -231,9 +234,9 @@ struct PlanBuilder {
     }
 
     private mutating func layerJobs(
-        _ slice: PlannedSlice, offset: Int, base: Int?, method: any MergeMethod, readDType: DType?, outDType: DType?
+        _ slice: PlannedSlice, offset: Int, top: ParameterSettings, base: Int?, method: any MergeMethod, readDType: DType?, outDType: DType?
     ) -> [TensorJob] {
-        let slots = inputSlots(slice, base: base, method: method)
+        let slots = inputSlots(slice, top: top, base: base, method: method)
         let reference = referenceSlot(slots)
         let referenceLayer = reference.firstLayer + offset
         let t = ParameterResolver.layerPosition(offset: offset, count: slice.layerCount)
@@ -243,27 +246,28 @@ struct PlanBuilder {
                 outputName: TensorNaming.renumbered(name, to: slice.outputStart + offset),
                 placement: .layer(slice.outputStart + offset),
                 inputNames: slots.map { TensorNaming.renumbered(name, to: $0.firstLayer + offset) },
-                slots: slots, globalTables: [slice.parameters, recipe.parameters], t: t,
+                slots: slots, globalTables: [slice.parameters, top], t: t,
                 method: method, readDType: readDType, outDType: outDType)
         }
     }
 
     private mutating func nonLayerJobs(
-        _ placement: TensorPlacement, slice: PlannedSlice, base: Int?, method: any MergeMethod, readDType: DType?, outDType: DType?
+        _ placement: TensorPlacement, slice: PlannedSlice, top: ParameterSettings, base: Int?, method: any MergeMethod,
+        readDType: DType?, outDType: DType?
     ) -> [TensorJob] {
-        let slots = inputSlots(slice, base: base, method: method)
+        let slots = inputSlots(slice, top: top, base: base, method: method)
         let reference = referenceSlot(slots)
         let names = catalog.models[reference.model].tensorNames.filter { TensorNaming.placement(of: $0) == placement }
         return names.compactMap { name in
             makeJob(outputName: name, placement: placement, inputNames: slots.map { _ in name }, slots: slots,
-                    globalTables: [slice.parameters, recipe.parameters], t: 0,
+                    globalTables: [slice.parameters, top], t: 0,
                     method: method, readDType: readDType, outDType: outDType)
         }
     }
 
     private mutating func makeJob(
         outputName: String, placement: TensorPlacement, inputNames: [String], slots: [InputSlot],
-        globalTables: [ParameterTable], t: Double, method: any MergeMethod, readDType: DType?, outDType: DType?
+        globalTables: [ParameterSettings], t: Double, method: any MergeMethod, readDType: DType?, outDType: DType?
     ) -> TensorJob? {
         var inputs: [TensorInput] = []
         for (slot, name) in zip(slots, inputNames) {
@@ -279,39 +283,43 @@ struct PlanBuilder {
 
         var mergeInputs: [MergeJob.Input] = []
         for (slot, input) in zip(slots, inputs) {
-            var values: [String: ResolvedValue] = [:]
+            var values: [(key: String, value: ResolvedValue)] = []
             // A base the method treats specially takes no per-model parameters (it is not
             // weighted or sparsified), so none are resolved for it.
-            for spec in method.parameters where spec.scope == .perModel && !slot.isBase {
-                if let value = ParameterResolver.resolve(spec, tensorName: input.tensorName, t: t, tables: slot.tables) {
-                    values[spec.name] = value
-                } else if spec.isRequired {
-                    reportMissing(spec, slot: slot, method: method)
+            for key in method.parameters where key.scope == .perModel && !slot.isBase {
+                if let value = ParameterResolver.resolve(key, tensorName: input.tensorName, t: t, tables: slot.tables) {
+                    values.append((key.name, value))
+                } else if key.isRequired {
+                    reportMissing(key, slot: slot, method: method)
                     return nil
                 }
             }
-            mergeInputs.append(.init(model: slot.written.value, isBase: slot.isBase, sourcePosition: slot.position, parameters: values))
+            mergeInputs.append(.init(
+                model: slot.written.value, isBase: slot.isBase, sourcePosition: slot.position, parameters: ResolvedParameters(values)))
         }
-        var globals: [String: ResolvedValue] = [:]
-        for spec in method.parameters where spec.scope == .global {
-            if let value = ParameterResolver.resolve(spec, tensorName: outputName, t: t, tables: globalTables) {
-                globals[spec.name] = value
-            } else if spec.isRequired {
-                reportMissing(spec, slot: nil, method: method)
+        var globals: [(key: String, value: ResolvedValue)] = []
+        for key in method.parameters where key.scope == .global {
+            if let value = ParameterResolver.resolve(key, tensorName: outputName, t: t, tables: globalTables) {
+                globals.append((key.name, value))
+            } else if key.isRequired {
+                reportMissing(key, slot: nil, method: method)
                 return nil
             }
         }
         let merge = MergeJob(tensorName: outputName, shape: shape, inputs: mergeInputs,
-                             parameters: globals, seed: recipe.seed?.value ?? 0)
-        if let problem = method.problem(with: merge) {
-            reportTensorProblem("method", "\(method.name) cannot merge '\(outputName)': \(problem)", at: recipe.mergeMethod.location)
+                             parameters: ResolvedParameters(globals), seed: recipe.seed?.value ?? 0)
+        let prepared: any PreparedMerge
+        do {
+            prepared = try method.prepared(for: merge)
+        } catch {
+            reportTensorProblem("method", "\(method.name) cannot merge '\(outputName)': \(error.message)", at: recipe.mergeMethod.location)
             return nil
         }
 
         let baseInput = mergeInputs.firstIndex(where: \.isBase) ?? 0
         let storedDType = inputs[baseInput].info.dtype
         let outputDType = outDType ?? readDType ?? storedDType
-        var verbatim = method.verbatimInput(of: merge)
+        var verbatim = prepared.verbatimInput
         if let index = verbatim,
            inputs[index].info.dtype != outputDType || (readDType ?? outputDType) != outputDType || inputs[index].info.shape != shape {
             verbatim = nil
@@ -321,7 +329,7 @@ struct PlanBuilder {
             return nil
         }
         return TensorJob(outputName: outputName, shape: merge.shape, outputDType: outputDType, placement: placement,
-                         inputs: inputs, merge: merge, readDType: readDType, verbatimInput: verbatim)
+                         inputs: inputs, merge: merge, prepared: prepared, readDType: readDType, verbatimInput: verbatim)
     }
 
     /// The output shape, or nil after reporting a mismatch. With --unsafe-truncate-embeddings,
@@ -358,18 +366,19 @@ struct PlanBuilder {
         diagnostics.append(.error("tokenizer_source cannot align different vocabularies yet (rows would have to be matched by token)", at: source.location))
     }
 
-    private mutating func reportMissing(_ spec: ParameterSpec, slot: InputSlot?, method: any MergeMethod) {
+    private mutating func reportMissing(_ parameter: any ParameterDeclaration, slot: InputSlot?, method: any MergeMethod) {
         let location = slot?.written.location ?? recipe.mergeMethod.location
-        let key = "missing \(spec.name) \(location)"
+        let key = "missing \(parameter.name) \(location)"
         guard tensorProblemCounts[key] == nil,
-              !diagnostics.contains(where: { $0.location == location && $0.message.hasPrefix("missing required parameter '\(spec.name)'") })
+              !diagnostics.contains(where: { $0.location == location && $0.message.hasPrefix("missing required parameter '\(parameter.name)'") })
         else { return }
         tensorProblemCounts[key] = 1
         guard let slot else {
-            diagnostics.append(.error("\(method.name) needs parameter '\(spec.name)'", at: location))
+            diagnostics.append(.error("\(method.name) needs parameter '\(parameter.name)'", at: location))
             return
         }
-        diagnostics.append(RecipeChecker.missing(spec, model: slot.written, tables: slot.tables, method: method))
+        diagnostics.append(RecipeChecker.missing(
+            parameter, model: slot.written, writtenNames: slot.tables.flatMap(\.writtenNames), method: method))
     }
 
     private mutating func reportTensorProblem(_ kind: String, _ message: String, at location: SourceLocation) {
