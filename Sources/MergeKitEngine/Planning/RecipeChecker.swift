@@ -8,7 +8,7 @@ struct RecipeChecker {
     let recipe: Recipe
 
     /// The recipe's method, or nil after reporting an error (with a "did you mean").
-    func method(reporting diagnostics: inout [Diagnostic]) -> (any MergeMethod)? {
+    func method(into sink: inout DiagnosticSink) -> (any MergeMethod)? {
         let written = recipe.mergeMethod
         if let method = MergeMethodRegistry.method(named: written.value) { return method }
         var message = "unknown merge method '\(written.value)'"
@@ -17,38 +17,37 @@ struct RecipeChecker {
         } else {
             message += "; `mergekit-swift methods` lists them"
         }
-        diagnostics.append(.error(message, at: written.location))
+        sink.add(.error(message, at: written.location))
         return nil
     }
 
-    /// Every parameter table of the recipe, checked against the method's keys and parsed, with
-    /// the problems found (in table order).
-    func checkParameters(of method: any MergeMethod) -> (CheckedParameters, [Diagnostic]) {
-        var found: [Diagnostic] = []
+    /// Every parameter table of the recipe, checked against the method's keys and parsed; the
+    /// problems are reported in table order.
+    func checkParameters(of method: any MergeMethod, into sink: inout DiagnosticSink) -> CheckedParameters {
         var checked = CheckedParameters()
-        checked.topLevel = check(recipe.parameters, context: "parameters", perModel: false, method: method, into: &found)
+        checked.topLevel = check(recipe.parameters, context: "parameters", perModel: false, method: method, into: &sink)
         switch recipe.layout {
         case .models(let entries):
             checked.models = entries.map { entry in
-                check(entry.parameters, context: "parameters of model '\(entry.model.value)'", perModel: true, method: method, into: &found)
+                check(entry.parameters, context: "parameters of model '\(entry.model.value)'", perModel: true, method: method, into: &sink)
             }
         case .slices(let slices):
             checked.slices = slices.map { slice in
-                let parameters = check(slice.parameters, context: "slice parameters", perModel: false, method: method, into: &found)
+                let parameters = check(slice.parameters, context: "slice parameters", perModel: false, method: method, into: &sink)
                 let sources = slice.sources.map { source in
-                    check(source.parameters, context: "parameters of model '\(source.model.value)'", perModel: true, method: method, into: &found)
+                    check(source.parameters, context: "parameters of model '\(source.model.value)'", perModel: true, method: method, into: &sink)
                 }
                 return CheckedParameters.Slice(parameters: parameters, sources: sources)
             }
         }
-        return (checked, found)
+        return checked
     }
 
     /// Required per-model parameters that no table in reach sets for a model (checked without
     /// weights, so a typo is reported even when other problems stop planning early).
-    func checkRequiredParameters(of method: any MergeMethod) -> [Diagnostic] {
+    func checkRequiredParameters(of method: any MergeMethod, into sink: inout DiagnosticSink) {
         let required = method.parameters.filter { $0.isRequired && $0.scope == .perModel }
-        guard !required.isEmpty else { return [] }
+        guard !required.isEmpty else { return }
         var models: [(Located<String>, [ParameterTable])] = []
         switch recipe.layout {
         case .models(let entries):
@@ -59,13 +58,12 @@ struct RecipeChecker {
             }
         }
         let baseIsSpecial = method.baseModel == .required || method.baseModel == .optional
-        var found: [Diagnostic] = []
         for (model, tables) in models where !(baseIsSpecial && model.value == recipe.baseModel?.value) {
             for key in required where !tables.contains(where: { table in table.entries.contains { key.isWritten(as: $0.name.value) } }) {
-                found.append(Self.missing(key, model: model, writtenNames: tables.flatMap { $0.entries.map(\.name) }, method: method))
+                sink.report(Self.missing(key, model: model, writtenNames: tables.flatMap { $0.entries.map(\.name) }, method: method),
+                            code: .missingParameter(name: key.name, location: model.location))
             }
         }
-        return found
     }
 
     /// "missing required parameter", naming the likely typo when one of the written keys is close.
@@ -90,7 +88,7 @@ struct RecipeChecker {
     }
 
     private func check(
-        _ table: ParameterTable, context: String, perModel: Bool, method: any MergeMethod, into found: inout [Diagnostic]
+        _ table: ParameterTable, context: String, perModel: Bool, method: any MergeMethod, into sink: inout DiagnosticSink
     ) -> ParameterSettings {
         var settings = ParameterSettings(writtenNames: table.entries.map(\.name))
         let written = Set(table.entries.map(\.name.value))
@@ -101,21 +99,21 @@ struct RecipeChecker {
                 if let hint = closestMatch(to: name.value, among: Self.acceptedNames(of: method)) {
                     message += "; did you mean '\(hint)'?"
                 }
-                found.append(.warning(message, at: name.location))
+                sink.add(.warning(message, at: name.location))
                 continue
             }
             let alias = key.alias(named: name.value)
             if let alias, written.contains(key.name) {
-                found.append(.error(
+                sink.add(.error(
                     "both '\(key.name)' and '\(alias.name)' are set; \(alias.name) means \(alias.meaning(for: key.name)), so give one",
                     at: name.location))
             }
             if perModel, key.scope == .global {
-                found.append(.warning(
+                sink.add(.warning(
                     "'\(key.name)' is a global parameter of \(method.name) and is ignored per model; set it under the top-level or slice parameters",
                     at: name.location))
             }
-            let value = parse(entry.value, key: key, writtenName: name.value, into: &found)
+            let value = parse(entry.value, key: key, writtenName: name.value, into: &sink)
             settings.settings.append(.init(parameter: key.name, alias: alias, value: value))
         }
         return settings
@@ -124,15 +122,15 @@ struct RecipeChecker {
     /// The value parsed for `key`; every scalar that is not a value of its type or is outside its
     /// range is reported (and left out).
     private func parse(
-        _ value: ParameterValue, key: any ParameterDeclaration, writtenName: String, into found: inout [Diagnostic]
+        _ value: ParameterValue, key: any ParameterDeclaration, writtenName: String, into sink: inout DiagnosticSink
     ) -> ParameterSettings.Value {
         switch value {
         case .scalar(let scalar):
-            return parse(scalar, key: key, writtenName: writtenName, into: &found).map(ParameterSettings.Value.constant) ?? .absent
+            return parse(scalar, key: key, writtenName: writtenName, into: &sink).map(ParameterSettings.Value.constant) ?? .absent
         case .list(let items, _):
             guard !items.isEmpty else { return .absent }
             if case .strings = key.kind { return .constant(.strings(items.map(\.value.value))) }
-            let values = items.map { parse($0, key: key, writtenName: writtenName, into: &found) }
+            let values = items.map { parse($0, key: key, writtenName: writtenName, into: &sink) }
             let parsed = values.compactMap { $0 }
             guard parsed.count == values.count else { return .absent }
             if case .number = key.kind {
@@ -145,22 +143,22 @@ struct RecipeChecker {
         case .filters(let entries, _):
             return .filters(entries.map { entry in
                 ParameterSettings.Filter(
-                    filter: entry.filter?.value, value: parse(entry.value, key: key, writtenName: writtenName, into: &found))
+                    filter: entry.filter?.value, value: parse(entry.value, key: key, writtenName: writtenName, into: &sink))
             })
         }
     }
 
     private func parse(
-        _ scalar: Located<YAMLScalar>, key: any ParameterDeclaration, writtenName: String, into found: inout [Diagnostic]
+        _ scalar: Located<YAMLScalar>, key: any ParameterDeclaration, writtenName: String, into sink: inout DiagnosticSink
     ) -> ResolvedValue? {
         guard let value = key.parse(scalar.value) else {
-            found.append(.error(
+            sink.add(.error(
                 "parameter '\(writtenName)' expects \(article(key.kindDescription)); found '\(scalar.value.value)'",
                 at: scalar.location))
             return nil
         }
         if let range = key.range, case .number(let x) = value, !range.contains(x) {
-            found.append(.error(
+            sink.add(.error(
                 "parameter '\(writtenName)' must be a \(key.kindDescription); found \(scalar.value.value)",
                 at: scalar.location))
             return nil
