@@ -33,8 +33,9 @@ public struct KarcherMerge: MergeMethod {
 
     public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
         let steps = try job.value(Keys.maxIter)
+        // The recipe checker keeps it in range; a job built by hand might not.
         guard Keys.maxIter.range?.contains(steps) ?? false else {
-            throw MethodProblem("max_iter \(ResolvedValue.format(steps)) is not a number of steps in [0, 10000]")
+            throw MethodProblem("max_iter must be a \(Keys.maxIter.kindDescription); it is \(ResolvedValue.format(steps))")
         }
         return Configuration(inputs: Array(job.inputs.indices), maxIterations: Int(steps), tolerance: try job.value(Keys.tol))
     }
