@@ -24,8 +24,6 @@ public struct ResolvedParameters: Sendable, Equatable {
         entries.first { $0.name == name }?.value
     }
 
-    public var isEmpty: Bool { entries.isEmpty }
-
     /// The key's value: the resolved one, else the key's default. A required key without a
     /// value, or a value of another kind, is a problem (the planner reports both before any
     /// method reads them, so they mean a method read a key it does not declare).

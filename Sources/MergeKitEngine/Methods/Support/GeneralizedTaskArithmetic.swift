@@ -118,8 +118,8 @@ public struct GeneralizedTaskArithmetic: Sendable {
                         + "which must lie within (0, 1]; lower epsilon")
             }
         }
-        let normalize = try job.value(normalize)
-        if !usesConsensus, normalize {
+        let normalizes = try job.value(normalize)
+        if !usesConsensus, normalizes {
             var total = 0.0
             for model in models { total += try job.value(weight, of: model) }
             if abs(total) < 1e-8 { throw MethodProblem("the weights sum to 0, so normalize: true would divide by zero") }
@@ -128,12 +128,11 @@ public struct GeneralizedTaskArithmetic: Sendable {
         let rescale = rescales ? try job.value(Keys.rescale) : .none
         var merged: [Model] = []
         for input in isExcluded ? [] : models {
-            let weight = try job.value(weight, of: input)
-            merged.append(try model(input, weight: weight, in: job, rescale: rescale))
+            merged.append(try model(input, weight: try job.value(weight, of: input), in: job, rescale: rescale))
         }
         return Configuration(
             baseInput: baseInput, rowLength: job.rowLength, elementCount: job.elementCount, isExcluded: isExcluded,
-            models: merged, consensus: try consensus(of: job), normalize: normalize, lambda: try job.value(Keys.lambda),
+            models: merged, consensus: try consensus(of: job), normalize: normalizes, lambda: try job.value(Keys.lambda),
             rescalesByL1: rescale == .l1)
     }
 
