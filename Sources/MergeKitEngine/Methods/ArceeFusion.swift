@@ -40,8 +40,9 @@ public struct ArceeFusionMerge: MergeMethod {
             Self.importance(chunk, base: base, other: other, rowLength: rowLength, into: values)
         }
         let quantiles = try importance.values(atRanks: ranks, elementCount: n, source: source)
+        let (median, lowerQuartile, upperQuartile) = (quantiles[0], quantiles[1], quantiles[2])
         // In Float, as torch computes it.
-        let threshold = quantiles[0] + 1.5 * (quantiles[2] - quantiles[1])
+        let threshold = median + 1.5 * (upperQuartile - lowerQuartile)
         return Kernel(base: base, other: other, rowLength: rowLength, threshold: threshold)
     }
 
