@@ -31,9 +31,9 @@ struct ArrayChunkSource: ChunkSource {
         return try body(InputChunk(elements: range, inputs: views))
     }
 
-    /// Runs `method` on these inputs (the reductions, then the map pass chunk by chunk).
-    func merge(_ method: any MergeMethod, job: MergeJob) throws -> [Float] {
-        let kernel = try method.makeKernel(for: job, source: self)
+    /// Runs a prepared merge on these inputs (the reductions, then the map pass chunk by chunk).
+    func merge(_ prepared: any PreparedMerge) throws -> [Float] {
+        let kernel = try prepared.makeKernel(source: self)
         var output = [Float](repeating: .nan, count: inputs.first?.count ?? 0)
         for range in ranges {
             withChunk(range) { chunk in

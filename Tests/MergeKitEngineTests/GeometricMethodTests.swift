@@ -16,13 +16,13 @@ import Testing
         let modelDefaults = TaskArithmeticFamilyTests.defaults(of: method, .perModel)
         let jobInputs = inputs.indices.map { i in
             MergeJob.Input(model: "m\(i)", isBase: i == base, sourcePosition: i,
-                           parameters: modelDefaults.merging(perModel?[i] ?? [:]) { $1 })
+                           parameters: ResolvedParameters(modelDefaults.merging(perModel?[i] ?? [:]) { $1 }))
         }
         let job = MergeJob(tensorName: "t", shape: shape ?? [inputs[0].count], inputs: jobInputs,
-                           parameters: TaskArithmeticFamilyTests.defaults(of: method, .global).merging(global) { $1 }, seed: 0)
-        if let problem = method.problem(with: job) { throw TinyCheckpointError(problem) }
+                           parameters: ResolvedParameters(TaskArithmeticFamilyTests.defaults(of: method, .global).merging(global) { $1 }), seed: 0)
+        let prepared = try TaskArithmeticFamilyTests.prepare(method, job)
         let source = ArrayChunkSource(inputs: inputs, rowLength: job.rowLength, rowsPerChunk: rowsPerChunk)
-        return try source.merge(method, job: job)
+        return try source.merge(prepared)
     }
 
     static func weights(_ values: Double...) -> [[String: ResolvedValue]] {

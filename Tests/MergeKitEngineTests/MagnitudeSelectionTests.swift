@@ -36,10 +36,11 @@ import Testing
         let tau = zip(values, base).map { $0 - $1 }
         let source = ArrayChunkSource(inputs: [base, values], rowLength: rowLength, rowsPerChunk: rowsPerChunk)
         let counts = [0, 1, 2, count / 3, count / 2, count - 1, count, 517]
-        let cuts = try MagnitudeSelection.cuts(
-            for: counts.map { .init(input: 1, count: $0) }, baseInput: 0, elementCount: count, source: source)
+        let cuts = try RadixSelection.cuts(
+            for: counts.map { .init(stream: 0, count: $0) }, elementCount: count,
+            keys: TaskVectorMagnitudeKeys(base: 0, inputs: [1]), source: source)
         for (q, cut) in zip(counts, cuts) {
-            let selected = Set(tau.indices.filter { cut.contains(magnitudeBits: tau[$0].magnitude.bitPattern, at: $0) })
+            let selected = Set(tau.indices.filter { cut.contains(key: tau[$0].magnitude.bitPattern, at: $0) })
             #expect(selected == Self.referenceTop(tau, q), "q = \(q)")
         }
         // The data really has ties straddling cuts.
@@ -51,9 +52,9 @@ import Testing
         let tau: [Float] = [5, -1, 3, 3, 0, -3, 2, 4]
         let base = [Float](repeating: 0, count: tau.count)
         let source = ArrayChunkSource(inputs: [base, tau], rowLength: 8, rowsPerChunk: 1)
-        let cuts = try MagnitudeSelection.cuts(
-            for: [.init(input: 1, count: 5), .init(input: 1, count: 2)], baseInput: 0, elementCount: 8, source: source)
-        let window = MagnitudeWindow(top: cuts[0], excludedTop: cuts[1])
+        let windows = try MagnitudeWindow.select(
+            [.init(input: 1, count: 5, excludedCount: 2)], baseInput: 0, elementCount: 8, source: source)
+        let window = try #require(windows[0])
         // Descending: 5 (0), 4 (7), 3 (2), 3 (3), 3 (5), 2 (6), 1 (1), 0 (4); ranks [2, 5) = 2, 3, 5.
         let kept = tau.indices.filter { window.contains(magnitudeBits: tau[$0].magnitude.bitPattern, at: $0) }
         #expect(kept == [2, 3, 5])

@@ -6,7 +6,10 @@ import Testing
 @Suite struct ParameterResolutionTests {
     private func weights(_ plan: MergePlan, _ tensor: String) -> [Double] {
         let job = plan.jobs.first { $0.outputName == tensor }!
-        return job.merge.inputs.compactMap { $0.optionalNumber("weight") }
+        return job.merge.inputs.compactMap { input -> Double? in
+            guard case .number(let weight)? = input.parameters["weight"] else { return nil }
+            return weight
+        }
     }
 
     @Test func filterListsAndGradients() throws {

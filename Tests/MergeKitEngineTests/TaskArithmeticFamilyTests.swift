@@ -15,24 +15,44 @@ import Testing
         let method = try #require(MergeMethodRegistry.method(named: methodName))
         let count = tasks[0].count
         let baseValues = base ?? [Float](repeating: 0, count: count)
-        var inputs = [MergeJob.Input(model: "base", isBase: true, sourcePosition: nil, parameters: defaults(of: method, .perModel))]
+        var inputs = [MergeJob.Input(
+            model: "base", isBase: true, sourcePosition: nil, parameters: ResolvedParameters(defaults(of: method, .perModel)))]
         for (position, parameters) in perModel.enumerated() {
             inputs.append(MergeJob.Input(
                 model: "m\(position)", isBase: false, sourcePosition: position,
-                parameters: defaults(of: method, .perModel).merging(parameters) { $1 }))
+                parameters: ResolvedParameters(defaults(of: method, .perModel).merging(parameters) { $1 })))
         }
         let job = MergeJob(tensorName: "t", shape: shape ?? [count], inputs: inputs,
-                           parameters: defaults(of: method, .global).merging(global) { $1 }, seed: seed)
-        if let problem = method.problem(with: job) { throw TinyCheckpointError(problem) }
+                           parameters: ResolvedParameters(defaults(of: method, .global).merging(global) { $1 }), seed: seed)
+        let prepared = try prepare(method, job)
         let values = tasks.map { zip($0, baseValues).map { $0 + $1 } }
         let source = ArrayChunkSource(inputs: [baseValues] + values, rowLength: job.rowLength, rowsPerChunk: rowsPerChunk)
-        return try source.merge(method, job: job)
+        return try source.merge(prepared)
     }
 
-    static func defaults(of method: any MergeMethod, _ scope: ParameterSpec.Scope) -> [String: ResolvedValue] {
+    /// The method's plan-time configuration of `job`; a problem becomes a thrown error.
+    static func prepare(_ method: any MergeMethod, _ job: MergeJob) throws -> any PreparedMerge {
+        do {
+            return try method.prepared(for: job)
+        } catch {
+            throw TinyCheckpointError(error.message)
+        }
+    }
+
+    /// The problem `prepare` finds with `job`, if any.
+    static func problem(_ method: any MergeMethod, _ job: MergeJob) -> String? {
+        do {
+            _ = try method.prepared(for: job)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    static func defaults(of method: any MergeMethod, _ scope: ParameterScope) -> [String: ResolvedValue] {
         var values: [String: ResolvedValue] = [:]
-        for spec in method.parameters where spec.scope == scope {
-            if let value = spec.defaultValue { values[spec.name] = value }
+        for key in method.parameters where key.scope == scope {
+            if let value = key.defaultValue { values[key.name] = value }
         }
         return values
     }
@@ -164,8 +184,8 @@ import Testing
                                global: ["exclude": .strings(["^x", "^t$"])])
         #expect(out == base)
         let method = try #require(MergeMethodRegistry.method(named: "dare_ties"))
-        let job = MergeJob(tensorName: "t", shape: [1], inputs: [], parameters: ["exclude": .strings(["(unclosed"])], seed: 0)
-        #expect(method.problem(with: job)?.contains("exclude pattern '(unclosed' is not a regular expression") == true)
+        let job = MergeJob(tensorName: "t", shape: [1], inputs: [], parameters: ResolvedParameters(["exclude": .strings(["(unclosed"])]), seed: 0)
+        #expect(Self.problem(method, job)?.contains("exclude pattern '(unclosed' is not a regular expression") == true)
     }
 
     /// Chunk boundaries never change a result: reductions and masks are chunk independent.

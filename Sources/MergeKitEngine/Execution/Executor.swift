@@ -95,7 +95,7 @@ private final class Worker {
             work = .copy(input: verbatim)
         } else {
             let reader = ChunkReader(job: job, blockElements: budget.blockElements)
-            work = .merge(try plan.method.makeKernel(for: job.merge, source: reader))
+            work = .merge(try job.prepared.makeKernel(source: reader))
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)

@@ -10,7 +10,7 @@ public struct ArceeFusionMerge: MergeMethod {
     public let name = "arcee_fusion"
     public let summary = "Takes the other model's entries whose KL-weighted change is an outlier (above median + 1.5·IQR)."
     public let reference: String? = "https://arcee.ai"
-    public let parameters: [ParameterSpec] = []
+    public let parameters: [any ParameterDeclaration] = []
     public let baseModel = BaseModelUse.required
     public let inputCount: (minimum: Int, maximum: Int?) = (2, 2)
 
@@ -19,19 +19,30 @@ public struct ArceeFusionMerge: MergeMethod {
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let other = base == 0 ? 1 : 0
-        let rowLength = job.rowLength
-        let n = job.elementCount
+    public struct Configuration: Sendable {
+        let base: Int
+        let other: Int
+        let rowLength: Int
+        let elementCount: Int
+    }
+
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        let base = try job.requiredBase()
+        return Configuration(base: base, other: base == 0 ? 1 : 0, rowLength: job.rowLength, elementCount: job.elementCount)
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let (base, other, rowLength, n) = (configuration.base, configuration.other, configuration.rowLength, configuration.elementCount)
         guard n > 0 else { return Kernel(base: base, other: other, rowLength: rowLength, threshold: 0) }
         // mergekit's quantile of q is sorted[int(q·(n − 1))].
         let ranks = [0.5, 0.25, 0.75].map { Int((Double(n - 1) * $0).rounded(.down)) }
-        let quantiles = try DerivedValueSelection.values(atRanks: ranks, elementCount: n, source: source) { chunk, values in
+        let importance = DerivedValueKeys { chunk, values in
             Self.importance(chunk, base: base, other: other, rowLength: rowLength, into: values)
         }
+        let quantiles = try importance.values(atRanks: ranks, elementCount: n, source: source)
+        let (median, lowerQuartile, upperQuartile) = (quantiles[0], quantiles[1], quantiles[2])
         // In Float, as torch computes it.
-        let threshold = quantiles[0] + 1.5 * (quantiles[2] - quantiles[1])
+        let threshold = median + 1.5 * (upperQuartile - lowerQuartile)
         return Kernel(base: base, other: other, rowLength: rowLength, threshold: threshold)
     }
 

@@ -4,7 +4,7 @@ public struct BreadcrumbsMerge: TaskArithmeticFamily {
     public let name = "breadcrumbs"
     public let summary = "Drops each task vector's largest outliers and smallest entries, and adds the rest."
     public let reference: String? = "https://arxiv.org/abs/2312.06795"
-    let configuration = GeneralizedTaskArithmetic(sparsification: .breadcrumbs, usesConsensus: false, normalizesByDefault: false)
+    let core = GeneralizedTaskArithmetic(sparsification: .breadcrumbs, usesConsensus: false, normalizesByDefault: false)
 
     public init() {}
 }

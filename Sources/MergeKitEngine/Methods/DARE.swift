@@ -7,7 +7,7 @@ public struct DAREMerge: TaskArithmeticFamily {
     public let reference: String? = "https://arxiv.org/abs/2311.03099"
     /// The base and exactly one fine-tune.
     public let inputCount: (minimum: Int, maximum: Int?) = (2, 2)
-    let configuration = GeneralizedTaskArithmetic(
+    let core = GeneralizedTaskArithmetic(
         sparsification: .random, usesConsensus: false, normalizesByDefault: false, defaultWeight: 1)
 
     public init() {}

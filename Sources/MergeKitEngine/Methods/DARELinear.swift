@@ -4,7 +4,7 @@ public struct DARELinearMerge: TaskArithmeticFamily {
     public let name = "dare_linear"
     public let summary = "Randomly drops task-vector entries (DARE), rescales the rest, and adds them up."
     public let reference: String? = "https://arxiv.org/abs/2311.03099"
-    let configuration = GeneralizedTaskArithmetic(sparsification: .random, usesConsensus: false, normalizesByDefault: false)
+    let core = GeneralizedTaskArithmetic(sparsification: .random, usesConsensus: false, normalizesByDefault: false)
 
     public init() {}
 }

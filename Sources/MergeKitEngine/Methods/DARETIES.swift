@@ -3,7 +3,7 @@ public struct DARETIESMerge: TaskArithmeticFamily {
     public let name = "dare_ties"
     public let summary = "Randomly drops task-vector entries (DARE), then merges those agreeing with the elected sign."
     public let reference: String? = "https://arxiv.org/abs/2311.03099"
-    let configuration = GeneralizedTaskArithmetic(sparsification: .random, usesConsensus: true, normalizesByDefault: false)
+    let core = GeneralizedTaskArithmetic(sparsification: .random, usesConsensus: true, normalizesByDefault: false)
 
     public init() {}
 }

@@ -4,7 +4,7 @@ public struct DELLAMerge: TaskArithmeticFamily {
     public let name = "della"
     public let summary = "Drops task-vector entries with a probability falling with their magnitude rank, then elects signs."
     public let reference: String? = "https://arxiv.org/abs/2406.11617"
-    let configuration = GeneralizedTaskArithmetic(sparsification: .rankedRandom, usesConsensus: true, normalizesByDefault: true)
+    let core = GeneralizedTaskArithmetic(sparsification: .rankedRandom, usesConsensus: true, normalizesByDefault: true)
 
     public init() {}
 }

@@ -9,29 +9,43 @@ public struct KarcherMerge: MergeMethod {
     public let name = "karcher"
     public let summary = "Riemannian (Karcher) mean of the models on the sphere, scaled by their mean norm."
     public let reference: String? = "https://en.wikipedia.org/wiki/Karcher_mean"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.maxIter, .number(0...10_000), .global, default: .number(10),
-                      help: "Most gradient steps of the iteration."),
-        ParameterSpec(Name.tol, .number(0...1), .global, default: .number(1e-5),
-                      help: "Stop when a step is shorter than this; norms and angles below it count as zero."),
-    ]
     /// No notion of a base: a given base_model is one more model to average (as in mergekit).
     public let baseModel = BaseModelUse.plainInput
     public let inputCount: (minimum: Int, maximum: Int?) = (1, nil)
 
-    enum Name {
-        static let maxIter = "max_iter"
-        static let tol = "tol"
+    enum Keys {
+        static let maxIter = ParameterKey<Double>(
+            "max_iter", .global, .defaultValue(10), range: 0...10_000, help: "Most gradient steps of the iteration.")
+        static let tol = ParameterKey<Double>(
+            "tol", .global, .defaultValue(1e-5), range: 0...1,
+            help: "Stop when a step is shorter than this; norms and angles below it count as zero.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.maxIter, Keys.tol] }
+
+    public struct Configuration: Sendable {
+        let inputs: [Int]
+        let maxIterations: Int
+        let tolerance: Double
     }
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        let inputs = Array(job.inputs.indices)
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        let steps = try job.value(Keys.maxIter)
+        // The recipe checker keeps it in range; a job built by hand might not.
+        guard Keys.maxIter.range?.contains(steps) ?? false else {
+            throw MethodProblem("max_iter must be a \(Keys.maxIter.kindDescription); it is \(ResolvedValue.format(steps))")
+        }
+        return Configuration(inputs: Array(job.inputs.indices), maxIterations: Int(steps), tolerance: try job.value(Keys.tol))
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let inputs = configuration.inputs
         guard inputs.count > 1 else { return VectorCombinationKernel(origin: nil, inputs: inputs, coefficients: [1]) }
         let gram = try GramMatrix.measure(inputs, origin: nil, source: source)
         let coefficients = Self.coefficients(
-            gram: gram, maxIterations: Int(job.number(Name.maxIter)), tolerance: job.number(Name.tol))
+            gram: gram, maxIterations: configuration.maxIterations, tolerance: configuration.tolerance)
         return VectorCombinationKernel(origin: nil, inputs: inputs, coefficients: coefficients)
     }
 

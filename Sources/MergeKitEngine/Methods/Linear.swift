@@ -4,25 +4,34 @@ public struct LinearMerge: MergeMethod {
     public let name = "linear"
     public let summary = "Weighted average of the models (a model soup)."
     public let reference: String? = "https://arxiv.org/abs/2203.05482"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec("weight", .number(nil), .perModel, required: true, help: "Weight of this model."),
-        ParameterSpec("normalize", .bool, .global, default: .bool(true), help: "Divide by the sum of the weights."),
-    ]
     public let baseModel = BaseModelUse.plainInput
     public let inputCount: (minimum: Int, maximum: Int?) = (1, nil)
 
-    public init() {}
-
-    public func problem(with job: MergeJob) -> String? {
-        guard job.bool("normalize") else { return nil }
-        let total = job.inputs.reduce(0) { $0 + $1.number("weight") }
-        return total == 0 ? "the weights sum to 0, so normalize: true would divide by zero" : nil
+    enum Keys {
+        static let weight = ParameterKey<Double>("weight", .perModel, .required, help: "Weight of this model.")
+        static let normalize = ParameterKey<Bool>("normalize", .global, .defaultValue(true), help: "Divide by the sum of the weights.")
     }
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        let weights = job.inputs.map { $0.number("weight") }
-        let divisor = job.bool("normalize") ? weights.reduce(0, +) : 1
-        return WeightedSumKernel(weights: weights.map { $0 / divisor })
+    public var parameters: [any ParameterDeclaration] { [Keys.weight, Keys.normalize] }
+
+    public struct Configuration: Sendable {
+        /// Each input's factor: its weight, divided by their sum under `normalize`.
+        let factors: [Double]
+    }
+
+    public init() {}
+
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        var weights: [Double] = []
+        for input in job.inputs.indices { weights.append(try job.value(Keys.weight, of: input)) }
+        guard try job.value(Keys.normalize) else { return Configuration(factors: weights) }
+        let total = weights.reduce(0, +)
+        guard total != 0 else { throw MethodProblem("the weights sum to 0, so normalize: true would divide by zero") }
+        return Configuration(factors: weights.map { $0 / total })
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        WeightedSumKernel(weights: configuration.factors)
     }
 }
 

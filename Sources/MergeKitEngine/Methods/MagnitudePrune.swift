@@ -4,7 +4,7 @@ public struct MagnitudePruneMerge: TaskArithmeticFamily {
     public let name = "magnitude_prune"
     public let summary = "Keeps each task vector's largest entries by magnitude, and adds them up."
     public let reference: String? = "https://arxiv.org/abs/2306.01708"
-    let configuration = GeneralizedTaskArithmetic(sparsification: .magnitude, usesConsensus: false, normalizesByDefault: false)
+    let core = GeneralizedTaskArithmetic(sparsification: .magnitude, usesConsensus: false, normalizesByDefault: false)
 
     public init() {}
 }

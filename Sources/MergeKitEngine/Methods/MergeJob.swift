@@ -1,5 +1,6 @@
-/// Everything a merge method sees for one output tensor: its inputs in recipe order and the
-/// parameters already resolved and type-checked for this tensor (kernels never see recipe text).
+/// Everything a merge method sees for one output tensor at plan time: its inputs in recipe order
+/// and the parameters resolved for this tensor. A method's `prepare` reads them through its
+/// typed keys into its configuration; kernels never see recipe text or parameter names.
 public struct MergeJob: Sendable {
     public struct Input: Sendable {
         /// The model as written in the recipe (for messages).
@@ -9,17 +10,14 @@ public struct MergeJob: Sendable {
         /// Part of the RNG key (docs/rng.md).
         public var sourcePosition: Int?
         /// Per-model parameters, resolved against this input's tensor name.
-        public var parameters: [String: ResolvedValue]
+        public var parameters: ResolvedParameters
 
-        public init(model: String, isBase: Bool, sourcePosition: Int?, parameters: [String: ResolvedValue]) {
+        public init(model: String, isBase: Bool, sourcePosition: Int?, parameters: ResolvedParameters) {
             self.model = model
             self.isBase = isBase
             self.sourcePosition = sourcePosition
             self.parameters = parameters
         }
-
-        public func number(_ name: String) -> Double { parameters.number(name) }
-        public func optionalNumber(_ name: String) -> Double? { parameters.optionalNumber(name) }
     }
 
     /// The output tensor's name.
@@ -27,11 +25,11 @@ public struct MergeJob: Sendable {
     public var shape: [Int]
     public var inputs: [Input]
     /// Global parameters, resolved for this tensor.
-    public var parameters: [String: ResolvedValue]
+    public var parameters: ResolvedParameters
     /// The recipe's seed (docs/rng.md).
     public var seed: UInt64
 
-    public init(tensorName: String, shape: [Int], inputs: [Input], parameters: [String: ResolvedValue], seed: UInt64) {
+    public init(tensorName: String, shape: [Int], inputs: [Input], parameters: ResolvedParameters, seed: UInt64) {
         self.tensorName = tensorName
         self.shape = shape
         self.inputs = inputs
@@ -43,30 +41,26 @@ public struct MergeJob: Sendable {
     /// Elements per row: the last dimension (a 0-d or 1-d tensor is one row).
     public var rowLength: Int { shape.count <= 1 ? max(elementCount, 1) : max(shape[shape.count - 1], 1) }
     public var baseIndex: Int? { inputs.firstIndex(where: \.isBase) }
+    /// The inputs other than the base, in order.
+    public var modelIndices: [Int] { inputs.indices.filter { !inputs[$0].isBase } }
 
-    public func number(_ name: String) -> Double { parameters.number(name) }
-    public func optionalNumber(_ name: String) -> Double? { parameters.optionalNumber(name) }
-
-    public func bool(_ name: String) -> Bool {
-        if case .bool(let b)? = parameters[name] { return b }
-        preconditionFailure("parameter '\(name)' was not resolved as a bool")
+    /// The base input, for methods whose `baseModel` is `.required`. The planner does not plan a
+    /// tensor without it, so its absence is a problem, not a trap.
+    public func requiredBase() throws(MethodProblem) -> Int {
+        guard let base = baseIndex else { throw MethodProblem("it needs base_model among its inputs") }
+        return base
     }
 
-    public func string(_ name: String) -> String {
-        if case .string(let s)? = parameters[name] { return s }
-        preconditionFailure("parameter '\(name)' was not resolved as a string")
-    }
-}
-
-extension Dictionary where Key == String, Value == ResolvedValue {
-    /// A parameter the planner resolved as a number (the spec guarantees the kind).
-    func number(_ name: String) -> Double {
-        guard let x = optionalNumber(name) else { preconditionFailure("parameter '\(name)' was not resolved as a number") }
-        return x
+    /// A global parameter's value for this tensor.
+    public func value<Value>(_ key: ParameterKey<Value>) throws(MethodProblem) -> Value {
+        guard key.scope == .global else { throw MethodProblem("'\(key.name)' is a per-model parameter") }
+        return try parameters.value(key)
     }
 
-    func optionalNumber(_ name: String) -> Double? {
-        if case .number(let x)? = self[name] { return x }
-        return nil
+    /// A per-model parameter's value for input `input`.
+    public func value<Value>(_ key: ParameterKey<Value>, of input: Int) throws(MethodProblem) -> Value {
+        guard key.scope == .perModel else { throw MethodProblem("'\(key.name)' is a global parameter") }
+        guard inputs.indices.contains(input) else { throw MethodProblem("input \(input) does not exist") }
+        return try inputs[input].parameters.value(key)
     }
 }

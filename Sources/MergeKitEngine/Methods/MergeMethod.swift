@@ -37,32 +37,61 @@ public enum BaseModelUse: Sendable, Equatable {
 }
 
 /// One merge method. Each method is one file; `MergeMethodRegistry` lists them all.
-/// A method is zero or more reduction passes (done in `makeKernel` through the chunk source)
-/// followed by one map pass (the returned kernel), as docs/architecture.md explains.
+/// At plan time `prepare` reads a tensor's resolved parameters through the method's typed keys
+/// and checks them (a problem is a recipe error); at run time `makeKernel` gets that typed
+/// configuration, runs zero or more reduction passes through the chunk source and returns the
+/// map kernel, as docs/architecture.md explains.
 public protocol MergeMethod: Sendable {
+    /// Everything the method needs to merge one tensor, typed and checked.
+    associatedtype Configuration: Sendable
+
     /// The recipe spelling (`merge_method:`).
     var name: String { get }
     var summary: String { get }
     /// The paper or page that defines it.
     var reference: String? { get }
-    var parameters: [ParameterSpec] { get }
+    /// The parameters it takes, in the order `methods` lists them.
+    var parameters: [any ParameterDeclaration] { get }
     var baseModel: BaseModelUse { get }
     /// The smallest number of inputs (base included) a tensor needs, and the largest (nil: any).
     var inputCount: (minimum: Int, maximum: Int?) { get }
 
-    /// Plan-time check of the resolved parameters of one tensor; returns a problem to report.
-    func problem(with job: MergeJob) -> String?
+    /// Plan time: the configuration for one tensor, or why it cannot be merged.
+    func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration
 
     /// The input whose bytes the output is, when the merge is the identity (lets passthrough
     /// copy any dtype verbatim). nil when real arithmetic is needed.
-    func verbatimInput(of job: MergeJob) -> Int?
+    func verbatimInput(of configuration: Configuration) -> Int?
 
-    /// Runs the reduction passes and returns the map kernel.
-    func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel
+    /// Run time: the reduction passes, then the map kernel.
+    func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel
 }
 
 extension MergeMethod {
     public var reference: String? { nil }
-    public func problem(with job: MergeJob) -> String? { nil }
-    public func verbatimInput(of job: MergeJob) -> Int? { nil }
+    public func verbatimInput(of configuration: Configuration) -> Int? { nil }
+
+    /// `prepare`, with the method kept alongside its configuration for the executor.
+    public func prepared(for job: MergeJob) throws(MethodProblem) -> any PreparedMerge {
+        PreparedTensorMerge(method: self, configuration: try prepare(job))
+    }
+}
+
+/// One tensor's merge, configured at plan time and ready to run: what a `TensorJob` carries to
+/// the executor.
+public protocol PreparedMerge: Sendable {
+    /// The input copied byte for byte, when the merge is the identity.
+    var verbatimInput: Int? { get }
+    func makeKernel(source: any ChunkSource) throws -> any MergeKernel
+}
+
+struct PreparedTensorMerge<Method: MergeMethod>: PreparedMerge {
+    let method: Method
+    let configuration: Method.Configuration
+
+    var verbatimInput: Int? { method.verbatimInput(of: configuration) }
+
+    func makeKernel(source: any ChunkSource) throws -> any MergeKernel {
+        try method.makeKernel(configuration, source: source)
+    }
 }

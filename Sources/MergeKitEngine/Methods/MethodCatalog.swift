@@ -1,7 +1,7 @@
 import Foundation
 
 /// `mergekit-swift methods`: every method with its base-model use, parameters and defaults,
-/// generated from the same specs that check recipes, so the listing cannot drift from the code.
+/// generated from the same keys that check recipes, so the listing cannot drift from the code.
 public enum MethodCatalog {
     public static var text: String {
         MergeMethodRegistry.all.map(describe).joined(separator: "\n\n")
@@ -15,14 +15,14 @@ public enum MethodCatalog {
         let inputs = maximum.map { $0 == minimum ? "exactly \($0)" : "\(minimum) to \($0)" } ?? "at least \(minimum)"
         lines.append("  inputs per tensor: \(inputs)")
         let width = method.parameters.map(\.name.count).max() ?? 0
-        for spec in method.parameters {
-            let scope = spec.scope == .perModel ? "per model" : "global"
-            let requirement = spec.isRequired ? "required" : spec.defaultValue.map { "default \($0)" } ?? "optional"
-            let name = spec.name.padding(toLength: width, withPad: " ", startingAt: 0)
-            lines.append("  \(name)  \(scope), \(spec.kindDescription), \(requirement): \(spec.help)")
+        for key in method.parameters {
+            let scope = key.scope == .perModel ? "per model" : "global"
+            let requirement = key.isRequired ? "required" : key.defaultValue.map { "default \($0)" } ?? "optional"
+            let name = key.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("  \(name)  \(scope), \(key.kindDescription), \(requirement): \(key.help)")
         }
-        if method.parameters.contains(where: { $0.name == "density" }) {
-            lines.append("  (drop_rate: p may be written instead of density: 1 − p)")
+        for key in method.parameters {
+            for alias in key.aliases { lines.append("  (\(alias.note(for: key.name)))") }
         }
         return lines.joined(separator: "\n")
     }

@@ -5,25 +5,37 @@ public struct ModelStockMerge: MergeMethod {
     public let name = "model_stock"
     public let summary = "Interpolates from the base to the fine-tunes' average by a ratio set by their task vectors' angle."
     public let reference: String? = "https://arxiv.org/abs/2403.19522"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.filterWise, .bool, .global, default: .bool(false),
-                      help: "Measure the angle per row (per output filter) instead of over the whole tensor."),
-    ]
     public let baseModel = BaseModelUse.required
     /// The base and at least two fine-tunes (one has no angle).
     public let inputCount: (minimum: Int, maximum: Int?) = (3, nil)
 
-    enum Name {
-        static let filterWise = "filter_wise"
+    enum Keys {
+        static let filterWise = ParameterKey<Bool>(
+            "filter_wise", .global, .defaultValue(false),
+            help: "Measure the angle per row (per output filter) instead of over the whole tensor.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.filterWise] }
+
+    public struct Configuration: Sendable {
+        let base: Int
+        let models: [Int]
+        /// Per row (`filter_wise`): the row length; nil: the whole tensor.
+        let rowLength: Int?
     }
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let models = job.inputs.indices.filter { $0 != base }
-        if job.bool(Name.filterWise) {
-            return RowKernel(base: base, models: models, rowLength: job.rowLength)
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        Configuration(
+            base: try job.requiredBase(), models: job.modelIndices,
+            rowLength: try job.value(Keys.filterWise) ? job.rowLength : nil)
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let (base, models) = (configuration.base, configuration.models)
+        if let rowLength = configuration.rowLength {
+            return RowKernel(base: base, models: models, rowLength: rowLength)
         }
         let gram = try GramMatrix.measure(models, origin: base, source: source)
         let share = Self.ratio(gram) / Double(models.count)

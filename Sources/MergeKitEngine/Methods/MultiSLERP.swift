@@ -9,45 +9,53 @@ public struct MultiSLERPMerge: MergeMethod {
     public let name = "multislerp"
     public let summary = "Weighted spherical barycentre of any number of models (or their task vectors)."
     public let reference: String? = "https://goddard.blog/posts/multislerp-wow-what-a-cool-idea"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.weight, .number(nil), .perModel, required: true, help: "Weight of this model."),
-        ParameterSpec(Name.normalizeWeights, .bool, .global, default: .bool(true),
-                      help: "Divide the weights by their sum."),
-        ParameterSpec(Name.eps, .number(0...1), .global, default: .number(1e-8),
-                      help: "Added to norms before dividing; a mean direction shorter than this counts as zero."),
-    ]
     public let baseModel = BaseModelUse.optional
     public let inputCount: (minimum: Int, maximum: Int?) = (1, nil)
 
-    enum Name {
-        static let weight = "weight"
-        static let normalizeWeights = "normalize_weights"
-        static let eps = "eps"
+    enum Keys {
+        static let weight = ParameterKey<Double>("weight", .perModel, .required, help: "Weight of this model.")
+        static let normalizeWeights = ParameterKey<Bool>(
+            "normalize_weights", .global, .defaultValue(true), help: "Divide the weights by their sum.")
+        static let eps = ParameterKey<Double>(
+            "eps", .global, .defaultValue(1e-8), range: 0...1,
+            help: "Added to norms before dividing; a mean direction shorter than this counts as zero.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.weight, Keys.normalizeWeights, Keys.eps] }
+
+    public struct Configuration: Sendable {
+        let tensorName: String
+        /// The inputs other than the base.
+        let models: [Int]
+        /// Their weights, normalised under `normalize_weights`.
+        let weights: [Double]
+        let origin: Int?
+        let eps: Double
     }
 
     public init() {}
 
-    public func problem(with job: MergeJob) -> String? {
-        let models = job.inputs.filter { !$0.isBase }
-        if models.isEmpty { return "multislerp needs at least 1 model besides the base" }
-        guard job.bool(Name.normalizeWeights), models.count > 1 else { return nil }
-        let total = models.reduce(0) { $0 + $1.number(Name.weight) }
-        return total == 0 ? "the weights sum to 0, so normalize_weights: true would divide by zero" : nil
-    }
-
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        let models = job.inputs.indices.filter { !job.inputs[$0].isBase }
-        // mergekit returns a lone model as it is (not base + its task vector: the same up to rounding).
-        guard models.count > 1 else { return VectorCombinationKernel(origin: nil, inputs: models, coefficients: [1]) }
-        var weights = models.map { job.inputs[$0].number(Name.weight) }
-        if job.bool(Name.normalizeWeights) {
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        let models = job.modelIndices
+        if models.isEmpty { throw MethodProblem("multislerp needs at least 1 model besides the base") }
+        var weights: [Double] = []
+        for model in models { weights.append(try job.value(Keys.weight, of: model)) }
+        if try job.value(Keys.normalizeWeights), models.count > 1 {
             let total = weights.reduce(0, +)
+            guard total != 0 else { throw MethodProblem("the weights sum to 0, so normalize_weights: true would divide by zero") }
             weights = weights.map { $0 / total }
         }
-        let origin = job.baseIndex
+        return Configuration(tensorName: job.tensorName, models: models, weights: weights, origin: job.baseIndex, eps: try job.value(Keys.eps))
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let models = configuration.models
+        // mergekit returns a lone model as it is (not base + its task vector: the same up to rounding).
+        guard models.count > 1 else { return VectorCombinationKernel(origin: nil, inputs: models, coefficients: [1]) }
+        let origin = configuration.origin
         let gram = try GramMatrix.measure(models, origin: origin, source: source)
-        guard let coefficients = Self.coefficients(weights: weights, gram: gram, eps: job.number(Name.eps)) else {
-            throw MergeMethodError(method: name, tensor: job.tensorName,
+        guard let coefficients = Self.coefficients(weights: configuration.weights, gram: gram, eps: configuration.eps) else {
+            throw MergeMethodError(method: name, tensor: configuration.tensorName,
                                    "the weighted mean of the unit vectors is zero (antipodal vectors with balancing weights); change the weights")
         }
         return VectorCombinationKernel(origin: origin, inputs: models, coefficients: coefficients)

@@ -5,22 +5,32 @@ public struct NearSwapMerge: MergeMethod {
     public let name = "nearswap"
     public let summary = "Takes the other model's value where it lies within about t of the base, the base elsewhere."
     public let reference: String? = "https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.t, .number(nil), .global, required: true,
-                      help: "Distance scale: entries closer than t to the base are swapped in fully, farther ones by t/|Δ|."),
-    ]
     public let baseModel = BaseModelUse.required
     public let inputCount: (minimum: Int, maximum: Int?) = (2, 2)
 
-    enum Name {
-        static let t = "t"
+    enum Keys {
+        static let t = ParameterKey<Double>(
+            "t", .global, .required,
+            help: "Distance scale: entries closer than t to the base are swapped in fully, farther ones by t/|Δ|.")
     }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.t] }
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        return Kernel(base: base, other: base == 0 ? 1 : 0, t: job.number(Name.t))
+    public struct Configuration: Sendable {
+        let base: Int
+        let other: Int
+        let t: Double
+    }
+
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        let base = try job.requiredBase()
+        return Configuration(base: base, other: base == 0 ? 1 : 0, t: try job.value(Keys.t))
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        Kernel(base: configuration.base, other: configuration.other, t: configuration.t)
     }
 
     struct Kernel: MergeKernel {

@@ -8,22 +8,39 @@ public struct NuSLERPMerge: MergeMethod {
     public let name = "nuslerp"
     public let summary = "Spherical interpolation of two models (or their task vectors) with per-model weights."
     public let reference: String? = "https://github.com/arcee-ai/mergekit/blob/main/docs/merge_methods.md#nuslerp"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.weight, .number(nil), .perModel, required: true,
-                      help: "Weight of this model; the second model's share is t = w₂/(w₁ + w₂)."),
-        ParameterSpec(Name.flatten, .bool, .global, default: .bool(true),
-                      help: "Treat the whole tensor as one vector (false: one vector per row, or per column with nuslerp_row_wise)."),
-        ParameterSpec(Name.rowWise, .bool, .global, default: .bool(false),
-                      help: "Without flattening, interpolate vectors along dimension 0 (columns) instead of rows."),
-    ]
     public let baseModel = BaseModelUse.optional
     /// Two models, plus the base when one is given.
     public let inputCount: (minimum: Int, maximum: Int?) = (2, 3)
 
-    enum Name {
-        static let weight = "weight"
-        static let flatten = "nuslerp_flatten"
-        static let rowWise = "nuslerp_row_wise"
+    enum Keys {
+        static let weight = ParameterKey<Double>(
+            "weight", .perModel, .required, help: "Weight of this model; the second model's share is t = w₂/(w₁ + w₂).")
+        static let flatten = ParameterKey<Bool>(
+            "nuslerp_flatten", .global, .defaultValue(true),
+            help: "Treat the whole tensor as one vector (false: one vector per row, or per column with nuslerp_row_wise).")
+        static let rowWise = ParameterKey<Bool>(
+            "nuslerp_row_wise", .global, .defaultValue(false),
+            help: "Without flattening, interpolate vectors along dimension 0 (columns) instead of rows.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.weight, Keys.flatten, Keys.rowWise] }
+
+    /// What one interpolated vector is.
+    enum Vectors: Sendable {
+        case wholeTensor
+        /// Each column of a tensor with this many columns (along dimension 0).
+        case columns(Int)
+        /// Each row of this length (a 1-D tensor is its only row).
+        case rows(Int)
+    }
+
+    public struct Configuration: Sendable {
+        /// The two models, in order.
+        let models: [Int]
+        /// The second model's share.
+        let t: Double
+        let origin: Int?
+        let vectors: Vectors
     }
 
     /// Norms are clamped to at least this before normalising (mergekit's _normalize).
@@ -33,36 +50,43 @@ public struct NuSLERPMerge: MergeMethod {
 
     public init() {}
 
-    public func problem(with job: MergeJob) -> String? {
-        let models = job.inputs.filter { !$0.isBase }
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        let models = job.modelIndices
         guard models.count == 2 else {
-            return job.baseIndex == nil
+            throw MethodProblem(job.baseIndex == nil
                 ? "nuslerp merges exactly 2 models; \(models.count) are given"
-                : "nuslerp merges exactly 2 models besides the base (the base cannot be one of them); \(models.count) are given"
+                : "nuslerp merges exactly 2 models besides the base (the base cannot be one of them); \(models.count) are given")
         }
-        return nil
+        let (w0, w1) = (try job.value(Keys.weight, of: models[0]), try job.value(Keys.weight, of: models[1]))
+        let t = abs(w0 + w1) < 1e-6 ? 0.5 : w1 / (w0 + w1)
+        let vectors: Vectors
+        if try job.value(Keys.flatten) || job.shape.count == 0 {
+            vectors = .wholeTensor
+        } else if try job.value(Keys.rowWise), job.shape.count > 1 {
+            vectors = .columns(max(job.elementCount / max(job.shape[0], 1), 1))
+        } else {
+            // Per row (dimension −1), or a 1-D tensor along dimension 0, which is its only row.
+            vectors = .rows(job.rowLength)
+        }
+        return Configuration(models: models, t: t, origin: job.baseIndex, vectors: vectors)
     }
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        let models = job.inputs.indices.filter { !job.inputs[$0].isBase }
-        let (w0, w1) = (job.inputs[models[0]].number(Name.weight), job.inputs[models[1]].number(Name.weight))
-        let t = abs(w0 + w1) < 1e-6 ? 0.5 : w1 / (w0 + w1)
-        let origin = job.baseIndex
-        if job.bool(Name.flatten) || job.shape.count == 0 {
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let (models, t, origin) = (configuration.models, configuration.t, configuration.origin)
+        switch configuration.vectors {
+        case .wholeTensor:
             let gram = try GramMatrix.measure(models, origin: origin, source: source)
             let (c0, c1) = Self.coefficients(t: t, g00: gram[0, 0], g11: gram[1, 1], g01: gram[0, 1])
             return VectorCombinationKernel(origin: origin, inputs: models, coefficients: [c0, c1])
-        }
-        if job.bool(Name.rowWise), job.shape.count > 1 {
-            let columns = max(job.elementCount / max(job.shape[0], 1), 1)
+        case .columns(let columns):
             let products = try Self.columnProducts(models, origin: origin, columns: columns, source: source)
             let coefficients = (0..<columns).map { c in
                 Self.coefficients(t: t, g00: products[3 * c], g11: products[3 * c + 1], g01: products[3 * c + 2])
             }
             return ColumnKernel(origin: origin, models: models, columns: columns, coefficients: coefficients)
+        case .rows(let rowLength):
+            return RowKernel(origin: origin, models: models, rowLength: rowLength, t: t)
         }
-        // Per row (dimension −1), or a 1-D tensor along dimension 0, which is its only row.
-        return RowKernel(origin: origin, models: models, rowLength: job.rowLength, t: t)
     }
 
     /// The weights of v0 and v1, from ⟨v0,v0⟩, ⟨v1,v1⟩ and ⟨v0,v1⟩.

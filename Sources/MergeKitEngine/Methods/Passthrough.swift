@@ -4,19 +4,31 @@
 public struct PassthroughMerge: MergeMethod {
     public let name = "passthrough"
     public let summary = "Copies tensors from one model per slice (layer stacking, frankenmerges)."
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec("scale", .number(nil), .perModel, help: "Multiply the tensor by this factor."),
-    ]
     public let baseModel = BaseModelUse.ignored
     public let inputCount: (minimum: Int, maximum: Int?) = (1, 1)
 
-    public init() {}
-
-    public func verbatimInput(of job: MergeJob) -> Int? {
-        job.inputs[0].optionalNumber("scale") == nil ? 0 : nil
+    enum Keys {
+        static let scale = ParameterKey<Double?>("scale", .perModel, .defaultValue(nil), help: "Multiply the tensor by this factor.")
     }
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        WeightedSumKernel(weights: [job.inputs[0].optionalNumber("scale") ?? 1])
+    public var parameters: [any ParameterDeclaration] { [Keys.scale] }
+
+    public struct Configuration: Sendable {
+        /// nil: the input's bytes as they are.
+        let scale: Double?
+    }
+
+    public init() {}
+
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        Configuration(scale: try job.value(Keys.scale, of: 0))
+    }
+
+    public func verbatimInput(of configuration: Configuration) -> Int? {
+        configuration.scale == nil ? 0 : nil
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        WeightedSumKernel(weights: [configuration.scale ?? 1])
     }
 }

@@ -5,16 +5,25 @@ public struct RAMMerge: MergeMethod {
     public let name = "ram"
     public let summary = "Adds changes unique to one model whole and averages changes several models share."
     public let reference: String? = "https://arxiv.org/abs/2601.13572"
-    public let parameters: [ParameterSpec] = RAMKernel.parameters
     public let baseModel = BaseModelUse.required
     public let inputCount: (minimum: Int, maximum: Int?) = (2, nil)
 
+    public var parameters: [any ParameterDeclaration] { [RAMKernel.epsilon] }
+
+    public struct Configuration: Sendable {
+        let base: Int
+        let models: [Int]
+        let epsilon: Double
+    }
+
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let models = job.inputs.indices.filter { $0 != base }
-        return RAMKernel(base: base, models: models, epsilon: Float(job.number(RAMKernel.Name.epsilon)),
-                         uniqueScales: models.map { _ in 1 })
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        Configuration(base: try job.requiredBase(), models: job.modelIndices, epsilon: try job.value(RAMKernel.epsilon))
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        RAMKernel(base: configuration.base, models: configuration.models, epsilon: Float(configuration.epsilon),
+                  uniqueScales: configuration.models.map { _ in 1 })
     }
 }

@@ -6,24 +6,34 @@ public struct RAMPlusTLMerge: MergeMethod {
     public let name = "ramplus_tl"
     public let summary = "RAM, with each model's unique changes boosted by how much it overlaps with the others."
     public let reference: String? = "https://arxiv.org/abs/2601.13572"
-    public let parameters: [ParameterSpec] = RAMKernel.parameters + [
-        ParameterSpec(Name.r, .number(nil), .global, default: .number(0.1), help: "Strength of the boost of unique entries."),
-        ParameterSpec(Name.alpha, .number(nil), .global, default: .number(0.2), help: "Cap on the shared/unique ratio."),
-    ]
     public let baseModel = BaseModelUse.required
     public let inputCount: (minimum: Int, maximum: Int?) = (2, nil)
 
-    enum Name {
-        static let r = "r"
-        static let alpha = "alpha"
+    enum Keys {
+        static let r = ParameterKey<Double>("r", .global, .defaultValue(0.1), help: "Strength of the boost of unique entries.")
+        static let alpha = ParameterKey<Double>("alpha", .global, .defaultValue(0.2), help: "Cap on the shared/unique ratio.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [RAMKernel.epsilon, Keys.r, Keys.alpha] }
+
+    public struct Configuration: Sendable {
+        let base: Int
+        let models: [Int]
+        let epsilon: Double
+        let r: Double
+        let alpha: Double
     }
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let models = job.inputs.indices.filter { $0 != base }
-        let epsilon = job.number(RAMKernel.Name.epsilon)
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        Configuration(
+            base: try job.requiredBase(), models: job.modelIndices, epsilon: try job.value(RAMKernel.epsilon),
+            r: try job.value(Keys.r), alpha: try job.value(Keys.alpha))
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let (base, models, epsilon) = (configuration.base, configuration.models, configuration.epsilon)
         var kernel = RAMKernel(base: base, models: models, epsilon: Float(epsilon), uniqueScales: [])
         var shared = [Int](repeating: 0, count: models.count)
         var unique = [Int](repeating: 0, count: models.count)
@@ -36,8 +46,7 @@ public struct RAMPlusTLMerge: MergeMethod {
                 }
             }
         }
-        let r = job.number(Name.r)
-        let alpha = job.number(Name.alpha)
+        let (r, alpha) = (configuration.r, configuration.alpha)
         kernel.uniqueScales = models.indices.map { slot in
             let ratio = Double(shared[slot]) / max(Double(unique[slot]), epsilon)
             return 1 + r * min(max(ratio, 0), alpha)

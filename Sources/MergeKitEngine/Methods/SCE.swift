@@ -6,27 +6,38 @@ public struct SCEMerge: MergeMethod {
     public let name = "sce"
     public let summary = "Keeps the entries where the models disagree most, weights models by delta energy, merges agreeing signs."
     public let reference: String? = "https://arxiv.org/abs/2408.07990"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.selectTopK, .number(0...1), .global, default: .number(1),
-                      help: "Fraction of entries kept, by variance of the task vectors across models (1 keeps all)."),
-        ParameterSpec(Name.int8Mask, .bool, .global, help: "Accepted for mergekit recipes; no effect."),
-    ]
     public let baseModel = BaseModelUse.required
     public let inputCount: (minimum: Int, maximum: Int?) = (2, nil)
 
-    enum Name {
-        static let selectTopK = "select_topk"
-        static let int8Mask = "int8_mask"
+    enum Keys {
+        static let selectTopK = ParameterKey<Double>(
+            "select_topk", .global, .defaultValue(1), range: 0...1,
+            help: "Fraction of entries kept, by variance of the task vectors across models (1 keeps all).")
+        static let int8Mask = ParameterKey<Bool?>("int8_mask", .global, .defaultValue(nil), help: "Accepted for mergekit recipes; no effect.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.selectTopK, Keys.int8Mask] }
+
+    public struct Configuration: Sendable {
+        let base: Int
+        let models: [Int]
+        /// The `select_topk` fraction of entries kept.
+        let fraction: Double
+        let elementCount: Int
     }
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let models = job.inputs.indices.filter { $0 != base }
-        let selection = try Self.selection(
-            fraction: job.number(Name.selectTopK), base: base, models: models, elementCount: job.elementCount, source: source)
-        let weights = try Self.weights(base: base, models: models, selection: selection, elementCount: job.elementCount, source: source)
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        Configuration(
+            base: try job.requiredBase(), models: job.modelIndices, fraction: try job.value(Keys.selectTopK),
+            elementCount: job.elementCount)
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let (base, models, n) = (configuration.base, configuration.models, configuration.elementCount)
+        let selection = try Self.selection(fraction: configuration.fraction, base: base, models: models, elementCount: n, source: source)
+        let weights = try Self.weights(base: base, models: models, selection: selection, elementCount: n, source: source)
         return Kernel(base: base, models: models, selection: selection, weights: weights)
     }
 
@@ -34,22 +45,19 @@ public struct SCEMerge: MergeMethod {
     /// vectors (ties: lowest index first), where `nonzero` counts entries whose variance is not 0.
     static func selection(
         fraction: Double, base: Int, models: [Int], elementCount: Int, source: any ChunkSource
-    ) throws -> MagnitudeCut {
+    ) throws -> TopCut {
         guard fraction < 1 else { return .everything }
         guard fraction > 0 else { return .nothing }
-        let derive: DerivedValueSelection.Derive = { chunk, values in
+        let variances = DerivedValueKeys { chunk, values in
             for j in 0..<values.count { values[j] = variance(j, chunk, base: base, models: models) }
         }
         var nonzero = 0
         try source.forEachChunk { chunk in
-            let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(chunk.elements.count, 1))
-            defer { values.deallocate() }
-            derive(chunk, UnsafeMutableBufferPointer(rebasing: values[0..<chunk.elements.count]))
-            for j in 0..<chunk.elements.count where values[j] != 0 { nonzero += 1 }
+            for key in variances.keys(of: 0, in: chunk) where DerivedValueKeys.value(ofKey: key) != 0 { nonzero += 1 }
         }
         let k = Int(Double(nonzero) * fraction)
         guard k > 0 else { return .nothing }
-        return try DerivedValueSelection.topCuts(counts: [k], elementCount: elementCount, source: source, derive: derive)[0]
+        return try variances.top(k, elementCount: elementCount, source: source)
     }
 
     /// Population variance across models of τᵢ = xᵢ − base at entry j of a chunk (τ rounded to
@@ -71,7 +79,7 @@ public struct SCEMerge: MergeMethod {
     /// Each model's mean squared selected task vector, normalised to sum 1 (uniform when the
     /// sum is below 1e-6, as in mergekit).
     static func weights(
-        base: Int, models: [Int], selection: MagnitudeCut, elementCount: Int, source: any ChunkSource
+        base: Int, models: [Int], selection: TopCut, elementCount: Int, source: any ChunkSource
     ) throws -> [Double] {
         var sums = BlockedSums(count: models.count)
         try source.forEachChunk { chunk in
@@ -94,16 +102,16 @@ public struct SCEMerge: MergeMethod {
         return means.map { $0 / total }
     }
 
-    static func isSelected(_ j: Int, _ chunk: InputChunk, by selection: MagnitudeCut, base: Int, models: [Int]) -> Bool {
+    static func isSelected(_ j: Int, _ chunk: InputChunk, by selection: TopCut, base: Int, models: [Int]) -> Bool {
         selection == .everything
-            || selection.contains(magnitudeBits: DerivedValueSelection.key(variance(j, chunk, base: base, models: models)),
+            || selection.contains(key: DerivedValueKeys.key(variance(j, chunk, base: base, models: models)),
                                   at: chunk.elements.lowerBound + j)
     }
 
     struct Kernel: MergeKernel {
         var base: Int
         var models: [Int]
-        var selection: MagnitudeCut
+        var selection: TopCut
         var weights: [Double]
 
         func merge(_ chunk: InputChunk, into output: UnsafeMutableBufferPointer<Float>) {

@@ -7,15 +7,19 @@ public struct SLERPMerge: MergeMethod {
     public let name = "slerp"
     public let summary = "Spherical interpolation from the base (t = 0) to one other model (t = 1), per tensor."
     public let reference: String? = "https://en.wikipedia.org/wiki/Slerp"
-    public let parameters: [ParameterSpec] = [
-        ParameterSpec(Name.t, .number(nil), .global, required: true,
-                      help: "Share of the other model: 0 gives the base, 1 the other model."),
-    ]
     public let baseModel = BaseModelUse.required
     public let inputCount: (minimum: Int, maximum: Int?) = (2, 2)
 
-    enum Name {
-        static let t = "t"
+    enum Keys {
+        static let t = ParameterKey<Double>("t", .global, .required, help: "Share of the other model: 0 gives the base, 1 the other model.")
+    }
+
+    public var parameters: [any ParameterDeclaration] { [Keys.t] }
+
+    public struct Configuration: Sendable {
+        let base: Int
+        let other: Int
+        let t: Double
     }
 
     /// mergekit's DOT_THRESHOLD: beyond it the vectors count as colinear.
@@ -25,12 +29,16 @@ public struct SLERPMerge: MergeMethod {
 
     public init() {}
 
-    public func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let base = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let other = base == 0 ? 1 : 0
-        let gram = try GramMatrix.measure([base, other], origin: nil, source: source)
-        let (c0, c1) = Self.coefficients(t: job.number(Name.t), gram: gram)
-        return VectorCombinationKernel(origin: nil, inputs: [base, other], coefficients: [c0, c1])
+    public func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        let base = try job.requiredBase()
+        return Configuration(base: base, other: base == 0 ? 1 : 0, t: try job.value(Keys.t))
+    }
+
+    public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        let inputs = [configuration.base, configuration.other]
+        let gram = try GramMatrix.measure(inputs, origin: nil, source: source)
+        let (c0, c1) = Self.coefficients(t: configuration.t, gram: gram)
+        return VectorCombinationKernel(origin: nil, inputs: inputs, coefficients: [c0, c1])
     }
 
     /// The weights of v0 (the base) and v1 in sin((1−t)Ω)/sinΩ·v0 + sin(tΩ)/sinΩ·v1, from the

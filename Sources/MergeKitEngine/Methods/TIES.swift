@@ -4,7 +4,7 @@ public struct TIESMerge: TaskArithmeticFamily {
     public let name = "ties"
     public let summary = "Keeps each task vector's largest entries, then merges those agreeing with the elected sign."
     public let reference: String? = "https://arxiv.org/abs/2306.01708"
-    let configuration = GeneralizedTaskArithmetic(sparsification: .magnitude, usesConsensus: true, normalizesByDefault: true)
+    let core = GeneralizedTaskArithmetic(sparsification: .magnitude, usesConsensus: true, normalizesByDefault: true)
 
     public init() {}
 }

@@ -4,7 +4,7 @@ public struct TaskArithmeticMerge: TaskArithmeticFamily {
     public let name = "task_arithmetic"
     public let summary = "Adds the weighted task vectors (fine-tune minus base) to the base."
     public let reference: String? = "https://arxiv.org/abs/2212.04089"
-    let configuration = GeneralizedTaskArithmetic(sparsification: .none, usesConsensus: false, normalizesByDefault: false)
+    let core = GeneralizedTaskArithmetic(sparsification: .none, usesConsensus: false, normalizesByDefault: false)
 
     public init() {}
 }

@@ -19,6 +19,8 @@ public struct TensorJob: Sendable {
     /// Parallel to `merge.inputs`.
     public var inputs: [TensorInput]
     public var merge: MergeJob
+    /// The method with its configuration for this tensor, ready to make the kernel.
+    public var prepared: any PreparedMerge
     /// The recipe's `dtype:`: inputs are rounded to it before merging (nil: read as stored).
     public var readDType: DType?
     /// Index of the input copied byte for byte, when the merge is the identity.
@@ -44,13 +46,14 @@ public struct MergePlan: Sendable {
     public var outputLayerCount: Int
     /// The model whose tokenizer files are copied.
     public var tokenizerModelIndex: Int?
+    /// Every diagnostic of planning (warnings and notes, sorted by position).
     public var warnings: [Diagnostic]
     /// Rows per canonical reduction block are chosen so a block holds about this many elements.
     public var chunkElements: Int
     /// Bytes the workers' buffers may use; sizes the map-pass chunks (never the output).
-    public var memoryBudget: Int = ExecutionBudget.defaultBytes
+    public var memoryBudget: Int
     /// `--strict`: NaN / ±Inf in an input stops the run instead of a warning.
-    public var strict = false
+    public var strict: Bool
 
     /// Bytes of input tensor data read (each distinct input tensor once).
     public var bytesRead: Int {

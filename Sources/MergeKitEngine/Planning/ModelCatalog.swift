@@ -23,8 +23,8 @@ final class ModelCatalog {
 
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
-    func open(_ written: Located<String>, into diagnostics: inout [Diagnostic]) -> Int? {
-        guard let path = resolve(written, into: &diagnostics) else { return nil }
+    func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
+        guard let path = resolve(written, into: &sink) else { return nil }
         if let index = indexByPath[path] { return index }
         if failedPaths.contains(path) { return nil }
         do {
@@ -35,17 +35,17 @@ final class ModelCatalog {
             return models.count - 1
         } catch {
             failedPaths.insert(path)
-            diagnostics.append(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
+            sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
     }
 
     /// The model's directory: relative paths resolve against the recipe's folder first, then the
     /// current directory (mergekit's convention).
-    private func resolve(_ written: Located<String>, into diagnostics: inout [Diagnostic]) -> String? {
+    private func resolve(_ written: Located<String>, into sink: inout DiagnosticSink) -> String? {
         let path = written.value
         if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
-            diagnostics.append(.error(
+            sink.add(.error(
                 "model '\(path)': LoRA adapters (model+adapter) are not supported yet", at: written.location))
             return nil
         }
@@ -53,7 +53,7 @@ final class ModelCatalog {
         if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
         let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
-        diagnostics.append(.error(
+        sink.add(.error(
             "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
             at: written.location))
         return nil

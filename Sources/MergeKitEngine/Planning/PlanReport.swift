@@ -59,13 +59,13 @@ public struct PlanReport: Sendable {
         if job.verbatimInput != nil {
             parts.append("copy")
         } else {
-            let perModel = Set(job.merge.inputs.flatMap(\.parameters.keys)).sorted()
+            let perModel = Set(job.merge.inputs.flatMap { $0.parameters.entries.map(\.name) }).sorted()
             for name in perModel {
                 let values = job.merge.inputs.map { $0.parameters[name]?.description ?? "-" }
                 parts.append("\(name)=[\(values.joined(separator: ", "))]")
             }
-            for (name, value) in job.merge.parameters.sorted(by: { $0.key < $1.key }) {
-                parts.append("\(name)=\(value)")
+            for entry in job.merge.parameters.entries {
+                parts.append("\(entry.name)=\(entry.value)")
             }
         }
         return parts.joined(separator: "  ")
@@ -117,8 +117,9 @@ public struct PlanReport: Sendable {
         ])
     }
 
-    private static func json(_ parameters: [String: ResolvedValue]) -> JSONValue {
-        .members(parameters.sorted { $0.key < $1.key }.map { key, value in
+    private static func json(_ parameters: ResolvedParameters) -> JSONValue {
+        .members(parameters.entries.map { entry in
+            let (key, value) = (entry.name, entry.value)
             switch value {
             case .number(let x): return (key, .number(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"))
             case .bool(let b): return (key, .bool(b))

@@ -8,13 +8,13 @@ struct PlannedSlice {
         var model: Int
         var written: Located<String>
         var layers: LayerRange
-        var parameters: ParameterTable
+        var parameters: ParameterSettings
         /// Index among the slice's sources, as written (part of the RNG key).
         var position: Int
     }
 
     var sources: [Source]
-    var parameters: ParameterTable
+    var parameters: ParameterSettings
     var location: SourceLocation
     /// The first output layer this slice produces.
     var outputStart: Int

@@ -1,7 +1,5 @@
 import Foundation
 public import MergeKitRecipe
-import MergeKitSafetensors
-import MergeKitTensor
 import MergeKitYAML
 
 /// Turns a recipe into a `MergePlan`, reading model headers but no weights. Every problem it can
@@ -26,20 +24,6 @@ public enum Planner {
     }
 
     public static func plan(_ recipe: Recipe, warnings: [Diagnostic] = [], options: PlanOptions = .init()) throws(RecipeError) -> MergePlan {
-        var builder = PlanBuilder(recipe: recipe, options: options)
-        builder.diagnostics = warnings
-        let plan = builder.build()
-        var diagnostics = builder.diagnostics
-        if options.strict {
-            diagnostics = diagnostics.map { $0.severity == .warning ? Diagnostic(.error, at: $0.location, $0.message + " [--strict]") : $0 }
-        }
-        diagnostics.sort { $0.location < $1.location }
-        guard let plan, !diagnostics.contains(where: { $0.severity == .error }) else {
-            throw RecipeError(diagnostics)
-        }
-        var result = plan
-        result.warnings = diagnostics
-        result.strict = options.strict
-        return result
+        try PlanBuilder(recipe: recipe, options: options, warnings: warnings).build()
     }
 }

@@ -8,7 +8,7 @@ struct RecipeChecker {
     let recipe: Recipe
 
     /// The recipe's method, or nil after reporting an error (with a "did you mean").
-    func method(reporting diagnostics: inout [Diagnostic]) -> (any MergeMethod)? {
+    func method(into sink: inout DiagnosticSink) -> (any MergeMethod)? {
         let written = recipe.mergeMethod
         if let method = MergeMethodRegistry.method(named: written.value) { return method }
         var message = "unknown merge method '\(written.value)'"
@@ -17,35 +17,37 @@ struct RecipeChecker {
         } else {
             message += "; `mergekit-swift methods` lists them"
         }
-        diagnostics.append(.error(message, at: written.location))
+        sink.add(.error(message, at: written.location))
         return nil
     }
 
-    /// Diagnostics for every parameter table of the recipe.
-    func checkParameters(of method: any MergeMethod) -> [Diagnostic] {
-        var found: [Diagnostic] = []
-        found += check(recipe.parameters, context: "parameters", perModel: false, method: method)
+    /// Every parameter table of the recipe, checked against the method's keys and parsed; the
+    /// problems are reported in table order.
+    func checkParameters(of method: any MergeMethod, into sink: inout DiagnosticSink) -> CheckedParameters {
+        var checked = CheckedParameters()
+        checked.topLevel = check(recipe.parameters, context: "parameters", perModel: false, method: method, into: &sink)
         switch recipe.layout {
         case .models(let entries):
-            for entry in entries {
-                found += check(entry.parameters, context: "parameters of model '\(entry.model.value)'", perModel: true, method: method)
+            checked.models = entries.map { entry in
+                check(entry.parameters, context: "parameters of model '\(entry.model.value)'", perModel: true, method: method, into: &sink)
             }
         case .slices(let slices):
-            for slice in slices {
-                found += check(slice.parameters, context: "slice parameters", perModel: false, method: method)
-                for source in slice.sources {
-                    found += check(source.parameters, context: "parameters of model '\(source.model.value)'", perModel: true, method: method)
+            checked.slices = slices.map { slice in
+                let parameters = check(slice.parameters, context: "slice parameters", perModel: false, method: method, into: &sink)
+                let sources = slice.sources.map { source in
+                    check(source.parameters, context: "parameters of model '\(source.model.value)'", perModel: true, method: method, into: &sink)
                 }
+                return CheckedParameters.Slice(parameters: parameters, sources: sources)
             }
         }
-        return found
+        return checked
     }
 
     /// Required per-model parameters that no table in reach sets for a model (checked without
     /// weights, so a typo is reported even when other problems stop planning early).
-    func checkRequiredParameters(of method: any MergeMethod) -> [Diagnostic] {
+    func checkRequiredParameters(of method: any MergeMethod, into sink: inout DiagnosticSink) {
         let required = method.parameters.filter { $0.isRequired && $0.scope == .perModel }
-        guard !required.isEmpty else { return [] }
+        guard !required.isEmpty else { return }
         var models: [(Located<String>, [ParameterTable])] = []
         switch recipe.layout {
         case .models(let entries):
@@ -56,88 +58,112 @@ struct RecipeChecker {
             }
         }
         let baseIsSpecial = method.baseModel == .required || method.baseModel == .optional
-        var found: [Diagnostic] = []
         for (model, tables) in models where !(baseIsSpecial && model.value == recipe.baseModel?.value) {
-            for spec in required where !tables.contains(where: { table in
-                table.entries.contains { ParameterResolver.names($0.name.value, match: spec.name) }
-            }) {
-                found.append(Self.missing(spec, model: model, tables: tables, method: method))
+            for key in required where !tables.contains(where: { table in table.entries.contains { key.isWritten(as: $0.name.value) } }) {
+                sink.report(Self.missing(key, model: model, writtenNames: tables.flatMap { $0.entries.map(\.name) }, method: method),
+                            code: .missingParameter(name: key.name, location: model.location))
             }
         }
-        return found
     }
 
     /// "missing required parameter", naming the likely typo when one of the written keys is close.
-    static func missing(_ spec: ParameterSpec, model: Located<String>, tables: [ParameterTable], method: any MergeMethod) -> Diagnostic {
-        var message = "missing required parameter '\(spec.name)' for model '\(model.value)' (\(method.name))"
-        let written = tables.flatMap { $0.entries.map(\.name) }
-        if let typo = written.first(where: { $0.value != spec.name && closestMatch(to: $0.value, among: [spec.name]) != nil }) {
-            message += "; did you mean '\(spec.name)' instead of '\(typo.value)' at \(typo.location.line):\(typo.location.column)?"
+    static func missing(
+        _ key: any ParameterDeclaration, model: Located<String>, writtenNames: [Located<String>], method: any MergeMethod
+    ) -> Diagnostic {
+        var message = "missing required parameter '\(key.name)' for model '\(model.value)' (\(method.name))"
+        if let typo = writtenNames.first(where: { $0.value != key.name && closestMatch(to: $0.value, among: [key.name]) != nil }) {
+            message += "; did you mean '\(key.name)' instead of '\(typo.value)' at \(typo.location.line):\(typo.location.column)?"
         }
         return .error(message, at: model.location)
     }
 
-    static func spec(named name: String, in method: any MergeMethod) -> ParameterSpec? {
-        let lookup = name == ParameterResolver.dropRateName ? "density" : name
-        return method.parameters.first { $0.name == lookup }
+    /// The key a written name sets: its own name or one of its aliases.
+    static func key(writtenAs name: String, in method: any MergeMethod) -> (any ParameterDeclaration)? {
+        method.parameters.first { $0.name == name } ?? method.parameters.first { $0.alias(named: name) != nil }
     }
 
+    /// Every name the method accepts: its keys', then their aliases.
     static func acceptedNames(of method: any MergeMethod) -> [String] {
-        var names = method.parameters.map(\.name)
-        if names.contains("density") { names.append(ParameterResolver.dropRateName) }
-        return names
+        method.parameters.map(\.name) + method.parameters.flatMap { $0.aliases.map(\.name) }
     }
 
-    private func check(_ table: ParameterTable, context: String, perModel: Bool, method: any MergeMethod) -> [Diagnostic] {
-        var found: [Diagnostic] = []
+    private func check(
+        _ table: ParameterTable, context: String, perModel: Bool, method: any MergeMethod, into sink: inout DiagnosticSink
+    ) -> ParameterSettings {
+        var settings = ParameterSettings(writtenNames: table.entries.map(\.name))
         let written = Set(table.entries.map(\.name.value))
         for entry in table.entries {
             let name = entry.name
-            guard let spec = Self.spec(named: name.value, in: method) else {
+            guard let key = Self.key(writtenAs: name.value, in: method) else {
                 var message = "unknown parameter '\(name.value)' for \(method.name) in \(context)"
                 if let hint = closestMatch(to: name.value, among: Self.acceptedNames(of: method)) {
                     message += "; did you mean '\(hint)'?"
                 }
-                found.append(.warning(message, at: name.location))
+                sink.add(.warning(message, at: name.location))
                 continue
             }
-            if name.value == ParameterResolver.dropRateName, written.contains("density") {
-                found.append(.error("both 'density' and 'drop_rate' are set; drop_rate means 1 − density, so give one", at: name.location))
-            }
-            if perModel, spec.scope == .global {
-                found.append(.warning(
-                    "'\(spec.name)' is a global parameter of \(method.name) and is ignored per model; set it under the top-level or slice parameters",
+            let alias = key.alias(named: name.value)
+            if let alias, written.contains(key.name) {
+                sink.add(.error(
+                    "both '\(key.name)' and '\(alias.name)' are set; \(alias.name) means \(alias.meaning(for: key.name)), so give one",
                     at: name.location))
             }
-            found += checkValue(entry.value, spec: spec, writtenName: name.value)
+            if perModel, key.scope == .global {
+                sink.add(.warning(
+                    "'\(key.name)' is a global parameter of \(method.name) and is ignored per model; set it under the top-level or slice parameters",
+                    at: name.location))
+            }
+            let value = parse(entry.value, key: key, writtenName: name.value, into: &sink)
+            settings.settings.append(.init(parameter: key.name, alias: alias, value: value))
         }
-        return found
+        return settings
     }
 
-    private func checkValue(_ value: ParameterValue, spec: ParameterSpec, writtenName: String) -> [Diagnostic] {
+    /// The value parsed for `key`; every scalar that is not a value of its type or is outside its
+    /// range is reported (and left out).
+    private func parse(
+        _ value: ParameterValue, key: any ParameterDeclaration, writtenName: String, into sink: inout DiagnosticSink
+    ) -> ParameterSettings.Value {
         switch value {
         case .scalar(let scalar):
-            return checkScalar(scalar, spec: spec, writtenName: writtenName).map { [$0] } ?? []
+            return parse(scalar, key: key, writtenName: writtenName, into: &sink).map(ParameterSettings.Value.constant) ?? .absent
         case .list(let items, _):
-            if case .stringList = spec.kind { return [] }
-            return items.compactMap { checkScalar($0, spec: spec, writtenName: writtenName) }
+            guard !items.isEmpty else { return .absent }
+            if case .strings = key.kind { return .constant(.strings(items.map(\.value.value))) }
+            let values = items.map { parse($0, key: key, writtenName: writtenName, into: &sink) }
+            let parsed = values.compactMap { $0 }
+            guard parsed.count == values.count else { return .absent }
+            if case .number = key.kind {
+                return .gradient(parsed.compactMap { value -> Double? in
+                    if case .number(let x) = value { return x }
+                    return nil
+                })
+            }
+            return .steps(parsed)
         case .filters(let entries, _):
-            return entries.flatMap { checkValue($0.value, spec: spec, writtenName: writtenName) }
+            return .filters(entries.map { entry in
+                ParameterSettings.Filter(
+                    filter: entry.filter?.value, value: parse(entry.value, key: key, writtenName: writtenName, into: &sink))
+            })
         }
     }
 
-    private func checkScalar(_ scalar: Located<YAMLScalar>, spec: ParameterSpec, writtenName: String) -> Diagnostic? {
-        guard let value = ParameterResolver.convert(scalar.value, spec: spec) else {
-            return .error(
-                "parameter '\(writtenName)' expects \(article(spec.kindDescription)); found '\(scalar.value.value)'",
-                at: scalar.location)
+    private func parse(
+        _ scalar: Located<YAMLScalar>, key: any ParameterDeclaration, writtenName: String, into sink: inout DiagnosticSink
+    ) -> ResolvedValue? {
+        guard let value = key.parse(scalar.value) else {
+            sink.add(.error(
+                "parameter '\(writtenName)' expects \(article(key.kindDescription)); found '\(scalar.value.value)'",
+                at: scalar.location))
+            return nil
         }
-        if case .number(let range?) = spec.kind, case .number(let x) = value, !range.contains(x) {
-            return .error(
-                "parameter '\(writtenName)' must be a \(spec.kindDescription); found \(scalar.value.value)",
-                at: scalar.location)
+        if let range = key.range, case .number(let x) = value, !range.contains(x) {
+            sink.add(.error(
+                "parameter '\(writtenName)' must be a \(key.kindDescription); found \(scalar.value.value)",
+                at: scalar.location))
+            return nil
         }
-        return nil
+        return value
     }
 
     private func article(_ kind: String) -> String {

@@ -1,8 +1,8 @@
 /// The shared core of task_arithmetic, TIES, DARE, breadcrumbs, DELLA and magnitude pruning
 /// (mergekit's "generalized task arithmetic"): per model τ̃ᵢ = sparsify(θᵢ − θ_b), ωᵢ = wᵢ·τ̃ᵢ,
 /// an optional sign consensus, an optional normalisation, then θ_b + λ·merged. Each method is
-/// this configuration plus a name; docs/recipes.md documents the parameters.
-struct GeneralizedTaskArithmetic: Sendable {
+/// this core plus a name; docs/recipes.md documents the parameters.
+public struct GeneralizedTaskArithmetic: Sendable {
     enum Sparsification: Sendable, Equatable {
         case none
         /// Keep the exact top k = max(1, ⌊d·n⌋) by |τ| (TIES' trim step).
@@ -21,200 +21,204 @@ struct GeneralizedTaskArithmetic: Sendable {
     /// `dare` (one fine-tune) gives weight a default of 1; the others require it.
     var defaultWeight: Double? = nil
 
-    enum Name {
-        static let weight = "weight"
-        static let density = "density"
-        static let gamma = "gamma"
-        static let epsilon = "epsilon"
-        static let lambda = "lambda"
-        static let normalize = "normalize"
-        static let rescale = "rescale"
-        static let maskStrategy = "mask_strategy"
-        static let signMethod = "sign_method"
-        static let consensusOn = "consensus_on"
-        static let disjointMean = "disjoint_mean"
-        static let exclude = "exclude"
-        static let int8Mask = "int8_mask"
-    }
-
     var rescales: Bool { sparsification == .random || sparsification == .rankedRandom }
 
-    var parameters: [ParameterSpec] {
-        var specs = [
-            ParameterSpec(Name.weight, .number(nil), .perModel, default: defaultWeight.map(ResolvedValue.number),
-                          required: defaultWeight == nil, help: "Weight of this model's task vector."),
-        ]
-        if sparsification != .none {
-            specs.append(ParameterSpec(Name.density, .number(0...1), .perModel, default: .number(1),
-                                       help: "Fraction of the task vector kept (1 keeps all; drop_rate = 1 − density)."))
-        }
-        if sparsification == .breadcrumbs {
-            specs.append(ParameterSpec(Name.gamma, .number(0...1), .perModel, default: .number(0.01),
-                                       help: "Fraction of the largest |τ| dropped as outliers."))
-        }
-        if sparsification == .rankedRandom {
-            specs.append(ParameterSpec(Name.epsilon, .number(0...1), .perModel, default: .number(0.15),
-                                       help: "Half-width of the keep-probability window around density."))
-        }
-        specs.append(ParameterSpec(Name.normalize, .bool, .global, default: .bool(normalizesByDefault),
-                                   help: usesConsensus ? "Divide by the weights of the models agreeing with the elected sign."
-                                                       : "Divide the sum by the sum of the weights."))
-        specs.append(ParameterSpec(Name.lambda, .number(nil), .global, default: .number(1),
-                                   help: "Scale of the merged task vector."))
-        if rescales {
-            specs.append(ParameterSpec(Name.rescale, .choice(RescaleMode.words), .global, default: .string("inverse_density"),
-                                       help: "Rescale of kept entries: 1/density, the L1 ratio, or none (true = inverse_density, false = none)."))
-        }
-        if sparsification == .random {
-            specs.append(ParameterSpec(Name.maskStrategy, .choice(["random", "magnitude"]), .global, default: .string("random"),
-                                       help: "Drop at random (DARE), or drop the smallest |τ|."))
-        }
-        if usesConsensus {
-            specs.append(ParameterSpec(Name.signMethod, .choice(SignConsensus.Election.allCases.map(\.rawValue)), .global,
-                                       default: .string("sum"), help: "Elect the sign of the weighted sum, or of the majority of models."))
-            specs.append(ParameterSpec(Name.consensusOn, .choice(SignConsensus.Voters.allCases.map(\.rawValue)), .global,
-                                       default: .string("weighted"), help: "Vote with weighted or unweighted task vectors."))
-            specs.append(ParameterSpec(Name.disjointMean, .choice(SignConsensus.Divisor.allCases.map(\.rawValue)), .global,
-                                       default: .string("weight"), help: "normalize divides by the agreeing models' weights, or their count."))
-        }
-        specs.append(ParameterSpec(Name.exclude, .stringList, .global,
-                                   help: "Regular expressions; tensors whose name matches one keep the base's values."))
-        specs.append(ParameterSpec(Name.int8Mask, .bool, .global, help: "Accepted for mergekit recipes; no effect."))
-        return specs
+    // MARK: - Parameters
+
+    /// The family's keys that are the same for every method of it.
+    enum Keys {
+        static let density = ParameterKey<Double>(
+            "density", .perModel, .defaultValue(1), range: 0...1, aliases: [.complement("drop_rate")],
+            help: "Fraction of the task vector kept (1 keeps all; drop_rate = 1 − density).")
+        static let gamma = ParameterKey<Double>(
+            "gamma", .perModel, .defaultValue(0.01), range: 0...1, help: "Fraction of the largest |τ| dropped as outliers.")
+        static let epsilon = ParameterKey<Double>(
+            "epsilon", .perModel, .defaultValue(0.15), range: 0...1, help: "Half-width of the keep-probability window around density.")
+        static let lambda = ParameterKey<Double>("lambda", .global, .defaultValue(1), help: "Scale of the merged task vector.")
+        static let rescale = ParameterKey<RescaleMode>(
+            "rescale", .global, .defaultValue(.inverseDensity),
+            help: "Rescale of kept entries: 1/density, the L1 ratio, or none (true = inverse_density, false = none).")
+        static let maskStrategy = ParameterKey<MaskStrategy>(
+            "mask_strategy", .global, .defaultValue(.random), help: "Drop at random (DARE), or drop the smallest |τ|.")
+        static let signMethod = ParameterKey<SignConsensus.Election>(
+            "sign_method", .global, .defaultValue(.sum), help: "Elect the sign of the weighted sum, or of the majority of models.")
+        static let consensusOn = ParameterKey<SignConsensus.Voters>(
+            "consensus_on", .global, .defaultValue(.weighted), help: "Vote with weighted or unweighted task vectors.")
+        static let disjointMean = ParameterKey<SignConsensus.Divisor>(
+            "disjoint_mean", .global, .defaultValue(.weight),
+            help: "normalize divides by the agreeing models' weights, or their count.")
+        static let exclude = ParameterKey<[String]?>(
+            "exclude", .global, .defaultValue(nil),
+            help: "Regular expressions; tensors whose name matches one keep the base's values.")
+        static let int8Mask = ParameterKey<Bool?>("int8_mask", .global, .defaultValue(nil), help: "Accepted for mergekit recipes; no effect.")
     }
 
-    // MARK: - Plan-time checks
+    /// `weight`: required, except for `dare`.
+    var weight: ParameterKey<Double> {
+        ParameterKey("weight", .perModel, defaultWeight.map { .defaultValue($0) } ?? .required, help: "Weight of this model's task vector.")
+    }
 
-    func problem(with job: MergeJob) -> String? {
-        if let invalid = invalidExcludePattern(in: job) { return invalid }
+    /// `normalize`: its default and meaning depend on the method.
+    var normalize: ParameterKey<Bool> {
+        ParameterKey(
+            "normalize", .global, .defaultValue(normalizesByDefault),
+            help: usesConsensus ? "Divide by the weights of the models agreeing with the elected sign." : "Divide the sum by the sum of the weights.")
+    }
+
+    var parameters: [any ParameterDeclaration] {
+        var keys: [any ParameterDeclaration] = [weight]
+        if sparsification != .none { keys.append(Keys.density) }
+        if sparsification == .breadcrumbs { keys.append(Keys.gamma) }
+        if sparsification == .rankedRandom { keys.append(Keys.epsilon) }
+        keys += [normalize, Keys.lambda]
+        if rescales { keys.append(Keys.rescale) }
+        if sparsification == .random { keys.append(Keys.maskStrategy) }
+        if usesConsensus { keys += [Keys.signMethod, Keys.consensusOn, Keys.disjointMean] }
+        keys += [Keys.exclude, Keys.int8Mask]
+        return keys
+    }
+
+    // MARK: - Plan time
+
+    /// One tensor's merge, resolved: what the kernel needs and nothing else.
+    public struct Configuration: Sendable {
+        let baseInput: Int
+        let rowLength: Int
+        let elementCount: Int
+        /// Whether an `exclude` pattern matched the tensor name: its output is the base.
+        let isExcluded: Bool
+        /// The models merged, in input order (none when excluded).
+        let models: [Model]
+        let consensus: SignConsensus?
+        let normalize: Bool
+        let lambda: Double
+        /// `rescale: l1`: kept entries × |τ|₁/|τ ⊙ mask|₁, measured in a reduction pass.
+        let rescalesByL1: Bool
+    }
+
+    /// One model's part: its weight, its sparsifier, and the magnitude window the sparsifier
+    /// still needs from a selection pass (top-k, or breadcrumbs' window), if any.
+    struct Model: Sendable {
+        var weight: Double
+        var sparsifier: TaskVectorSparsifier
+        var window: MagnitudeWindow.Request?
+    }
+
+    func prepare(_ job: MergeJob) throws(MethodProblem) -> Configuration {
+        let isExcluded = try matchesExcludePattern(job)
+        let models = job.modelIndices
         if sparsification == .rankedRandom {
-            for input in job.inputs where !input.isBase {
-                let density = input.number(Name.density)
-                let epsilon = input.number(Name.epsilon)
+            for model in models {
+                let density = try job.value(Keys.density, of: model)
+                let epsilon = try job.value(Keys.epsilon, of: model)
                 guard density < 1, density - epsilon <= 0 || density + epsilon > 1 else { continue }
-                return "model '\(input.model)': density \(ResolvedValue.format(density)) ± epsilon \(ResolvedValue.format(epsilon)) "
-                    + "gives keep probabilities in [\(ResolvedValue.format(density - epsilon)), \(ResolvedValue.format(density + epsilon))], "
-                    + "which must lie within (0, 1]; lower epsilon"
+                throw MethodProblem(
+                    "model '\(job.inputs[model].model)': density \(ResolvedValue.format(density)) ± epsilon \(ResolvedValue.format(epsilon)) "
+                        + "gives keep probabilities in [\(ResolvedValue.format(density - epsilon)), \(ResolvedValue.format(density + epsilon))], "
+                        + "which must lie within (0, 1]; lower epsilon")
             }
         }
-        if !usesConsensus, job.bool(Name.normalize) {
-            let total = job.inputs.filter { !$0.isBase }.reduce(0) { $0 + $1.number(Name.weight) }
-            if abs(total) < 1e-8 { return "the weights sum to 0, so normalize: true would divide by zero" }
+        let normalizes = try job.value(normalize)
+        if !usesConsensus, normalizes {
+            var total = 0.0
+            for model in models { total += try job.value(weight, of: model) }
+            if abs(total) < 1e-8 { throw MethodProblem("the weights sum to 0, so normalize: true would divide by zero") }
         }
-        return nil
-    }
-
-    private func invalidExcludePattern(in job: MergeJob) -> String? {
-        for pattern in excludePatterns(of: job) {
-            do {
-                _ = try Regex(pattern)
-            } catch {
-                return "exclude pattern '\(pattern)' is not a regular expression: \(error)"
-            }
+        let baseInput = try job.requiredBase()
+        let rescale = rescales ? try job.value(Keys.rescale) : .none
+        var merged: [Model] = []
+        for input in isExcluded ? [] : models {
+            merged.append(try model(input, weight: try job.value(weight, of: input), in: job, rescale: rescale))
         }
-        return nil
-    }
-
-    private func excludePatterns(of job: MergeJob) -> [String] {
-        if case .strings(let patterns)? = job.parameters[Name.exclude] { return patterns }
-        return []
+        return Configuration(
+            baseInput: baseInput, rowLength: job.rowLength, elementCount: job.elementCount, isExcluded: isExcluded,
+            models: merged, consensus: try consensus(of: job), normalize: normalizes, lambda: try job.value(Keys.lambda),
+            rescalesByL1: rescale == .l1)
     }
 
     /// Whether the tensor's name matches an `exclude` pattern (anywhere in the name, as
-    /// Python's re.search; anchor with ^ and $).
-    func isExcluded(_ job: MergeJob) -> Bool {
-        excludePatterns(of: job).contains { pattern in
-            guard let regex = try? Regex(pattern) else { return false }
-            return job.tensorName.contains(regex)
-        }
-    }
-
-    // MARK: - Kernel
-
-    func makeKernel(for job: MergeJob, source: any ChunkSource) throws -> any MergeKernel {
-        guard let baseInput = job.baseIndex else { preconditionFailure("the planner guarantees a base") }
-        let contributors = isExcluded(job) ? [] : job.inputs.indices.filter { $0 != baseInput }
-        var kernel = TaskVectorMergeKernel(
-            baseInput: baseInput, rowLength: job.rowLength, sparsifiers: [],
-            weights: contributors.map { job.inputs[$0].number(Name.weight) },
-            consensus: consensus(of: job), normalize: job.bool(Name.normalize), lambda: job.number(Name.lambda))
-
-        let rescale = rescales ? RescaleMode(word: job.string(Name.rescale)) ?? .inverseDensity : .none
-        var plans = contributors.map { sparsificationPlan(for: $0, in: job, rescale: rescale) }
-        let requests = plans.flatMap(\.requests)
-        if !requests.isEmpty {
-            var cuts = try MagnitudeSelection.cuts(
-                for: requests, baseInput: baseInput, elementCount: job.elementCount, source: source)[...]
-            for index in plans.indices where !plans[index].requests.isEmpty {
-                let top = cuts.removeFirst()
-                let excluded = plans[index].requests.count > 1 ? cuts.removeFirst() : .nothing
-                plans[index].sparsifier.mask = .magnitude(MagnitudeWindow(top: top, excludedTop: excluded))
+    /// Python's re.search; anchor with ^ and $). Every pattern must compile.
+    private func matchesExcludePattern(_ job: MergeJob) throws(MethodProblem) -> Bool {
+        var matches = false
+        for pattern in try job.value(Keys.exclude) ?? [] {
+            let regex: Regex<AnyRegexOutput>
+            do {
+                regex = try Regex(pattern)
+            } catch {
+                throw MethodProblem("exclude pattern '\(pattern)' is not a regular expression: \(error)")
             }
+            matches = matches || job.tensorName.contains(regex)
         }
-        var sparsifiers = plans.map(\.sparsifier)
-        if rescale == .l1 {
-            try applyL1Rescale(to: &sparsifiers, baseInput: baseInput, rowLength: job.rowLength, source: source)
-        }
-        kernel.sparsifiers = sparsifiers
-        return kernel
+        return matches
     }
 
-    private func consensus(of job: MergeJob) -> SignConsensus? {
+    private func consensus(of job: MergeJob) throws(MethodProblem) -> SignConsensus? {
         guard usesConsensus else { return nil }
         return SignConsensus(
-            election: SignConsensus.Election(rawValue: job.string(Name.signMethod)) ?? .sum,
-            voters: SignConsensus.Voters(rawValue: job.string(Name.consensusOn)) ?? .weighted,
-            divisor: SignConsensus.Divisor(rawValue: job.string(Name.disjointMean)) ?? .weight)
+            election: try job.value(Keys.signMethod), voters: try job.value(Keys.consensusOn), divisor: try job.value(Keys.disjointMean))
     }
 
-    /// A model's sparsifier, and the magnitude cuts it still needs: none, [top], or
-    /// [top, excluded top] (breadcrumbs), in that order.
-    private struct SparsificationPlan {
-        var sparsifier: TaskVectorSparsifier
-        var requests: [MagnitudeSelection.Request] = []
-    }
-
-    private func sparsificationPlan(for input: Int, in job: MergeJob, rescale: RescaleMode) -> SparsificationPlan {
-        var plan = SparsificationPlan(sparsifier: TaskVectorSparsifier(input: input, mask: .all))
-        guard sparsification != .none else { return plan }
-        let parameters = job.inputs[input]
-        let density = parameters.number(Name.density)
+    private func model(_ input: Int, weight: Double, in job: MergeJob, rescale: RescaleMode) throws(MethodProblem) -> Model {
+        var model = Model(weight: weight, sparsifier: TaskVectorSparsifier(input: input, mask: .all))
+        guard sparsification != .none else { return model }
+        let density = try job.value(Keys.density, of: input)
         let n = job.elementCount
-        guard density < 1 else { return plan }
+        guard density < 1 else { return model }
         guard density > 0 else {
-            plan.sparsifier.mask = .nothing
-            return plan
+            model.sparsifier.mask = .nothing
+            return model
         }
-        let stream = TensorSeed(seed: job.seed, tensorName: job.tensorName, sourcePosition: parameters.sourcePosition ?? input)
+        let stream = TensorSeed(seed: job.seed, tensorName: job.tensorName, sourcePosition: job.inputs[input].sourcePosition ?? input)
         let topK = max(1, Int(density * Double(n)))
         switch sparsification {
         case .none:
             break
         case .magnitude:
-            plan.requests = [.init(input: input, count: topK)]
+            model.window = .init(input: input, count: topK)
         case .random:
-            if job.string(Name.maskStrategy) == "magnitude" {
-                plan.requests = [.init(input: input, count: topK)]
+            if try job.value(Keys.maskStrategy) == .magnitude {
+                model.window = .init(input: input, count: topK)
             } else {
-                plan.sparsifier.mask = .bernoulli(keepProbability: density, stream: stream)
+                model.sparsifier.mask = .bernoulli(keepProbability: density, stream: stream)
             }
-            if rescale == .inverseDensity { plan.sparsifier.scale = 1 / density }
+            if rescale == .inverseDensity { model.sparsifier.scale = 1 / density }
         case .breadcrumbs:
             // mergekit: target = int(d·n), n_top = int(γ·n), n_bot = max(0, n − target − n_top);
             // keep ascending ranks [n_bot, n_bot + target), i.e. descending [n − n_bot − target, n − n_bot).
             let target = Int(density * Double(n))
-            let dropTop = Int(parameters.number(Name.gamma) * Double(n))
+            let dropTop = Int(try job.value(Keys.gamma, of: input) * Double(n))
             let dropBottom = max(0, n - target - dropTop)
             guard target > 0 else {
-                plan.sparsifier.mask = .nothing
-                return plan
+                model.sparsifier.mask = .nothing
+                return model
             }
-            plan.requests = [.init(input: input, count: n - dropBottom), .init(input: input, count: n - dropBottom - target)]
+            model.window = .init(input: input, count: n - dropBottom, excludedCount: n - dropBottom - target)
         case .rankedRandom:
-            plan.sparsifier.mask = .rankedBernoulli(density: density, epsilon: parameters.number(Name.epsilon), stream: stream)
-            plan.sparsifier.dividesByKeepProbability = rescale == .inverseDensity
+            model.sparsifier.mask = .rankedBernoulli(density: density, epsilon: try job.value(Keys.epsilon, of: input), stream: stream)
+            model.sparsifier.dividesByKeepProbability = rescale == .inverseDensity
         }
-        return plan
+        return model
+    }
+
+    // MARK: - Run time
+
+    func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
+        var sparsifiers = configuration.models.map(\.sparsifier)
+        if configuration.models.contains(where: { $0.window != nil }) {
+            let windows = try MagnitudeWindow.select(
+                configuration.models.map(\.window), baseInput: configuration.baseInput,
+                elementCount: configuration.elementCount, source: source)
+            for (index, window) in windows.enumerated() {
+                if let window { sparsifiers[index].mask = .magnitude(window) }
+            }
+        }
+        if configuration.rescalesByL1 {
+            try applyL1Rescale(to: &sparsifiers, baseInput: configuration.baseInput, rowLength: configuration.rowLength, source: source)
+        }
+        return TaskVectorMergeKernel(
+            baseInput: configuration.baseInput, rowLength: configuration.rowLength, sparsifiers: sparsifiers,
+            weights: configuration.models.map(\.weight), consensus: configuration.consensus,
+            normalize: configuration.normalize, lambda: configuration.lambda)
     }
 
     /// The L1 rescale: one reduction pass measuring |τ|₁ and |τ ⊙ mask|₁ per model (in element

@@ -1,14 +1,9 @@
 /// The map pass of `ram` and `ramplus_tl`: per entry, the models whose |τ| > epsilon count as
 /// changing it; out = base + (one changer: its τ × its unique scale; several: the mean of their τ).
 struct RAMKernel: MergeKernel {
-    enum Name {
-        static let epsilon = "epsilon"
-    }
-
-    static let parameters = [
-        ParameterSpec(Name.epsilon, .number(0...1), .global, default: .number(1e-5),
-                      help: "A task vector entry counts as a change when |τ| exceeds this."),
-    ]
+    static let epsilon = ParameterKey<Double>(
+        "epsilon", .global, .defaultValue(1e-5), range: 0...1,
+        help: "A task vector entry counts as a change when |τ| exceeds this.")
 
     var base: Int
     var models: [Int]

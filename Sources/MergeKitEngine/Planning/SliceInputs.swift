@@ -1,0 +1,72 @@
+import MergeKitRecipe
+
+/// The inputs every tensor of one slice reads, in order: the slice's sources, then the base when
+/// the method uses one that is not among them (mergekit reads an unlisted base too). Which input
+/// is the base, and which parameter tables each one resolves through, follow from the method's
+/// `baseModel`.
+struct SliceInputs {
+    /// One input before its tensor name is known.
+    struct Slot {
+        var model: Int
+        var written: Located<String>
+        /// The layer of the model that the slice's first output layer reads.
+        var firstLayer: Int
+        /// Parameter tables in precedence order.
+        var tables: [ParameterSettings]
+        /// Index among the slice's sources; nil for an unlisted base.
+        var position: Int?
+        var isBase: Bool
+    }
+
+    let slice: PlannedSlice
+    let slots: [Slot]
+    /// The tables global parameters resolve through: the slice's, then the top level.
+    let globalTables: [ParameterSettings]
+
+    init(_ slice: PlannedSlice, context: PlanContext) {
+        self.slice = slice
+        let use = context.method.baseModel
+        let tables = [slice.parameters, context.topLevelParameters]
+        var slots = slice.sources.map {
+            Slot(model: $0.model, written: $0.written, firstLayer: $0.layers.start, tables: [$0.parameters] + tables,
+                 position: $0.position, isBase: use != .plainInput && use != .ignored && $0.model == context.base)
+        }
+        if let base = context.base, use != .ignored, !slice.sources.contains(where: { $0.model == base }),
+           let written = context.recipe.baseModel, let first = slice.sources.first {
+            slots.append(Slot(model: base, written: written, firstLayer: first.layers.start, tables: tables,
+                              position: nil, isBase: use != .plainInput))
+        }
+        self.slots = slots
+        globalTables = tables
+    }
+
+    /// The input whose tensor names define the output: the base when it is an input, else the
+    /// first source.
+    var reference: Slot? { slots.first(where: \.isBase) ?? slots.first }
+
+    /// Why the method cannot merge this many inputs per tensor, or nil when it can.
+    func countProblem(context: PlanContext) -> Diagnostic? {
+        let method = context.method
+        let count = slots.count
+        let (minimum, maximum) = method.inputCount
+        guard count < minimum || maximum.map({ count > $0 }) ?? false else { return nil }
+        // With a required base, the counts read as "the base and N other models".
+        let others = method.baseModel == .required ? 1 : 0
+        let needed: String
+        if let maximum, maximum == minimum {
+            needed = "exactly \(Self.models(minimum - others, other: others > 0))"
+        } else if count < minimum {
+            needed = "at least \(Self.models(minimum - others, other: others > 0))"
+        } else {
+            needed = "at most \(Self.models((maximum ?? count) - others, other: others > 0))"
+        }
+        let given = others > 0 ? "\(count - 1) besides the base" : "\(count)"
+        return .error(
+            "\(method.name) needs \(others > 0 ? "the base and " : "")\(needed) per tensor; this \(context.sliceWord) gives \(given)",
+            at: slice.location)
+    }
+
+    private static func models(_ count: Int, other: Bool) -> String {
+        "\(count) \(other ? "other " : "")model\(count == 1 ? "" : "s")"
+    }
+}

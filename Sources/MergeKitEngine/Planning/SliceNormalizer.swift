@@ -1,0 +1,87 @@
+import MergeKitRecipe
+import MergeKitYAML
+
+/// Turns a recipe's `models:` or `slices:` into `PlannedSlice`s: every model opened (headers
+/// only), `models:` as one slice over every layer, `slices:` ranges checked against the models'
+/// layer counts and renumbered from 0. The recipe is not changed.
+struct SliceNormalizer {
+    let recipe: Recipe
+    let catalog: ModelCatalog
+    let parameters: CheckedParameters
+
+    /// The slices in output order. A slice with a problem is reported and left out.
+    func slices(into sink: inout DiagnosticSink) -> [PlannedSlice] {
+        switch recipe.layout {
+        case .models(let entries): return modelSlice(entries, into: &sink).map { [$0] } ?? []
+        case .slices(let specs): return slices(specs, into: &sink)
+        }
+    }
+
+    /// `models:`: one slice whose sources span every layer; the models must have the same depth.
+    private func modelSlice(_ entries: [ModelEntry], into sink: inout DiagnosticSink) -> PlannedSlice? {
+        var sources: [PlannedSlice.Source] = []
+        for (position, entry) in entries.enumerated() {
+            guard let model = catalog.open(entry.model, into: &sink),
+                  let count = layerCount(of: model, at: entry.model.location, into: &sink) else { continue }
+            sources.append(.init(model: model, written: entry.model, layers: LayerRange(start: 0, end: count),
+                                 parameters: parameters.models[position], position: position))
+        }
+        if let first = sources.first {
+            for source in sources.dropFirst() where source.layers.count != first.layers.count {
+                sink.add(.error(
+                    "model '\(source.written.value)' has \(source.layers.count) layers but '\(first.written.value)' has \(first.layers.count); use slices: with layer_range to merge models of different depths",
+                    at: source.written.location))
+            }
+        }
+        guard let location = entries.first?.model.location else {
+            sink.add(.error("models: lists no models", at: recipe.mergeMethod.location))
+            return nil
+        }
+        guard !sources.isEmpty else { return nil }
+        return PlannedSlice(sources: sources, parameters: ParameterSettings(), location: location, outputStart: 0)
+    }
+
+    /// `slices:`: each slice's sources within their models and of one length; output layers
+    /// numbered on from the previous slice.
+    private func slices(_ specs: [SliceSpec], into sink: inout DiagnosticSink) -> [PlannedSlice] {
+        var slices: [PlannedSlice] = []
+        var outputStart = 0
+        for (index, spec) in specs.enumerated() {
+            var sources: [PlannedSlice.Source] = []
+            for (position, source) in spec.sources.enumerated() {
+                guard let model = catalog.open(source.model, into: &sink),
+                      let count = layerCount(of: model, at: source.model.location, into: &sink) else { continue }
+                let range = source.layerRange?.value ?? LayerRange(start: 0, end: count)
+                guard range.end <= count else {
+                    sink.add(.error(
+                        "layer_range [\(range.start), \(range.end)] is outside model '\(source.model.value)', which has \(count) layers (0…\(count - 1))",
+                        at: source.layerRange?.location ?? source.model.location))
+                    continue
+                }
+                sources.append(.init(model: model, written: source.model, layers: range,
+                                     parameters: parameters.slices[index].sources[position], position: position))
+            }
+            if let reference = sources.first {
+                for source in sources.dropFirst() where source.layers.count != reference.layers.count {
+                    sink.add(.error(
+                        "all sources of a slice must span the same number of layers: '\(source.written.value)' spans \(source.layers.count), '\(reference.written.value)' spans \(reference.layers.count)",
+                        at: spec.sources[source.position].layerRange?.location ?? source.written.location))
+                }
+            }
+            guard sources.count == spec.sources.count, let first = sources.first else { continue }
+            slices.append(PlannedSlice(
+                sources: sources, parameters: parameters.slices[index].parameters, location: spec.location, outputStart: outputStart))
+            outputStart += first.layers.count
+        }
+        return slices
+    }
+
+    private func layerCount(of model: Int, at location: SourceLocation, into sink: inout DiagnosticSink) -> Int? {
+        do {
+            return try catalog.models[model].layerCount()
+        } catch {
+            sink.add(.error("model '\(catalog.writtenNames[model])' cannot be used: \(error.description)", at: location))
+            return nil
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import MergeKitRecipe
+import MergeKitTensor
+
+/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor,
+/// settles the output shape (`ShapePolicy`), resolves the parameters, lets the method prepare
+/// its configuration and picks the output dtype (or a byte copy). Problems go to the sink with
+/// their `DiagnosticCode`; a tensor with a problem is left out.
+struct TensorJobFactory {
+    let context: PlanContext
+
+    enum Outcome {
+        /// `croppedRows`: the rows a vocabulary-sized tensor was cropped to.
+        case planned(TensorJob, croppedRows: Int?)
+        /// Inputs of different vocabulary sizes (reported).
+        case vocabularyMismatch
+        /// Any other problem (reported).
+        case rejected
+    }
+
+    /// The tensors of output layer `offset` of the slice, named as its reference input names
+    /// them and renumbered to the output layer.
+    func layerJobs(_ inputs: SliceInputs, offset: Int, into sink: inout DiagnosticSink) -> [Outcome] {
+        guard let reference = inputs.reference else { return [] }
+        let slice = inputs.slice
+        let referenceLayer = reference.firstLayer + offset
+        let outputLayer = slice.outputStart + offset
+        let t = ParameterResolver.layerPosition(offset: offset, count: slice.layerCount)
+        let names = context.catalog.models[reference.model].tensorNames.filter {
+            TensorNaming.layerIndex(in: $0)?.index == referenceLayer
+        }
+        return names.map { name in
+            job(named: TensorNaming.renumbered(name, to: outputLayer), at: .layer(outputLayer),
+                reading: inputs.slots.map { TensorNaming.renumbered(name, to: $0.firstLayer + offset) }, from: inputs, t: t,
+                into: &sink)
+        }
+    }
+
+    /// The tensors before or after the layers (embeddings; final norm, lm_head), from the slice's
+    /// reference input, at layer position t = 0.
+    func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
+        guard let reference = inputs.reference else { return [] }
+        let names = context.catalog.models[reference.model].tensorNames.filter { TensorNaming.placement(of: $0) == placement }
+        return names.map { name in
+            job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: 0, into: &sink)
+        }
+    }
+
+    private func job(
+        named outputName: String, at placement: TensorPlacement, reading inputNames: [String], from inputs: SliceInputs,
+        t: Double, into sink: inout DiagnosticSink
+    ) -> Outcome {
+        guard let tensors = locate(inputNames, in: inputs.slots, into: &sink) else { return .rejected }
+        let policy = ShapePolicy(cropsVocabulary: context.options.unsafeTruncateEmbeddings)
+        let shape: [Int]
+        var croppedRows: Int?
+        switch policy.decide(outputName: outputName, shapes: tensors.map(\.info.shape), models: inputs.slots.map(\.written.value)) {
+        case .uniform(let uniform):
+            shape = uniform
+        case .cropped(let cropped, let warning):
+            sink.add(.warning(warning, at: context.methodLocation))
+            shape = cropped
+            croppedRows = cropped.first
+        case .vocabularyMismatch(let message):
+            sink.report(.error(message, at: context.methodLocation), code: .vocabularyMismatch)
+            return .vocabularyMismatch
+        case .mismatch(let message, let input):
+            sink.report(.error(message, at: inputs.slots[input].written.location), code: .shapeMismatch)
+            return .rejected
+        }
+        guard let merge = mergeJob(outputName, shape: shape, tensors: tensors, inputs: inputs, t: t, into: &sink) else {
+            return .rejected
+        }
+        let method = context.method
+        let prepared: any PreparedMerge
+        do {
+            prepared = try method.prepared(for: merge)
+        } catch {
+            sink.report(.error("\(method.name) cannot merge '\(outputName)': \(error.message)", at: context.methodLocation), code: .methodProblem)
+            return .rejected
+        }
+        guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: prepared.verbatimInput, into: &sink) else {
+            return .rejected
+        }
+        let job = TensorJob(
+            outputName: outputName, shape: shape, outputDType: storage.dtype, placement: placement, inputs: tensors,
+            merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput)
+        return .planned(job, croppedRows: croppedRows)
+    }
+
+    /// Each input's tensor, or nil after reporting the first one missing.
+    private func locate(_ names: [String], in slots: [SliceInputs.Slot], into sink: inout DiagnosticSink) -> [TensorInput]? {
+        var tensors: [TensorInput] = []
+        for (slot, name) in zip(slots, names) {
+            let model = context.catalog.models[slot.model]
+            guard let found = model.tensor(named: name) else {
+                let files = model.files.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
+                sink.report(
+                    .error("tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))", at: slot.written.location),
+                    code: .missingTensor)
+                return nil
+            }
+            tensors.append(TensorInput(modelIndex: slot.model, tensorName: name, info: found.info, file: found.file))
+        }
+        return tensors
+    }
+
+    /// What the method sees: the inputs with their per-model parameters (resolved against each
+    /// input's own tensor name) and the global parameters (against the output name). nil after
+    /// reporting a required parameter that nothing sets.
+    private func mergeJob(
+        _ outputName: String, shape: [Int], tensors: [TensorInput], inputs: SliceInputs, t: Double, into sink: inout DiagnosticSink
+    ) -> MergeJob? {
+        let keys = context.method.parameters
+        var mergeInputs: [MergeJob.Input] = []
+        for (slot, tensor) in zip(inputs.slots, tensors) {
+            var values: [(key: String, value: ResolvedValue)] = []
+            // A base the method treats specially takes no per-model parameters (it is not
+            // weighted or sparsified), so none are resolved for it.
+            for key in keys where key.scope == .perModel && !slot.isBase {
+                guard let value = ParameterResolver.resolve(key, tensorName: tensor.tensorName, t: t, tables: slot.tables) else {
+                    guard !key.isRequired else {
+                        reportMissing(key, for: slot, into: &sink)
+                        return nil
+                    }
+                    continue
+                }
+                values.append((key.name, value))
+            }
+            mergeInputs.append(.init(
+                model: slot.written.value, isBase: slot.isBase, sourcePosition: slot.position, parameters: ResolvedParameters(values)))
+        }
+        var globals: [(key: String, value: ResolvedValue)] = []
+        for key in keys where key.scope == .global {
+            guard let value = ParameterResolver.resolve(key, tensorName: outputName, t: t, tables: inputs.globalTables) else {
+                guard !key.isRequired else {
+                    reportMissing(key, for: nil, into: &sink)
+                    return nil
+                }
+                continue
+            }
+            globals.append((key.name, value))
+        }
+        return MergeJob(tensorName: outputName, shape: shape, inputs: mergeInputs, parameters: ResolvedParameters(globals), seed: context.seed)
+    }
+
+    /// The output dtype, and the input copied byte for byte when the method's merge is the
+    /// identity and nothing needs converting; nil after reporting an input that cannot be merged.
+    private func storage(
+        of tensors: [TensorInput], shape: [Int], merge: MergeJob, verbatimInput: Int?, into sink: inout DiagnosticSink
+    ) -> (dtype: DType, verbatimInput: Int?)? {
+        let readDType = context.readDType
+        let storedDType = tensors[merge.baseIndex ?? 0].info.dtype
+        let outputDType = context.outDType ?? readDType ?? storedDType
+        var verbatim = verbatimInput
+        if let index = verbatim,
+           tensors[index].info.dtype != outputDType || (readDType ?? outputDType) != outputDType || tensors[index].info.shape != shape {
+            verbatim = nil
+        }
+        if verbatim == nil, let bad = tensors.first(where: { !$0.info.dtype.isMergeable }) ?? (outputDType.isMergeable ? nil : tensors.first) {
+            sink.report(.error(
+                "tensor '\(bad.tensorName)' of model '\(context.catalog.writtenNames[bad.modelIndex])' has dtype \(bad.info.dtype.rawValue); only float tensors can be merged (passthrough copies others as they are)",
+                at: context.methodLocation), code: .unmergeableDType)
+            return nil
+        }
+        return (outputDType, verbatim)
+    }
+
+    /// A required parameter nothing sets for this tensor (a filter list that matches no
+    /// tensor of it, or a global one): reported once per parameter and place.
+    private func reportMissing(_ key: any ParameterDeclaration, for slot: SliceInputs.Slot?, into sink: inout DiagnosticSink) {
+        let method = context.method
+        guard let slot else {
+            sink.report(.error("\(method.name) needs parameter '\(key.name)'", at: context.methodLocation),
+                        code: .missingParameter(name: key.name, location: context.methodLocation))
+            return
+        }
+        sink.report(RecipeChecker.missing(key, model: slot.written, writtenNames: slot.tables.flatMap(\.writtenNames), method: method),
+                    code: .missingParameter(name: key.name, location: slot.written.location))
+    }
+}
