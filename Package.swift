@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
+// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors → Checkpoint;
 // (Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
 let package = Package(
     name: "mergekit-swift",
@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
+        .target(name: "MergeKitCheckpoint", dependencies: ["MergeKitTensor", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
             dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
@@ -61,6 +62,11 @@ let package = Package(
         .testTarget(
             name: "MergeKitSafetensorsTests",
             dependencies: ["MergeKitSafetensors", "MergeKitTestSupport"]
+        ),
+        .testTarget(
+            name: "MergeKitCheckpointTests",
+            dependencies: ["MergeKitCheckpoint", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "MergeKitEngineTests",
