@@ -32,7 +32,7 @@ let package = Package(
             name: "MergeKit",
             dependencies: [
                 "MergeKitYAML", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
-                "MergeKitEngine",
+                "MergeKitCheckpoint", "MergeKitEngine",
             ]
         ),
         .executableTarget(

@@ -85,6 +85,14 @@ import Testing
         }
     }
 
+    @Test func thePickleIsAvailableAsTheCheckpointsDescription() throws {
+        let checkpoint = try PyTorchCheckpoint(path: FixturePaths.pytorch("views_f32.bin"))
+        let pickle = checkpoint.withPickleBytes { Array($0) }
+        #expect(pickle.prefix(2) == [0x80, 2])
+        #expect(pickle.last == UInt8(ascii: "."))
+        #expect(checkpoint.pickleByteRange.count == pickle.count)
+    }
+
     @Test(arguments: [
         ("hostile_system.bin", "refuses the global 'posix.system'"),
         // Protocol 2 spells builtins with their Python 2 module name.

@@ -9,7 +9,19 @@ public final class PyTorchCheckpoint: Sendable {
     public let path: String
     /// The tensors in state-dict order.
     public let tensors: [PyTorchTensor]
+    /// Where `data.pkl` is in the file: with the sizes of the storages it names, it is what a
+    /// safetensors header is (the description of every tensor), e.g. for a resume fingerprint.
+    public let pickleByteRange: Range<Int>
+    private let mapping: MappedFile
     private let indexByName: [String: Int]
+
+    /// Calls `body` with the bytes of `data.pkl`, in place in the mapping.
+    public func withPickleBytes<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let range = pickleByteRange
+        return try mapping.withBytes { bytes throws(Failure) in try body(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+    }
 
     public func tensor(named name: String) -> PyTorchTensor? {
         indexByName[name].map { tensors[$0] }
@@ -22,11 +34,13 @@ public final class PyTorchCheckpoint: Sendable {
         } catch {
             throw PyTorchCheckpointError(file: path, kind: .unreadable(error.kind.description))
         }
-        let tensors = try mapping.withBytes { bytes throws(PyTorchCheckpointError) in
+        let (tensors, pickleByteRange) = try mapping.withBytes { bytes throws(PyTorchCheckpointError) in
             try Self.readTensors(bytes, mapping: mapping)
         }
         self.path = path
         self.tensors = tensors
+        self.pickleByteRange = pickleByteRange
+        self.mapping = mapping
         var indexByName: [String: Int] = [:]
         for (index, tensor) in tensors.enumerated() {
             indexByName[tensor.name] = index
@@ -41,7 +55,7 @@ public final class PyTorchCheckpoint: Sendable {
 
     private static func readTensors(
         _ bytes: UnsafeRawBufferPointer, mapping: MappedFile
-    ) throws(PyTorchCheckpointError) -> [PyTorchTensor] {
+    ) throws(PyTorchCheckpointError) -> ([PyTorchTensor], pickle: Range<Int>) {
         let path = mapping.path
         func fail(_ kind: PyTorchCheckpointError.Kind, tensor: String? = nil) -> PyTorchCheckpointError {
             PyTorchCheckpointError(file: path, tensor: tensor, kind: kind)
@@ -109,6 +123,6 @@ public final class PyTorchCheckpoint: Sendable {
                 name: name, dtype: tensor.dtype, layout: layout, storageKey: tensor.storage.key,
                 storageStart: storage.dataRange.lowerBound, mapping: mapping))
         }
-        return tensors
+        return (tensors, pickle.dataRange)
     }
 }
