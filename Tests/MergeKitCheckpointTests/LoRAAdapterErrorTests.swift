@@ -8,22 +8,11 @@ import Testing
     private static let base = FixturePaths.lora("llama")
     private static let prefix = "base_model.model.model.layers.0.self_attn."
 
-    /// An adapter directory with `config` as adapter_config.json (nil: none) and `tensors` as
-    /// adapter_model.safetensors (nil: none).
     private func adapter(
         config: String? = #"{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj"]}"#,
         tensors: [TensorData]?
     ) throws -> TemporaryDirectory {
-        let directory = try TemporaryDirectory()
-        if let tensors {
-            try TinyCheckpoint.write(tensors, to: directory.path, config: "{}")
-            try FileManager.default.removeItem(atPath: directory.file("config.json"))
-            try FileManager.default.moveItem(atPath: directory.file("model.safetensors"), toPath: directory.file("adapter_model.safetensors"))
-        }
-        if let config {
-            try config.write(toFile: directory.file("adapter_config.json"), atomically: false, encoding: .utf8)
-        }
-        return directory
+        try AdapterDirectory.make(config: config, tensors: tensors)
     }
 
     private func matrix(_ name: String, _ shape: [Int]) -> TensorData {

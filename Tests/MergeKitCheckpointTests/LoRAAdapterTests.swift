@@ -80,4 +80,47 @@ import Testing
         let adapter = try LoRAAdapter(directory: FixturePaths.lora("gpt2_fan_in_fan_out"))
         #expect(adapter.modules.allSatisfy { $0.layout == .transposedProduct })
     }
+
+    /// Rows wide enough for every code path (32-column blocks, 8-column blocks, a scalar tail),
+    /// in both layouts, against W + s·ΔW computed naively in Double; any range gives the same bits.
+    @Test(arguments: [false, true])
+    func wideRowsMatchANaiveProductInEveryRange(fanInFanOut: Bool) throws {
+        let (rows, columns, rank) = (5, 45, 3)
+        let baseShape = [rows, columns]
+        let base = try TemporaryDirectory()
+        let weights = AdapterDirectory.values(baseShape, seed: 1)
+        try TinyCheckpoint.write(
+            [TensorData(name: "layer.proj.weight", dtype: .f32, shape: baseShape, values: weights)], to: base.path, config: "{}")
+        // fan_in_fan_out stores the base as [in, out] = [rows, columns]: A is [r, rows], B [columns, r].
+        let aShape = fanInFanOut ? [rank, rows] : [rank, columns]
+        let bShape = fanInFanOut ? [columns, rank] : [rows, rank]
+        let a = AdapterDirectory.values(aShape, seed: 2)
+        let b = AdapterDirectory.values(bShape, seed: 3)
+        let adapterDirectory = try AdapterDirectory.make(
+            config: #"{"r": 3, "lora_alpha": 4.5, "fan_in_fan_out": \#(fanInFanOut)}"#,
+            tensors: [
+                TensorData(name: "base_model.model.layer.proj.lora_A.weight", dtype: .f32, shape: aShape, values: a),
+                TensorData(name: "base_model.model.layer.proj.lora_B.weight", dtype: .f32, shape: bShape, values: b),
+            ])
+        let adapted = try LoRAAdapter(directory: adapterDirectory.path).apply(to: try CheckpointWeights(directory: base.path))
+        let source = try #require(adapted.tensor(named: "layer.proj.weight"))
+
+        var expected: [Float] = []
+        for i in 0..<rows {
+            for j in 0..<columns {
+                var delta = 0.0
+                for k in 0..<rank {
+                    delta += fanInFanOut
+                        ? Double(a[k * rows + i]) * Double(b[j * rank + k])
+                        : Double(b[i * rank + k]) * Double(a[k * columns + j])
+                }
+                expected.append(Float(Double(weights[i * columns + j]) + 1.5 * delta))
+            }
+        }
+        let whole = SourceValues.all(source)
+        expectClose(whole, expected)
+        for chunk in [1, 7, 44, 46, 100] {
+            #expect(SourceValues.chunked(source, chunk: chunk) == whole, "chunk \(chunk)")
+        }
+    }
 }
