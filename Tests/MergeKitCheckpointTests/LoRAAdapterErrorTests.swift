@@ -95,6 +95,19 @@ import Testing
         #expect(error.kind == .replacementShapeMismatch(baseTensor: "lm_head.weight", base: [32, 16], replacement: [16, 16]))
     }
 
+    @Test func aReplacementThatCannotBeMergedIsRefusedWhenApplied() throws {
+        let directory = try TemporaryDirectory()
+        let head = "base_model.model.lm_head.weight"
+        try TorchArchive.write(
+            to: directory.file("adapter_model.bin"),
+            pickle: PickleBuilder.stateDict([.init(name: head, storageClass: "IntStorage", storageCount: 512, shape: [32, 16], strides: [16, 1])]),
+            storages: [("0", Array(repeating: 0, count: 2048))])
+        try #"{"r": 4}"#.write(toFile: directory.file("adapter_config.json"), atomically: false, encoding: .utf8)
+        let error = try applyError(directory)
+        #expect(error.tensor == head)
+        #expect(error.kind == .notMergeable(dtype: "int32"))
+    }
+
     @Test func aModuleTargetModulesDoesNotSelectIsRefused() throws {
         let directory = try adapter(
             config: #"{"r": 4, "lora_alpha": 8, "target_modules": ["v_proj"]}"#, tensors: qProj())

@@ -164,6 +164,11 @@ public final class LoRAAdapter: Sendable {
                     kind: .replacementShapeMismatch(
                         baseTensor: replacement.baseTensor, base: original.shape, replacement: replacement.source.shape))
             }
+            guard replacement.source.dtype.isMergeable || !original.dtype.isMergeable else {
+                throw LoRAAdapterError(
+                    file: weightsFile, tensor: replacement.source.name,
+                    kind: .notMergeable(dtype: replacement.source.dtype.torchName))
+            }
             sources[replacement.baseTensor] = replacement.source
         }
         for module in modules {
