@@ -5,8 +5,9 @@ import MergeKitCheckpoint
 /// tensor of a file that opens decodes in bounds (AddressSanitizer checks each read).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPyTorchCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // The reader maps a file, so each input is written to one per process.
-    let path = "/tmp/mergekit-fuzz-pytorch-\(getpid()).bin"
+    // The reader maps a file, so each input is written to one per process, in the fuzz build's
+    // scratch folder (Fuzz/run runs from the repository root).
+    let path = "Fuzz/.build-fuzz/pytorch-input-\(getpid()).bin"
     guard let file = fopen(path, "wb") else { return 0 }
     fwrite(data, 1, size, file)
     fclose(file)
