@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors → Checkpoint;
+// (Random, Recipe, Tensor, Safetensors, Checkpoint) → Engine → CLI. See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
@@ -25,9 +25,13 @@ let package = Package(
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
+        .target(name: "MergeKitCheckpoint", dependencies: ["MergeKitTensor", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
-            dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: [
+                "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
+                "MergeKitCheckpoint",
+            ]
         ),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
@@ -64,6 +68,11 @@ let package = Package(
         .testTarget(
             name: "MergeKitSafetensorsTests",
             dependencies: ["MergeKitSafetensors", "MergeKitTestSupport"]
+        ),
+        .testTarget(
+            name: "MergeKitCheckpointTests",
+            dependencies: ["MergeKitCheckpoint", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "MergeKitEngineTests",
