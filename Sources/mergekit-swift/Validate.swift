@@ -17,6 +17,10 @@ struct Validate: ParsableCommand {
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
                 print("\(TerminalText.escaped(recipe)): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers")
+                // Models read from something other than safetensors say from what.
+                for (model, name) in zip(plan.models, plan.modelNames) where !model.isPlainSafetensors {
+                    print(TerminalText.escaped("  model '\(name)': \(model.sourceDescription)"))
+                }
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

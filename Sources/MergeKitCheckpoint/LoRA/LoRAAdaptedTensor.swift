@@ -1,3 +1,4 @@
+public import MergeKitSafetensors
 import MergeKitTensor
 
 /// A base weight with a LoRA update applied, computed per requested range: W + s·ΔW, where ΔW
@@ -30,6 +31,19 @@ public struct LoRAAdaptedTensor: TensorSource {
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result? {
         nil
+    }
+
+    /// The Float32 scratch one `decode` call allocates when its range touches `rows` rows: the
+    /// rows' rank-r coefficients and the r basis rows (and, for `transposedProduct`, A's column
+    /// strip and all of B as stored). Freed before `decode` returns.
+    public func scratchBytes(rows: Int) -> Int {
+        let columns = shape.count == 2 ? shape[1] : 0
+        let rank = module.rank
+        let scratch = rows * rank + rank * columns
+        switch module.layout {
+        case .product: return scratch * 4
+        case .transposedProduct: return (scratch + rows + columns * rank) * 4
+        }
     }
 
     public func decode(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>) {
@@ -136,5 +150,9 @@ public struct LoRAAdaptedTensor: TensorSource {
 
     public func prefetch(_ elements: Range<Int>) {
         base.prefetch(elements)
+    }
+
+    public func shrinkError() -> SafetensorsError? {
+        base.shrinkError() ?? module.a.shrinkError() ?? module.b.shrinkError()
     }
 }

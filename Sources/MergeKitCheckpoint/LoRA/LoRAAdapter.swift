@@ -1,5 +1,3 @@
-import Foundation
-
 /// A PEFT LoRA adapter directory (`adapter_config.json` + `adapter_model.safetensors` or
 /// `adapter_model.bin`), opened and checked on its own: every `lora_A` has its `lora_B`, ranks
 /// agree with each other and with the config, and every module is one target_modules selects.
@@ -25,33 +23,36 @@ public final class LoRAAdapter: Sendable {
     public static let weightFileNames = ["adapter_model.safetensors", "adapter_model.bin"]
     static let namePrefix = "base_model.model."
 
+    /// The adapter's own files as opened: adapter_config.json, then the weights.
+    public let weightFiles: [WeightFile]
+
     /// The files the adapted weights depend on.
     public var files: [String] { [configFile, weightsFile] }
 
     public init(directory: String) throws(LoRAAdapterError) {
-        let manager = FileManager.default
         let configFile = CheckpointWeights.join(directory, Self.configFileName)
-        guard manager.fileExists(atPath: configFile) else {
+        guard CheckpointWeights.exists(configFile) else {
             throw LoRAAdapterError(file: directory, kind: .missingConfig)
         }
-        let config = try LoRAConfig.load(path: configFile)
-        guard let weightsName = Self.weightFileNames.first(where: { manager.fileExists(atPath: CheckpointWeights.join(directory, $0)) }) else {
+        let (config, configMapping) = try LoRAConfig.load(path: configFile)
+        guard let weightsName = Self.weightFileNames.first(where: { CheckpointWeights.exists(CheckpointWeights.join(directory, $0)) }) else {
             throw LoRAAdapterError(file: directory, kind: .missingWeights)
         }
         let weightsFile = CheckpointWeights.join(directory, weightsName)
-        let tensors: [any TensorSource]
+        let opened: (file: WeightFile, tensors: [any TensorSource])
         do {
-            tensors = try CheckpointWeights.open(weightsFile)
+            opened = try CheckpointWeights.open(weightsFile)
         } catch {
             throw LoRAAdapterError(file: weightsFile, kind: .unreadableWeights(error.description))
         }
-        let (modules, replacements) = try Self.modules(of: tensors, config: config, configFile: configFile, weightsFile: weightsFile)
+        let (modules, replacements) = try Self.modules(of: opened.tensors, config: config, configFile: configFile, weightsFile: weightsFile)
         self.directory = directory
         self.configFile = configFile
         self.weightsFile = weightsFile
         self.config = config
         self.modules = modules
         self.replacements = replacements
+        self.weightFiles = [WeightFile(storage: .whole(configMapping)), opened.file]
     }
 
     private enum Part {
@@ -192,7 +193,6 @@ public final class LoRAAdapter: Sendable {
         for name in base.tensorNames {
             adapted[name] = sources[name] ?? base.tensor(named: name)
         }
-        return CheckpointWeights(
-            directory: base.directory, files: base.files + files, tensorNames: base.tensorNames, sources: adapted)
+        return base.replacing(weightFiles: base.weightFiles + weightFiles, sources: adapted)
     }
 }

@@ -16,6 +16,8 @@ public struct LoRAAdapterError: Error, Sendable, Equatable, CustomStringConverti
         case missingConfig
         /// The directory has neither adapter_model.safetensors nor adapter_model.bin.
         case missingWeights
+        /// adapter_config.json cannot be opened or is not a regular file (the system's reason).
+        case unreadable(String)
         /// The weights file itself is broken (its own message names file and tensor).
         case unreadableWeights(String)
         case invalidJSON(String)
@@ -60,6 +62,8 @@ extension LoRAAdapterError.Kind: CustomStringConvertible {
             return "no \(LoRAAdapter.configFileName) (a PEFT LoRA adapter directory has one)"
         case .missingWeights:
             return "no \(LoRAAdapter.weightFileNames.joined(separator: " or ")) (a PEFT LoRA adapter directory has one)"
+        case .unreadable(let reason):
+            return reason
         case .unreadableWeights(let message):
             return message
         case .invalidJSON(let reason):

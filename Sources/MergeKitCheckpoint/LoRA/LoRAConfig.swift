@@ -40,18 +40,25 @@ public struct LoRAConfig: Sendable, Equatable {
             && lhs.baseModelNameOrPath == rhs.baseModelNameOrPath
     }
 
-    /// Reads `path`.
-    public static func load(path: String) throws(LoRAAdapterError) -> LoRAConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoRAAdapterError(file: path, kind: .missingConfig)
+    /// Reads `path`, and returns its mapping too (a resume fingerprint hashes its content).
+    /// It must be a regular file (a FIFO or a device is refused, never read).
+    public static func load(path: String) throws(LoRAAdapterError) -> (LoRAConfig, MappedFile) {
+        let mapping: MappedFile
+        do {
+            mapping = try MappedFile(path: path)
+        } catch {
+            if case .cannotOpen(let cause) = error.kind, cause.code == ENOENT {
+                throw LoRAAdapterError(file: path, kind: .missingConfig)
+            }
+            throw LoRAAdapterError(file: path, kind: .unreadable(error.kind.description))
         }
         let root: JSONValue
         do {
-            root = try JSONParser.parse(data)
+            root = try mapping.withBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
         } catch {
             throw LoRAAdapterError(file: path, kind: .invalidJSON("\(error)"))
         }
-        return try LoRAConfig(json: root, file: path)
+        return (try LoRAConfig(json: root, file: path), mapping)
     }
 
     /// Reads a parsed adapter_config.json; `file` names it in errors.

@@ -1,4 +1,4 @@
-import MergeKitSafetensors
+public import MergeKitSafetensors
 
 /// One `pytorch_model.bin` (or any file `torch.save` wrote for a state dict), opened without
 /// running it: the zip's central directory is read, `data.pkl` is interpreted by the
@@ -21,6 +21,14 @@ public final class PyTorchCheckpoint: Sendable {
     ) throws(Failure) -> Result {
         let range = pickleByteRange
         return try mapping.withBytes { bytes throws(Failure) in try body(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+    }
+
+    /// The file as it was when it was mapped (identity, size, times).
+    package var status: FileStatus { mapping.status }
+
+    /// An error if the file is now shorter than when it was mapped (see `MappedFile.shrinkError`).
+    public func shrinkError() -> SafetensorsError? {
+        mapping.shrinkError()
     }
 
     public func tensor(named name: String) -> PyTorchTensor? {

@@ -1,4 +1,4 @@
-import MergeKitSafetensors
+public import MergeKitSafetensors
 public import MergeKitTensor
 
 /// A tensor of a PyTorch zip checkpoint: a view (offset, shape, strides) of a storage whose
@@ -51,6 +51,10 @@ public struct PyTorchTensor: TensorSource {
 
     public func prefetch(_ elements: Range<Int>) {
         mapping.prefetch(pages(of: elements))
+    }
+
+    public func shrinkError() -> SafetensorsError? {
+        mapping.shrinkError()
     }
 
     /// The bytes holding `elements`: exact for a contiguous view; for a strided one, everything

@@ -41,6 +41,10 @@ public struct SafetensorsTensor: TensorSource {
         container.prefetch(of: info, bytes: byteRange(elements))
     }
 
+    public func shrinkError() -> SafetensorsError? {
+        container.shrinkError()
+    }
+
     private func byteRange(_ elements: Range<Int>) -> Range<Int> {
         let size = dtype.byteSize
         return (elements.lowerBound * size)..<(elements.upperBound * size)

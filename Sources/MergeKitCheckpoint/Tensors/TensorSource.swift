@@ -1,3 +1,4 @@
+public import MergeKitSafetensors
 public import MergeKitTensor
 
 /// One input tensor, wherever its elements come from: a safetensors entry, a tensor inside a
@@ -36,6 +37,12 @@ public protocol TensorSource: Sendable {
 
     /// Starts reading the pages that hold `elements` ahead of use (advice only).
     func prefetch(_ elements: Range<Int>)
+
+    /// An error if a file the elements are read from is now shorter than when it was mapped
+    /// (nil otherwise). Decoding reports a shrunken file through `MappedFile.truncationError`;
+    /// this is for callers that hand stored bytes to a system call, which fails with EFAULT
+    /// instead of faulting.
+    func shrinkError() -> SafetensorsError?
 }
 
 extension TensorSource {

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitSafetensors
 import MergeKitTensor
 
@@ -22,13 +23,9 @@ final class InputDecoder {
         var views: [UnsafeBufferPointer<Float>] = []
         views.reserveCapacity(job.inputs.count)
         for (i, input) in job.inputs.enumerated() {
-            let dtype = input.info.dtype
+            let dtype = input.source.dtype
             let target = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<elements.count])
-            input.file.withData(of: input.info) { bytes in
-                let slice = UnsafeRawBufferPointer(
-                    rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
-                ElementConversion.decode(slice, as: dtype, into: target)
-            }
+            input.source.decode(elements, into: target)
             if let readDType = job.readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
                 round(target, through: readDType)
             }
@@ -41,16 +38,14 @@ final class InputDecoder {
     /// Drops the mapped pages of `elements` of every input (they were consumed).
     static func release(_ job: TensorJob, _ elements: Range<Int>) {
         for input in job.inputs {
-            let size = input.info.dtype.byteSize
-            input.file.releasePages(of: input.info, bytes: (elements.lowerBound * size)..<(elements.upperBound * size))
+            input.source.releasePages(elements)
         }
     }
 
     /// Asks the kernel to read `elements` of every input ahead of use (helps a cold page cache).
     static func prefetch(_ job: TensorJob, _ elements: Range<Int>) {
         for input in job.inputs {
-            let size = input.info.dtype.byteSize
-            input.file.prefetch(of: input.info, bytes: (elements.lowerBound * size)..<(elements.upperBound * size))
+            input.source.prefetch(elements)
         }
     }
 

@@ -38,7 +38,7 @@ public struct MergeRunner: Sendable {
     /// space. `run` checks again once it holds the output's lock.
     public func checkOutput() throws(OutputError) {
         try output.checkAllowed(
-            inputDirectories: plan.models.map(\.path), inputFiles: plan.models.flatMap(\.inputFiles),
+            inputDirectories: plan.models.flatMap(\.inputDirectories), inputFiles: plan.models.flatMap(\.inputFiles),
             recipe: plan.recipe.file, force: force)
         if output.partialExists {
             if !resume, !force {

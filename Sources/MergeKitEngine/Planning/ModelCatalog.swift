@@ -5,57 +5,38 @@ import MergeKitYAML
 /// Every model a recipe names, opened once (headers only) and referred to by index.
 final class ModelCatalog {
     private(set) var models: [ModelDirectory] = []
-    /// The model path as the recipe wrote it, per model index (the first spelling seen).
+    /// The model reference as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
-    private var indexByPath: [String: Int] = [:]
-    private var failedPaths: Set<String> = []
+    private var indexByKey: [String: Int] = [:]
+    private var failedKeys: Set<String> = []
     private let recipeDirectory: String
 
     init(recipeFile: String) {
-        recipeDirectory = Self.absolute((recipeFile as NSString).deletingLastPathComponent)
-    }
-
-    /// `path` made absolute against the current directory, with `.` and `..` resolved.
-    static func absolute(_ path: String) -> String {
-        let joined = path.hasPrefix("/") ? path : ModelDirectory.join(FileManager.default.currentDirectoryPath, path)
-        return (joined as NSString).standardizingPath
+        recipeDirectory = ModelLocation.absolute((recipeFile as NSString).deletingLastPathComponent)
     }
 
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
     func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
-        guard let path = resolve(written, into: &sink) else { return nil }
-        if let index = indexByPath[path] { return index }
-        if failedPaths.contains(path) { return nil }
+        let location: ModelLocation
+        switch ModelLocation.locate(written.value, in: [recipeDirectory, FileManager.default.currentDirectoryPath]) {
+        case .success(let found): location = found
+        case .failure(let error):
+            sink.add(.error(error.description, at: written.location))
+            return nil
+        }
+        if let index = indexByKey[location.key] { return index }
+        if failedKeys.contains(location.key) { return nil }
         do {
-            let model = try ModelDirectory(path: path)
+            let model = try ModelDirectory(path: location.model, adapter: location.adapter)
             models.append(model)
             writtenNames.append(written.value)
-            indexByPath[path] = models.count - 1
+            indexByKey[location.key] = models.count - 1
             return models.count - 1
         } catch {
-            failedPaths.insert(path)
+            failedKeys.insert(location.key)
             sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
-    }
-
-    /// The model's directory: relative paths resolve against the recipe's folder first, then the
-    /// current directory (mergekit's convention).
-    private func resolve(_ written: Located<String>, into sink: inout DiagnosticSink) -> String? {
-        let path = written.value
-        if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
-            sink.add(.error(
-                "model '\(path)': LoRA adapters (model+adapter) are not supported yet", at: written.location))
-            return nil
-        }
-        var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
-        if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
-        sink.add(.error(
-            "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
-            at: written.location))
-        return nil
     }
 }

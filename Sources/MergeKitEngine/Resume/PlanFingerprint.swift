@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitRandom
 import MergeKitSafetensors
 
@@ -5,10 +6,14 @@ import MergeKitSafetensors
 /// same merge: the recipe text, the output layout (files, headers, offsets) and every input file
 /// by content. An input file counts as unchanged when its real path (symbolic links resolved),
 /// device, inode, size, modification and status-change times (nanoseconds, as `fstat` gave them
-/// when the file was mapped) and the bytes of its safetensors header are all the same. The
-/// status-change time moves on every write, rename or `touch` and cannot be set back without
+/// when the file was mapped) and the bytes that describe its tensors (a safetensors header, a
+/// PyTorch checkpoint's `data.pkl`, an adapter's whole `adapter_config.json`) are all the same.
+/// The status-change time moves on every write, rename or `touch` and cannot be set back without
 /// privileges, so content rewritten in place with its mtime restored (`touch -r`), a file
 /// replaced by another of the same size, and a re-pointed symbolic link are all detected.
+///
+/// Files are taken in the order the jobs first read them; then every adapter's files (its
+/// config and factors are read through the base tensor's source, which names the base file).
 enum PlanFingerprint {
     static func of(_ plan: MergePlan) -> UInt64 {
         var hasher = FNVHasher()
@@ -17,16 +22,25 @@ enum PlanFingerprint {
             hasher.add(shard.fileName)
             shard.headerBytes.withUnsafeBytes { hasher.add($0) }
         }
+        let files = Dictionary(
+            plan.models.flatMap(\.weights.weightFiles).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var seen = Set<String>()
+        func add(_ file: WeightFile) {
+            guard seen.insert(file.path).inserted else { return }
+            hasher.add(FileSystem.resolved(file.path))
+            let status = file.status
+            hasher.add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
+            file.withDescriptionBytes { hasher.add($0) }
+        }
         for job in plan.jobs {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
-            for input in job.inputs where seen.insert(input.file.path).inserted {
-                hasher.add(FileSystem.resolved(input.file.path))
-                let status = input.file.status
-                hasher.add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
-                input.file.withHeaderBytes { hasher.add($0) }
+            for input in job.inputs {
+                if let file = files[input.source.file] { add(file) }
             }
+        }
+        for model in plan.models where model.adapter != nil {
+            model.adapter?.weightFiles.forEach(add)
         }
         return hasher.value
     }
