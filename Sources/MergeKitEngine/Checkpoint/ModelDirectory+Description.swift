@@ -1,3 +1,4 @@
+import Foundation
 import MergeKitCheckpoint
 
 /// How `validate` and `plan` describe where a model's weights come from.
@@ -39,8 +40,8 @@ extension ModelDirectory {
         return low == high ? number(low) : "\(number(low))–\(number(high))"
     }
 
-    /// An integer-valued number without ".0"; others as Swift prints them.
+    /// A number for people: four significant digits, no trailing zeros ("2", "1.414").
     static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+        String(format: "%.4g", value)
     }
 }
