@@ -40,6 +40,22 @@ import Testing
         #expect(three.isStored)
     }
 
+    /// Each local header is reported once read, so a reader of a memory map can drop its pages.
+    @Test func everyLocalHeaderIsReportedWhereItIs() throws {
+        let bytes = try archiveBytes { zip in
+            zip.add("a/one", [1, 2, 3])
+            zip.add("a/three", Array(repeating: 7, count: 100))
+        }
+        var reported: [Range<Int>] = []
+        let archive = try bytes.withUnsafeBytes { raw in try ZipArchive.read(raw, file: "test.zip") { reported.append($0) } }
+        #expect(reported == archive.entries.map(\.localHeaderRange))
+        #expect(reported.first == 0..<35)
+        for entry in archive.entries {
+            #expect(entry.localHeaderRange.upperBound == entry.dataRange.lowerBound)
+            #expect(bytes[entry.localHeaderRange.lowerBound..<(entry.localHeaderRange.lowerBound + 4)].elementsEqual([0x50, 0x4B, 0x03, 0x04]))
+        }
+    }
+
     @Test func torchCheckpointsAreReadableZips() throws {
         let archive = try read(FixturePaths.pytorch("views_f32.bin"))
         #expect(archive.entries.first?.name == "views_f32/data.pkl")

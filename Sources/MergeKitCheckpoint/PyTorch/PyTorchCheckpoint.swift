@@ -45,6 +45,10 @@ public final class PyTorchCheckpoint: Sendable {
         let (tensors, pickleByteRange) = try mapping.withBytes { bytes throws(PyTorchCheckpointError) in
             try Self.readTensors(bytes, mapping: mapping)
         }
+        // Reading the central directory, every member's local header (one per storage, spread
+        // over the whole file) and data.pkl faulted in pages all over the mapping; drop them, so
+        // an opened checkpoint holds no more memory than an opened safetensors file.
+        mapping.releasePages(0..<mapping.count)
         self.path = path
         self.tensors = tensors
         self.pickleByteRange = pickleByteRange
@@ -78,7 +82,7 @@ public final class PyTorchCheckpoint: Sendable {
         }
         let archive: ZipArchive
         do {
-            archive = try ZipArchive.read(bytes, file: path)
+            archive = try ZipArchive.read(bytes, file: path) { mapping.releasePages($0) }
         } catch {
             throw fail(.archive(error.kind))
         }

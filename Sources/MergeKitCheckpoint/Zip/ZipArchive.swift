@@ -31,7 +31,12 @@ public struct ZipArchive: Sendable {
     private static let zip64ExtraID: UInt16 = 0x0001
 
     /// Reads the central directory of the archive whose bytes are `bytes`; `file` names it in errors.
-    public static func read(_ bytes: UnsafeRawBufferPointer, file: String) throws(ZipArchiveError) -> ZipArchive {
+    /// `consumed` is called with the bytes of each local header once it is read (local headers
+    /// are spread over the whole file, one before each member: a reader of a memory map drops
+    /// their pages there, so opening a large archive does not fault in a page per member).
+    public static func read(
+        _ bytes: UnsafeRawBufferPointer, file: String, consumed: ((Range<Int>) -> Void)? = nil
+    ) throws(ZipArchiveError) -> ZipArchive {
         let reader = LittleEndianReader(bytes: bytes)
         func fail(_ kind: ZipArchiveError.Kind) -> ZipArchiveError { ZipArchiveError(file: file, kind: kind) }
 
@@ -57,6 +62,7 @@ public struct ZipArchive: Sendable {
                 throw fail(.centralDirectoryTruncated(declared: directory.entryCount, read: entries.count))
             }
             let (entry, next) = try centralEntry(reader, at: position, directory: start..<stop, fail: fail)
+            consumed?(entry.localHeaderRange)
             guard indexByName[entry.name] == nil else { throw fail(.duplicateEntry(entry.name)) }
             indexByName[entry.name] = entries.count
             entries.append(entry)
@@ -172,7 +178,7 @@ public struct ZipArchive: Sendable {
             throw fail(.entryOutOfBounds(entry: name, begin: dataStart, size: compressed, limit: directoryStart))
         }
         let entry = ZipEntry(
-            name: name, method: method, isEncrypted: flags & 1 != 0,
+            name: name, method: method, isEncrypted: flags & 1 != 0, localHeaderRange: local..<dataStart,
             dataRange: dataStart..<(dataStart + Int(compressed)), uncompressedSize: uncompressedSize)
         if method == ZipEntry.stored, entry.dataRange.count != uncompressedSize {
             throw fail(.storedSizeMismatch(entry: name, compressed: entry.dataRange.count, uncompressed: uncompressedSize))

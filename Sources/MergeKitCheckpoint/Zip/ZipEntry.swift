@@ -4,6 +4,8 @@ public struct ZipEntry: Sendable, Equatable {
     /// The compression method: 0 is stored, 8 is deflate.
     public let method: UInt16
     public let isEncrypted: Bool
+    /// The member's local header (its fixed part, name and extra field) in the file.
+    public let localHeaderRange: Range<Int>
     /// The bytes as stored in the file (compressed, if the method compresses).
     public let dataRange: Range<Int>
     public let uncompressedSize: Int
