@@ -144,8 +144,13 @@ public struct LoRAAdaptedTensor: TensorSource {
         slot.storeBytes(of: weights + sum * scale, as: SIMD8<Float>.self)
     }
 
+    /// Drops the base's pages of `elements` and all of the factors' pages: every decode reads
+    /// A (or B) whole, so they are read again from the page cache for the next range (they are
+    /// rank × columns, small next to the range), and an adapter's files never stay resident.
     public func releasePages(_ elements: Range<Int>) {
         base.releasePages(elements)
+        module.a.releasePages(0..<module.a.elementCount)
+        module.b.releasePages(0..<module.b.elementCount)
     }
 
     public func prefetch(_ elements: Range<Int>) {
