@@ -20,6 +20,12 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
+        .systemLibrary(
+            name: "CLAPACK",
+            pkgConfig: "lapacke",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "MergeKitLinearAlgebra", dependencies: ["CLAPACK"]),
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
@@ -53,6 +59,7 @@ let package = Package(
             dependencies: ["MergeKitTensor", "MergeKitSafetensors"]
         ),
         .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML"]),
+        .testTarget(name: "MergeKitLinearAlgebraTests", dependencies: ["MergeKitLinearAlgebra"]),
         .testTarget(name: "MergeKitRecipeTests", dependencies: ["MergeKitRecipe"]),
         .testTarget(
             name: "MergeKitTensorTests",
