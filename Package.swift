@@ -34,6 +34,10 @@ let package = Package(
             dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
         .target(
+            name: "MergeKitLoRAExtraction",
+            dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
+        ),
+        .target(
             name: "MergeKit",
             dependencies: [
                 "MergeKitYAML", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
@@ -43,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine",
+                "MergeKitEngine", "MergeKitLoRAExtraction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +76,11 @@ let package = Package(
         .testTarget(
             name: "MergeKitEngineTests",
             dependencies: ["MergeKitEngine", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitLoRAExtractionTests",
+            dependencies: ["MergeKitLoRAExtraction", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

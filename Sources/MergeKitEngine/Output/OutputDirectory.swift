@@ -104,12 +104,12 @@ public struct OutputDirectory: Sendable {
         }
     }
 
-    func partialFile(_ name: String) -> String {
+    public func partialFile(_ name: String) -> String {
         (partialPath as NSString).appendingPathComponent(name)
     }
 
     /// Writes a small file into the partial directory and syncs it.
-    func writeFile(_ name: String, _ text: String) throws(OutputError) {
+    public func writeFile(_ name: String, _ text: String) throws(OutputError) {
         let file = partialFile(name)
         guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8)) else {
             throw OutputError(.io, "cannot write '\(file)'")
@@ -117,7 +117,7 @@ public struct OutputDirectory: Sendable {
         try Self.sync(file)
     }
 
-    func copyFile(from source: String, as name: String) throws(OutputError) {
+    public func copyFile(from source: String, as name: String) throws(OutputError) {
         do {
             try FileManager.default.copyItem(atPath: source, toPath: partialFile(name))
         } catch {
