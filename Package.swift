@@ -33,6 +33,7 @@ let package = Package(
             name: "MergeKitEngine",
             dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
+        .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
         .target(
             name: "MergeKitLoRAExtraction",
             dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
@@ -78,6 +79,7 @@ let package = Package(
             dependencies: ["MergeKitEngine", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MergeKitLoRAExtractionTests",
             dependencies: ["MergeKitLoRAExtraction", "MergeKitTestSupport"],
