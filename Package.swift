@@ -39,6 +39,13 @@ let package = Package(
             dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
         ),
         .target(
+            name: "MergeKitMoE",
+            dependencies: [
+                "MergeKitEngine", "MergeKitRecipe", "MergeKitYAML", "MergeKitSafetensors", "MergeKitTensor",
+                "MergeKitLinearAlgebra", "MergeKitBPE",
+            ]
+        ),
+        .target(
             name: "MergeKit",
             dependencies: [
                 "MergeKitYAML", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
@@ -48,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine", "MergeKitLoRAExtraction",
+                "MergeKitEngine", "MergeKitLoRAExtraction", "MergeKitMoE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +90,11 @@ let package = Package(
         .testTarget(
             name: "MergeKitLoRAExtractionTests",
             dependencies: ["MergeKitLoRAExtraction", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitMoETests",
+            dependencies: ["MergeKitMoE", "MergeKitEngine", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -1,7 +1,8 @@
 import ArgumentParser
 import MergeKitLoRAExtraction
+import MergeKitMoE
 
-/// The companion commands' own errors (extract-lora), mapped like the rest: 64 for unusable
+/// The companion commands' own errors (extract-lora, moe), mapped like the rest: 64 for unusable
 /// arguments, 65 for a rejected checkpoint, 1 for I/O, 128 + signal when interrupted.
 extension CommandFailure {
     static func reportCompanion(_ error: any Error, path: String) -> ExitCode {
@@ -14,6 +15,10 @@ extension CommandFailure {
         case let error as ExtractionRunError:
             printError(error.description)
             if case .interrupted(let signal) = error { return ExitCode(128 + signal) }
+            return ExitCode(1)
+        case let error as MoERunError:
+            printError(error.description)
+            if case .interrupted(let signal, _, _, _) = error { return ExitCode(128 + signal) }
             return ExitCode(1)
         default:
             return report(error, recipePath: path)

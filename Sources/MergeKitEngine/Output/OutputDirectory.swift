@@ -8,7 +8,7 @@ public struct OutputDirectory: Sendable {
     public var partialPath: String { path + ".partial" }
 
     /// Tokenizer files copied from the tokenizer source model when present.
-    static let tokenizerFiles = [
+    public static let tokenizerFiles = [
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
         "vocab.json", "merges.txt", "added_tokens.json", "vocab.txt", "chat_template.jinja",
     ]
