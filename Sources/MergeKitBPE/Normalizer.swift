@@ -1,7 +1,7 @@
 import Foundation
 
 /// tokenizers' normalizers the prompt encoder implements.
-indirect enum Normalizer: @unchecked Sendable {
+indirect enum Normalizer: Sendable {
     case nfc, nfd, nfkc, nfkd
     case lowercase
     case prepend(String)

@@ -1,6 +1,6 @@
 /// tokenizers' pre-tokenizers the prompt encoder implements: each splits a piece into the words
 /// the model encodes separately (and may rewrite them, as ByteLevel and Metaspace do).
-indirect enum PreTokenizer: @unchecked Sendable {
+indirect enum PreTokenizer: Sendable {
     /// How a Split pre-tokenizer treats the matches of its pattern.
     enum SplitBehavior: String, Sendable {
         case removed = "Removed"

@@ -2,6 +2,9 @@
 /// tokenizers finds it: literally, or by an Oniguruma-style regular expression matched on
 /// Unicode scalars (Swift's regex syntax covers the constructs tokenizers use: `\p{L}`, `\s`,
 /// lookahead, `(?i:…)`, bounded repetition).
+///
+/// `Regex<AnyRegexOutput>` is not `Sendable`; a compiled pattern is never mutated after `init`
+/// and matching does not change it, so sharing it between threads is safe.
 struct TextPattern: @unchecked Sendable {
     private enum Kind {
         case literal(String)

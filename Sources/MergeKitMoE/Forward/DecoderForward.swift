@@ -121,6 +121,9 @@ enum DecoderForward {
         }
         let attended = attention(queries, keys, values, ranges: ranges, configuration: c)
         let projected = try linear.apply(prefix + "self_attn.o_proj.weight", biasName: bias("self_attn.o_proj.bias"), to: attended, rows: rows)
+        guard projected.count == input.count else {
+            throw MoERunError.io("layer \(layer): o_proj does not map back to hidden_size \(hidden)")
+        }
         var states = zip(input, projected).map { $0 + $1 }
 
         let normedAgain = rmsNorm(states, weight: try linear.vector(prefix + "post_attention_layernorm.weight", count: hidden), width: hidden, epsilon: c.epsilon)
@@ -128,6 +131,9 @@ enum DecoderForward {
         let up = try linear.apply(prefix + "mlp.up_proj.weight", biasName: bias("mlp.up_proj.bias"), to: normedAgain, rows: rows)
         let activated = zip(gate, up).map { g, u in g / (1 + exp(-g)) * u }
         let down = try linear.apply(prefix + "mlp.down_proj.weight", biasName: bias("mlp.down_proj.bias"), to: activated, rows: rows)
+        guard gate.count == up.count, down.count == states.count else {
+            throw MoERunError.io("layer \(layer): the MLP's gate, up and down projections do not fit hidden_size \(hidden)")
+        }
         for i in 0..<states.count { states[i] += down[i] }
         return states
     }

@@ -1,6 +1,6 @@
 import Foundation
 import MergeKitBPE
-public import MergeKitEngine
+import MergeKitEngine
 public import MergeKitRecipe
 import MergeKitSafetensors
 import MergeKitTensor
