@@ -16,8 +16,6 @@ public struct PromptEncoder: Sendable {
     public let bosToken: String?
     /// `tokenizer_class` without a `Fast` suffix (`PreTrainedTokenizer` when absent).
     public let tokenizerClass: String
-    /// One more than the largest token id this tokenizer can produce.
-    public let idLimit: Int
     private let rawAddedTokens: AddedTokenMatcher
     private let normalizedAddedTokens: AddedTokenMatcher
     private let normalizer: Normalizer?
@@ -101,7 +99,9 @@ public struct PromptEncoder: Sendable {
         var added: [String: AddedToken] = [:]
         for token in try json.addedTokens() { added[token.content] = token }
         for entry in config["added_tokens_decoder"]?.objectValue ?? JSONObject() {
-            guard let id = Int(entry.key), let content = entry.value["content"]?.stringValue else { continue }
+            guard let id = Int(entry.key), id >= 0, let content = entry.value["content"]?.stringValue else {
+                throw TokenizerError(file: configPath, "added_tokens_decoder['\(entry.key)'] is not a token id with a content string")
+            }
             let special = entry.value["special"]?.boolValue ?? false
             added[content] = AddedToken(
                 content: content, id: id, special: special, normalized: entry.value["normalized"]?.boolValue ?? !special,
@@ -115,7 +115,6 @@ public struct PromptEncoder: Sendable {
         }
         rawAddedTokens = AddedTokenMatcher(added.values.filter { !$0.normalized })
         normalizedAddedTokens = AddedTokenMatcher(added.values.filter(\.normalized))
-        idLimit = max(vocabulary.values.max() ?? -1, added.values.map(\.id).max() ?? -1) + 1
     }
 
     /// The token ids of `text`, without special tokens added around it.

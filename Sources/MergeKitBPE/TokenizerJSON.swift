@@ -63,8 +63,8 @@ struct TokenizerJSON {
         guard let list = root["added_tokens"]?.arrayValue else { return [] }
         var tokens: [AddedToken] = []
         for (index, entry) in list.enumerated() {
-            guard let content = entry["content"]?.stringValue, let id = entry["id"]?.intValue else {
-                throw fail("added_tokens[\(index)] has no content or id")
+            guard let content = entry["content"]?.stringValue, let id = entry["id"]?.intValue, id >= 0 else {
+                throw fail("added_tokens[\(index)] has no content or no valid id")
             }
             let special = entry["special"]?.boolValue ?? false
             tokens.append(AddedToken(

@@ -214,7 +214,7 @@ public enum MoEPlanner {
                     if ids.isEmpty, mode.value.usesHiddenStates {
                         diagnostics.append(.error("prompt \(prompt.debugDescription) encodes to no tokens; gate_mode \(mode.value.rawValue) needs at least one", at: expert.location))
                     }
-                    if let bad = ids.first(where: { $0 >= embedding.shape[0] }) {
+                    if let bad = ids.first(where: { $0 < 0 || $0 >= embedding.shape[0] }) {
                         diagnostics.append(.error("prompt \(prompt.debugDescription) encodes to token \(bad), beyond the base's \(embedding.shape[0]) embedding rows", at: expert.location))
                     }
                     return ids
