@@ -38,9 +38,9 @@ import Testing
         let plainB = try #require(lopsided[prefix + ".lora_B.weight"])
         let (m, r, n) = (b.shape[0], a.shape[0], a.shape[1])
         for k in 0..<r {
-            let rowA = norm((0..<n).map { a.values[k * n + $0] })
-            let columnB = norm((0..<m).map { b.values[$0 * r + k] })
-            let unitB = norm((0..<m).map { plainB.values[$0 * r + k] })
+            let rowA = norm((0..<n).map { Double(a.values[k * n + $0]) })
+            let columnB = norm((0..<m).map { Double(b.values[$0 * r + k]) })
+            let unitB = norm((0..<m).map { Double(plainB.values[$0 * r + k]) })
             #expect(abs(rowA - columnB) <= 0.01 * rowA, "√σ in both factors")
             #expect(abs(unitB - 1) <= 0.01, "U's columns are unit vectors without distribution")
         }

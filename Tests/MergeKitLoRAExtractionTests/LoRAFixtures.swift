@@ -1,7 +1,5 @@
 import Foundation
 import MergeKitLoRAExtraction
-import MergeKitSafetensors
-import MergeKitTensor
 
 /// The fixture models and mergekit's adapters (made by Fixtures/make_goldens.py).
 enum LoRAFixtures {
@@ -29,32 +27,6 @@ enum LoRAFixtures {
         options.skipUndecomposable = arguments.contains("--skip-undecomposable")
         return options
     }
-}
-
-/// Every tensor of one safetensors file: raw bytes and values as Double.
-struct StoredTensors {
-    struct Tensor {
-        var dtype: DType
-        var shape: [Int]
-        var bytes: [UInt8]
-        var values: [Double]
-    }
-
-    var tensors: [String: Tensor] = [:]
-
-    init(file path: String) throws {
-        let file = try SafetensorsFile(path: path)
-        for info in file.tensors {
-            var values = [Float](repeating: 0, count: info.elementCount)
-            let bytes = file.withData(of: info) { raw in
-                values.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: info.dtype, into: $0) }
-                return Array(raw)
-            }
-            tensors[info.name] = Tensor(dtype: info.dtype, shape: info.shape, bytes: bytes, values: values.map(Double.init))
-        }
-    }
-
-    subscript(name: String) -> Tensor? { tensors[name] }
 }
 
 /// B·A for row-major B (m × r) and A (r × n).

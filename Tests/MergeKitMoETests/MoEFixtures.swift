@@ -1,8 +1,6 @@
 import Foundation
 import MergeKitEngine
 import MergeKitMoE
-import MergeKitSafetensors
-import MergeKitTensor
 import MergeKitTestSupport
 
 /// The fixture model families and mergekit 0.1.5's MoE outputs (made by Fixtures/make_goldens.py).
@@ -18,30 +16,4 @@ enum MoEFixtures {
         _ = try MoEBuilder(plan: plan, output: OutputDirectory(path: output), force: false).run()
         return (plan, output)
     }
-}
-
-/// Every tensor of one safetensors file: raw bytes and float values.
-struct StoredTensors {
-    struct Tensor {
-        var dtype: DType
-        var shape: [Int]
-        var bytes: [UInt8]
-        var values: [Float]
-    }
-
-    var tensors: [String: Tensor] = [:]
-
-    init(file path: String) throws {
-        let file = try SafetensorsFile(path: path)
-        for info in file.tensors {
-            var values = [Float](repeating: 0, count: info.elementCount)
-            let bytes = file.withData(of: info) { raw in
-                values.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: info.dtype, into: $0) }
-                return Array(raw)
-            }
-            tensors[info.name] = Tensor(dtype: info.dtype, shape: info.shape, bytes: bytes, values: values)
-        }
-    }
-
-    subscript(name: String) -> Tensor? { tensors[name] }
 }
