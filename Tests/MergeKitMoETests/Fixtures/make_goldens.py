@@ -49,7 +49,9 @@ def make_family(name, seed):
         for parameter in base.parameters():
             if parameter.dim() == 2:
                 parameter.normal_(0, 0.2)
-    for index, member in enumerate(["base", "ft_a", "ft_b", "ft_c"]):
+    # The Qwen MoE cases take their shared expert from the base, so qwen2 needs no third fine-tune.
+    members = ["base", "ft_a", "ft_b"] + ([] if name == "qwen2" else ["ft_c"])
+    for index, member in enumerate(members):
         model = model_class(config)
         model.load_state_dict(base.state_dict())
         if index:
