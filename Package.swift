@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Random, Recipe, Tensor, Safetensors) → Engine → CLI; the companion commands:
+// CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
+// See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
