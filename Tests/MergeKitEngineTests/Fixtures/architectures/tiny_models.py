@@ -35,6 +35,8 @@ class ImageInputs:
 
     make: Callable[[], dict]
     image_tokens: list  # token ids inserted after the first text token
+    # Models that need to be told which prompt positions hold image tokens: (input name, image token id).
+    token_types: Optional[tuple] = None
 
 
 @dataclass
@@ -200,7 +202,7 @@ ARCHITECTURES = [
                                         patch_size=4, spatial_merge_size=2, temporal_patch_size=2),
                      image_token_id=60, video_token_id=61, vision_start_token_id=62, vision_end_token_id=63),
                  "model.language_model.layers", "text_config.num_hidden_layers",
-                 images=ImageInputs(qwen2_vl_images, [62, 60, 60, 60, 60, 63]),
+                 images=ImageInputs(qwen2_vl_images, [62, 60, 60, 60, 60, 63], token_types=("mm_token_type_ids", 60)),
                  other_stacks=[("model.visual.blocks", "vision_config.depth")],
                  note="vision blocks (2) + merger"),
     Architecture("llava", "AutoModelForImageTextToText", "LlavaForConditionalGeneration",
@@ -211,6 +213,16 @@ ARCHITECTURES = [
                  images=ImageInputs(llava_images, [63, 63, 63, 63]),
                  other_stacks=[("model.vision_tower.vision_model.encoder.layers", "vision_config.num_hidden_layers")],
                  note="CLIP vision tower (2 layers) + projector"),
+    # Appended (seeds follow the list position): 3 encoder and 3 decoder blocks, as many as a T5
+    # decoder block has sub-layers (layer.0-2), so a reader that takes `layer.K` for the layer
+    # index finds the count it expects.
+    Architecture("t5_3_blocks", "AutoModelForSeq2SeqLM", "T5ForConditionalGeneration",
+                 lambda: tf.T5Config(vocab_size=VOCAB, d_model=HIDDEN, d_kv=8, d_ff=INTERMEDIATE, num_layers=3,
+                                     num_decoder_layers=3, num_heads=HEADS, feed_forward_proj="gated-gelu",
+                                     decoder_start_token_id=0),
+                 "decoder.block", "num_decoder_layers", encoder_decoder=True,
+                 other_stacks=[("encoder.block", "num_layers")],
+                 note="3 encoder and 3 decoder blocks (= sub-layers per decoder block)"),
 ]
 
 BY_NAME = {a.name: a for a in ARCHITECTURES}
