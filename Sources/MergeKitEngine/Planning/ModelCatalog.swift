@@ -2,27 +2,35 @@ import Foundation
 import MergeKitRecipe
 import MergeKitYAML
 
-/// Every model a recipe names, opened once (headers only) and referred to by index.
-final class ModelCatalog {
-    private(set) var models: [ModelDirectory] = []
+/// Every model a recipe names, opened once (headers only) and referred to by index. `moe` opens
+/// the models of its configuration through it too, so references resolve the same way in both.
+package final class ModelCatalog {
+    package private(set) var models: [ModelDirectory] = []
     /// The model reference as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
     private var indexByKey: [String: Int] = [:]
     private var failedKeys: Set<String> = []
     private let recipeDirectory: String
 
-    init(recipeFile: String) {
+    package init(recipeFile: String) {
         recipeDirectory = ModelLocation.absolute((recipeFile as NSString).deletingLastPathComponent)
     }
 
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
     func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
+        open(written) { sink.add($0) }
+    }
+
+    /// Opens (or finds) the model `written` (a directory, or `model+adapter`: see
+    /// `ModelLocation`), passing each problem to `report` as an error at its recipe position. A
+    /// model that failed once is reported only once.
+    package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         let location: ModelLocation
         switch ModelLocation.locate(written.value, in: [recipeDirectory, FileManager.default.currentDirectoryPath]) {
         case .success(let found): location = found
         case .failure(let error):
-            sink.add(.error(error.description, at: written.location))
+            report(.error(error.description, at: written.location))
             return nil
         }
         if let index = indexByKey[location.key] { return index }
@@ -35,7 +43,7 @@ final class ModelCatalog {
             return models.count - 1
         } catch {
             failedKeys.insert(location.key)
-            sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
+            report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
     }

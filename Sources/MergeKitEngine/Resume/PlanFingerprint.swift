@@ -27,10 +27,7 @@ enum PlanFingerprint {
         var seen = Set<String>()
         func add(_ file: WeightFile) {
             guard seen.insert(file.path).inserted else { return }
-            hasher.add(FileSystem.resolved(file.path))
-            let status = file.status
-            hasher.add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
-            file.withDescriptionBytes { hasher.add($0) }
+            hasher.add(identityOf: file)
         }
         for job in plan.jobs {
             hasher.add(job.outputName)
@@ -46,19 +43,32 @@ enum PlanFingerprint {
     }
 }
 
-/// FNV-1a over a sequence of fields, each terminated so "ab"+"c" differs from "a"+"bc".
-struct FNVHasher {
+/// FNV-1a over a sequence of fields, each terminated so "ab"+"c" differs from "a"+"bc". `moe`'s
+/// resume fingerprint is made with it too.
+package struct FNVHasher {
     private var hash = FNV1a64()
 
-    var value: UInt64 { hash.value }
+    package init() {}
 
-    mutating func add(_ text: String) {
+    package var value: UInt64 { hash.value }
+
+    package mutating func add(_ text: String) {
         hash.combine(contentsOf: text.utf8)
         hash.combine(0xFF)
     }
 
-    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func add(_ bytes: UnsafeRawBufferPointer) {
         hash.combine(contentsOf: bytes)
         hash.combine(0xFF)
+    }
+
+    /// An input file as the fingerprint knows it (see `PlanFingerprint`): its real path, device,
+    /// inode, size, modification and status-change times when it was mapped, and the bytes that
+    /// describe its tensors (a safetensors header, a .bin's data.pkl, an adapter config).
+    package mutating func add(identityOf file: WeightFile) {
+        add(FileSystem.resolved(file.path))
+        let status = file.status
+        add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
+        file.withDescriptionBytes { add($0) }
     }
 }
