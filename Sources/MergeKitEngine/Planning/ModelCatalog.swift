@@ -1,5 +1,6 @@
 import Foundation
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitYAML
 
 /// Every model a recipe names, opened once (headers only) and referred to by index.
@@ -7,8 +8,12 @@ final class ModelCatalog {
     private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
+    /// Where the recipe first names each model, per model index.
+    private(set) var writtenLocations: [SourceLocation] = []
     private var indexByPath: [String: Int] = [:]
     private var failedPaths: Set<String> = []
+    /// Paths already warned about as ambiguous, so each is reported once.
+    private var warnedAmbiguous: Set<String> = []
     private let recipeDirectory: String
 
     init(recipeFile: String) {
@@ -31,6 +36,7 @@ final class ModelCatalog {
             let model = try ModelDirectory(path: path)
             models.append(model)
             writtenNames.append(written.value)
+            writtenLocations.append(written.location)
             indexByPath[path] = models.count - 1
             return models.count - 1
         } catch {
@@ -41,7 +47,8 @@ final class ModelCatalog {
     }
 
     /// The model's directory: relative paths resolve against the recipe's folder first, then the
-    /// current directory (mergekit's convention).
+    /// current directory (mergekit's convention: it knows only the current directory). When both
+    /// hold different things, the warning says which was used, since mergekit would use the other.
     private func resolve(_ written: Located<String>, into sink: inout DiagnosticSink) -> String? {
         let path = written.value
         if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
@@ -51,7 +58,16 @@ final class ModelCatalog {
         }
         var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
         if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+        let existing = candidates.filter { FileManager.default.fileExists(atPath: $0) }
+        if let found = existing.first {
+            if existing.count == 2, FileSystem.resolved(existing[0]) != FileSystem.resolved(existing[1]), warnedAmbiguous.insert(path).inserted {
+                sink.add(.warning(
+                    "model '\(path)' exists beside the recipe ('\(existing[0])') and in the current directory ('\(existing[1])'); "
+                        + "using the one beside the recipe (mergekit would use the one in the current directory)",
+                    at: written.location))
+            }
+            return found
+        }
         let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
         sink.add(.error(
             "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
