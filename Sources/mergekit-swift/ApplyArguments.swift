@@ -41,8 +41,8 @@ struct ApplyArguments: ParsableArguments {
     var mergekit: MergekitCompatibilityOptions
 
     func validate() throws {
-        if output?.isEmpty == true || outPath?.isEmpty == true {
-            throw ValidationError("the output directory is empty; give the directory to write (it would otherwise mean the current directory)")
+        for (given, name) in [(output, "-o/--output"), (outPath, "the output directory argument")] where given?.isEmpty == true {
+            throw ValidationError("\(name) is empty; give the directory to write (it would otherwise mean the current directory)")
         }
         if let output, let outPath, output != outPath {
             throw ValidationError("the output is given twice, as '\(outPath)' and as -o '\(output)'; give one")

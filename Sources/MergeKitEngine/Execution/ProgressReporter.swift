@@ -61,6 +61,11 @@ public final class ProgressReporter: Sendable {
         }
     }
 
+    /// A reporter dropped without `close` must not leave its timer running.
+    deinit {
+        timer.withLock { $0?.cancel() }
+    }
+
     func finished(_ tensor: String, bytes: Int) {
         let (status, count): (String?, Int) = state.withLock { state in
             state.tensors += 1
