@@ -18,9 +18,12 @@ public final class ProgressReporter: Sendable {
 
         /// The style stderr calls for: a terminal, or a log line every `logInterval` seconds.
         public static func forStandardError(logInterval: Double) -> Style {
-            isatty(STDERR_FILENO) != 0 ? .terminal : .log(interval: logInterval)
+            isTerminal ? .terminal : .log(interval: logInterval)
         }
     }
+
+    /// Whether stderr is a terminal.
+    public static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
     /// How often a log gets a line when nothing says otherwise.
     public static let defaultLogInterval = 10.0

@@ -3,9 +3,10 @@ import MergeKitRecipe
 import MergeKitSafetensors
 import MergeKitYAML
 
-/// Every model a recipe names, opened once (headers only) and referred to by index.
-final class ModelCatalog {
-    private(set) var models: [ModelDirectory] = []
+/// Every model a recipe names, opened once (headers only) and referred to by index. `moe` opens
+/// the models of its configuration through it too, so paths resolve the same way in both.
+package final class ModelCatalog {
+    package private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
     /// Where the recipe first names each model, per model index.
@@ -16,7 +17,7 @@ final class ModelCatalog {
     private var warnedAmbiguous: Set<String> = []
     private let recipeDirectory: String
 
-    init(recipeFile: String) {
+    package init(recipeFile: String) {
         recipeDirectory = Self.absolute((recipeFile as NSString).deletingLastPathComponent)
     }
 
@@ -29,7 +30,14 @@ final class ModelCatalog {
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
     func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
-        guard let path = resolve(written, into: &sink) else { return nil }
+        open(written) { sink.add($0) }
+    }
+
+    /// Opens (or finds) the model `written`, passing each problem to `report` at its recipe
+    /// position: errors, and the warning for a relative path found in two places. A model that
+    /// failed once is reported only once.
+    package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
+        guard let path = resolve(written, report: report) else { return nil }
         if let index = indexByPath[path] { return index }
         if failedPaths.contains(path) { return nil }
         do {
@@ -41,7 +49,7 @@ final class ModelCatalog {
             return models.count - 1
         } catch {
             failedPaths.insert(path)
-            sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
+            report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
     }
@@ -49,10 +57,10 @@ final class ModelCatalog {
     /// The model's directory: relative paths resolve against the recipe's folder first, then the
     /// current directory (mergekit's convention: it knows only the current directory). When both
     /// hold different things, the warning says which was used, since mergekit would use the other.
-    private func resolve(_ written: Located<String>, into sink: inout DiagnosticSink) -> String? {
+    private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> String? {
         let path = written.value
         if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
-            sink.add(.error(
+            report(.error(
                 "model '\(path)': LoRA adapters (model+adapter) are not supported yet", at: written.location))
             return nil
         }
@@ -61,7 +69,7 @@ final class ModelCatalog {
         let existing = candidates.filter { FileManager.default.fileExists(atPath: $0) }
         if let found = existing.first {
             if existing.count == 2, FileSystem.resolved(existing[0]) != FileSystem.resolved(existing[1]), warnedAmbiguous.insert(path).inserted {
-                sink.add(.warning(
+                report(.warning(
                     "model '\(path)' exists beside the recipe ('\(existing[0])') and in the current directory ('\(existing[1])'); "
                         + "using the one beside the recipe (mergekit would use the one in the current directory)",
                     at: written.location))
@@ -69,7 +77,7 @@ final class ModelCatalog {
             return found
         }
         let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
-        sink.add(.error(
+        report(.error(
             "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
             at: written.location))
         return nil
