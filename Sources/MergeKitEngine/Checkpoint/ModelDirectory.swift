@@ -20,6 +20,8 @@ public final class ModelDirectory: Sendable {
     public let adapter: LoRAAdapter?
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// `generation_config.json`, copied when this model is the base (else the first model).
+    public let generationConfig: SideFile?
     /// Base tensors the adapter replaces whole (modules_to_save, trained biases).
     private let replacedTensorNames: Set<String>
 
@@ -35,6 +37,7 @@ public final class ModelDirectory: Sendable {
         }
         config = try Self.readConfig(in: path)
         sideFiles = try SideFile.find(in: path)
+        generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
         let base = try Self.openWeights(in: path)
         guard let adapterPath else {
             weights = base
@@ -124,6 +127,7 @@ public final class ModelDirectory: Sendable {
     public var inputFiles: [String] {
         let index = weights.indexFileName.map { [Self.join(path, $0)] } ?? []
         return [Self.join(path, Self.configFileName)] + index + weights.files + sideFiles.map(\.source)
+            + [generationConfig?.source].compactMap { $0 }
     }
 
     /// The directories this model is read from: the model's, and the adapter's.

@@ -1,5 +1,6 @@
 import Foundation
 import MergeKitCheckpoint
+import MergeKitSafetensors
 
 /// Where a written model reference points: a model directory and, for `model+adapter`, the
 /// LoRA adapter directory applied to it, both made absolute.
@@ -11,17 +12,32 @@ import MergeKitCheckpoint
 public struct ModelLocation: Sendable, Hashable {
     public var model: String
     public var adapter: String?
+    /// Relative paths found in more than one folder, holding different things: the first was
+    /// used (the caller may warn, since mergekit looks in the current directory only).
+    public var ambiguities: [Ambiguity] = []
+
+    /// A relative path that exists in two of the folders, as different files.
+    public struct Ambiguity: Sendable, Hashable {
+        /// The path as written (one side of `model+adapter`, or the whole reference).
+        public var written: String
+        /// Whether it names the adapter of `model+adapter`.
+        public var isAdapter: Bool
+        public var used: String
+        public var other: String
+    }
 
     /// Identifies the model as opened: the same directory with another adapter is another model.
     var key: String { adapter.map { model + "+" + $0 } ?? model }
 
     /// Locates `written`, or says in words why it cannot be.
     public static func locate(_ written: String, in folders: [String]) -> Result<ModelLocation, ModelLocationError> {
-        let whole = candidates(written, in: folders)
-        if let found = whole.first(where: existsOnDisk) { return .success(ModelLocation(model: found)) }
+        let whole = find(written, isAdapter: false, in: folders)
+        if let found = whole.path {
+            return .success(ModelLocation(model: found, ambiguities: whole.ambiguity.map { [$0] } ?? []))
+        }
         guard written.contains("+") else {
             return .failure(ModelLocationError(
-                "model directory '\(written)' does not exist (looked in \(places(whole))); model paths are local directories"))
+                "model directory '\(written)' does not exist (looked in \(places(whole.candidates))); model paths are local directories"))
         }
         let reference: ModelReference
         do {
@@ -30,17 +46,18 @@ public struct ModelLocation: Sendable, Hashable {
             return .failure(ModelLocationError(error.description))
         }
         guard let adapter = reference.adapter else { return .failure(ModelLocationError("model reference '\(written)' has no adapter")) }
-        let models = candidates(reference.model, in: folders)
-        guard let model = models.first(where: existsOnDisk) else {
+        let model = find(reference.model, isAdapter: false, in: folders)
+        guard let modelPath = model.path else {
             return .failure(ModelLocationError(
-                "model directory '\(reference.model)' of '\(written)' does not exist (looked in \(places(models)))"))
+                "model directory '\(reference.model)' of '\(written)' does not exist (looked in \(places(model.candidates)))"))
         }
-        let adapters = candidates(adapter, in: folders)
-        guard let found = adapters.first(where: existsOnDisk) else {
+        let adapterFound = find(adapter, isAdapter: true, in: folders)
+        guard let adapterPath = adapterFound.path else {
             return .failure(ModelLocationError(
-                "LoRA adapter directory '\(adapter)' of '\(written)' does not exist (looked in \(places(adapters)))"))
+                "LoRA adapter directory '\(adapter)' of '\(written)' does not exist (looked in \(places(adapterFound.candidates)))"))
         }
-        return .success(ModelLocation(model: model, adapter: found))
+        return .success(ModelLocation(
+            model: modelPath, adapter: adapterPath, ambiguities: [model.ambiguity, adapterFound.ambiguity].compactMap { $0 }))
     }
 
     /// `path` made absolute against the current directory, with `.` and `..` resolved.
@@ -49,19 +66,27 @@ public struct ModelLocation: Sendable, Hashable {
         return (joined as NSString).standardizingPath
     }
 
-    /// The absolute paths `path` may mean, in order, without repeats.
-    private static func candidates(_ path: String, in folders: [String]) -> [String] {
-        guard !path.hasPrefix("/") else { return [absolute(path)] }
-        var found: [String] = []
-        for folder in folders {
-            let candidate = absolute(ModelDirectory.join(folder, path))
-            if !found.contains(candidate) { found.append(candidate) }
+    /// The first place `path` exists (with the places tried), and the ambiguity when a second
+    /// place holds something else.
+    private static func find(
+        _ path: String, isAdapter: Bool, in folders: [String]
+    ) -> (path: String?, candidates: [String], ambiguity: Ambiguity?) {
+        var candidates: [String] = []
+        if path.hasPrefix("/") {
+            candidates = [absolute(path)]
+        } else {
+            for folder in folders {
+                let candidate = absolute(ModelDirectory.join(folder, path))
+                if !candidates.contains(candidate) { candidates.append(candidate) }
+            }
         }
-        return found
-    }
-
-    private static func existsOnDisk(_ path: String) -> Bool {
-        FileManager.default.fileExists(atPath: path)
+        let existing = candidates.filter { FileManager.default.fileExists(atPath: $0) }
+        guard let found = existing.first else { return (nil, candidates, nil) }
+        var ambiguity: Ambiguity?
+        if existing.count > 1, FileSystem.resolved(existing[0]) != FileSystem.resolved(existing[1]) {
+            ambiguity = Ambiguity(written: path, isAdapter: isAdapter, used: existing[0], other: existing[1])
+        }
+        return (found, candidates, ambiguity)
     }
 
     private static func places(_ paths: [String]) -> String {

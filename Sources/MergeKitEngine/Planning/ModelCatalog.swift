@@ -8,8 +8,12 @@ package final class ModelCatalog {
     package private(set) var models: [ModelDirectory] = []
     /// The model reference as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
+    /// Where the recipe first names each model, per model index.
+    private(set) var writtenLocations: [SourceLocation] = []
     private var indexByKey: [String: Int] = [:]
     private var failedKeys: Set<String> = []
+    /// Paths already warned about as ambiguous, so each is reported once.
+    private var warnedAmbiguous: Set<String> = []
     private let recipeDirectory: String
 
     package init(recipeFile: String) {
@@ -23,8 +27,9 @@ package final class ModelCatalog {
     }
 
     /// Opens (or finds) the model `written` (a directory, or `model+adapter`: see
-    /// `ModelLocation`), passing each problem to `report` as an error at its recipe position. A
-    /// model that failed once is reported only once.
+    /// `ModelLocation`), passing each problem to `report` at its recipe position: errors, and
+    /// the warning for a relative path found in two places. A model that failed once is
+    /// reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         let location: ModelLocation
         switch ModelLocation.locate(written.value, in: [recipeDirectory, FileManager.default.currentDirectoryPath]) {
@@ -33,12 +38,21 @@ package final class ModelCatalog {
             report(.error(error.description, at: written.location))
             return nil
         }
+        // mergekit looks in the current directory only: say which one was used.
+        for ambiguity in location.ambiguities where warnedAmbiguous.insert(ambiguity.written).inserted {
+            report(.warning(
+                "\(ambiguity.isAdapter ? "LoRA adapter" : "model") '\(ambiguity.written)' exists beside the recipe ('\(ambiguity.used)') "
+                    + "and in the current directory ('\(ambiguity.other)'); "
+                    + "using the one beside the recipe (mergekit would use the one in the current directory)",
+                at: written.location))
+        }
         if let index = indexByKey[location.key] { return index }
         if failedKeys.contains(location.key) { return nil }
         do {
             let model = try ModelDirectory(path: location.model, adapter: location.adapter)
             models.append(model)
             writtenNames.append(written.value)
+            writtenLocations.append(written.location)
             indexByKey[location.key] = models.count - 1
             return models.count - 1
         } catch {
