@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "mergekit-embedding-example", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,9 +8,14 @@ enum IOFloor {
     /// timed the second time).
     static func readSeconds(ofFilesIn directory: String) throws -> Double {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".safetensors") }.map { "\(directory)/\($0)" }
+            .filter(isWeightFile).map { "\(directory)/\($0)" }
         _ = try read(files)
         return try read(files)
+    }
+
+    /// The files a model's tensors are read from: safetensors, or a .bin twin.
+    static func isWeightFile(_ name: String) -> Bool {
+        name.hasSuffix(".safetensors") || name.hasSuffix(".bin")
     }
 
     private static func read(_ files: [String]) throws -> Double {
