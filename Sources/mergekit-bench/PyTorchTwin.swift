@@ -12,6 +12,10 @@ struct PyTorchTwin {
     var directory: String { model + "-bin" }
     static let fileName = "pytorch_model.bin"
 
+    /// Copied and released this much at a time: the bench's own peak RSS is inherited by the
+    /// children it spawns (`ru_maxrss` survives exec), so writing a twin must not raise it.
+    private static let pieceBytes = 2 << 20
+
     var isComplete: Bool { FileManager.default.fileExists(atPath: "\(directory)/complete") }
 
     func write() throws {
@@ -27,8 +31,14 @@ struct PyTorchTwin {
         try zip.add("\(archive)/data.pkl", StateDictPickle.bytes(of: tensors))
         try zip.add("\(archive)/byteorder", Array("little".utf8))
         for (index, info) in source.tensors.enumerated() {
-            try source.withData(of: info) { bytes in try zip.add("\(archive)/data/\(index)", bytes) }
-            source.releasePages(of: info)
+            let byteCount = info.byteRange.count
+            try zip.add("\(archive)/data/\(index)", byteCount: byteCount) { write in
+                for start in stride(from: 0, to: byteCount, by: Self.pieceBytes) {
+                    let piece = start..<min(start + Self.pieceBytes, byteCount)
+                    try source.withData(of: info) { bytes in try write(UnsafeRawBufferPointer(rebasing: bytes[piece])) }
+                    source.releasePages(of: info, bytes: piece)
+                }
+            }
         }
         try zip.add("\(archive)/version", Array("3\n".utf8))
         try zip.finish()

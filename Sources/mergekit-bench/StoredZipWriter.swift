@@ -12,6 +12,8 @@ final class StoredZipWriter {
     private var entryCount = 0
 
     static let dataAlignment = 64
+    /// Where a local header holds the entry's CRC-32.
+    private static let checksumOffset = 14
     /// The extra field id torch's writer pads with ("FB").
     private static let paddingFieldID: UInt16 = 0x4246
 
@@ -23,15 +25,18 @@ final class StoredZipWriter {
         }
     }
 
-    /// Appends the entry `name` holding `data`.
-    func add(_ name: String, _ data: UnsafeRawBufferPointer) throws {
-        var checksum = CRC32()
-        checksum.update(data)
+    /// Appends the entry `name` of `byteCount` bytes, which `produce` hands to its argument in
+    /// pieces (so a large entry never has to be in memory whole). The checksum is computed on the
+    /// way and written into the local header afterwards.
+    func add(
+        _ name: String, byteCount: Int,
+        _ produce: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
         let nameBytes = Array(name.utf8)
         let fixed = 30 + nameBytes.count + 4
         let padding = (Self.dataAlignment - (offset + fixed) % Self.dataAlignment) % Self.dataAlignment
-        let size = try fits(data.count)
-        let headerOffset = try fits(offset)
+        let size = try fits(byteCount)
+        let headerOffset = offset
 
         var local: [UInt8] = []
         local.append32(0x0403_4B50)
@@ -40,7 +45,7 @@ final class StoredZipWriter {
         local.append16(0)
         local.append16(0)
         local.append16(0)
-        local.append32(checksum.value)
+        local.append32(0)
         local.append32(size)
         local.append32(size)
         local.append16(UInt16(nameBytes.count))
@@ -50,7 +55,19 @@ final class StoredZipWriter {
         local.append16(UInt16(padding))
         local += [UInt8](repeating: 0, count: padding)
         try write(local)
-        try write(data)
+        var checksum = CRC32()
+        let dataStart = offset
+        try produce { piece in
+            checksum.update(piece)
+            try write(piece)
+        }
+        guard offset - dataStart == byteCount else {
+            throw BenchError("\(path): entry '\(name)' got \(offset - dataStart) bytes, expected \(byteCount)")
+        }
+        var crc: [UInt8] = []
+        crc.append32(checksum.value)
+        let patched = crc.withUnsafeBytes { descriptor.write($0, at: headerOffset + Self.checksumOffset) }
+        if case .failure(let error) = patched { throw BenchError("cannot write \(path): \(error)") }
 
         central.append32(0x0201_4B50)
         central.append16(20)
@@ -68,13 +85,13 @@ final class StoredZipWriter {
         central.append16(0)
         central.append16(0)
         central.append32(0)
-        central.append32(headerOffset)
+        central.append32(try fits(headerOffset))
         central += nameBytes
         entryCount += 1
     }
 
     func add(_ name: String, _ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try add(name, $0) }
+        try add(name, byteCount: bytes.count) { write in try bytes.withUnsafeBytes { try write($0) } }
     }
 
     /// Writes the central directory and its end record, and closes the file.

@@ -1,6 +1,7 @@
 import Foundation
 import MergeKitTestSupport
 import Testing
+@testable import mergekit_bench
 
 /// `mergekit-bench --formats bin` measures fine-tunes read from PyTorch .bin twins: the twins it
 /// writes are read by mergekit-swift as pytorch_model.bin and merge to the same bytes as their
@@ -28,6 +29,15 @@ import Testing
             #expect(apply.status == 0, "\(name): \(apply.stderr)")
         }
         #expect(try ResumeTests.shardBytes(directory.path + "/out-linear") == ResumeTests.shardBytes(directory.path + "/out-linear-bin"))
+    }
+
+    /// The standard check value of CRC-32 (zip's), fed in two pieces as the twin writer feeds it.
+    @Test func zipChecksumMatchesTheCheckValue() {
+        var checksum = CRC32()
+        let text = Array("123456789".utf8)
+        text[..<4].withUnsafeBytes { checksum.update($0) }
+        text[4...].withUnsafeBytes { checksum.update($0) }
+        #expect(checksum.value == 0xCBF4_3926)
     }
 
     @Test func anUnknownFormatIsRefused() throws {
