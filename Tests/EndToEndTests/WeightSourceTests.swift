@@ -77,6 +77,27 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.path + "/out/tokenizer.json"))
     }
 
+    /// The built binary on the conformance cases made with mergekit 0.1.5 (make_sources.py):
+    /// LoRA adapters and .bin models give mergekit's tensors, within the conformance tolerance
+    /// (float32: 1e-5 relative + 1e-6 of the tensor's largest value; bf16: 1 ulp).
+    @Test(arguments: ["lora_linear", "lora_ties", "lora_embedding", "bin_linear", "bin_ties", "bin_bf16"])
+    func applyMatchesMergekit(_ name: String) throws {
+        let directory = try TemporaryDirectory()
+        let run = try CommandLineTool.run(
+            ["apply", SourceFamily.conformance + "/\(name)/recipe.yaml", "-o", "out", "--no-copy-tokenizer", "-q"], in: directory.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let merged = try TinyCheckpoint.readAll(directory.path + "/out")
+        let golden = try TinyCheckpoint.readAll(SourceFamily.conformance + "/\(name)/out")
+        #expect(!golden.isEmpty && merged.keys.sorted() == golden.keys.sorted())
+        for (tensorName, expected) in golden {
+            let actual = try #require(merged[tensorName], "\(tensorName)")
+            #expect(actual.dtype == expected.dtype && actual.shape == expected.shape, "\(tensorName)")
+            let largest = expected.values.reduce(Float(0)) { max($0, $1.magnitude) }
+            let bf16 = expected.dtype == .bf16
+            expectClose(actual.values, expected.values, rtol: bf16 ? 1.0 / 128 : 1e-5, atol: 1e-6 * largest)
+        }
+    }
+
     @Test func inspectAcceptsAdaptersAndBinModels() throws {
         let directory = try TemporaryDirectory()
         try SourceFamily.copy(into: directory.path)
