@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Recipe, Safetensors) → Tokenizer; (Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI.
+// See docs/architecture.md.
 let package = Package(
     name: "mergekit-swift",
     products: [
@@ -23,15 +24,16 @@ let package = Package(
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
+        .target(name: "MergeKitTokenizer", dependencies: ["MergeKitRecipe", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
-            dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors", "MergeKitTokenizer"]
         ),
         .target(
             name: "MergeKit",
             dependencies: [
                 "MergeKitYAML", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
-                "MergeKitEngine",
+                "MergeKitTokenizer", "MergeKitEngine",
             ]
         ),
         .executableTarget(
@@ -61,6 +63,10 @@ let package = Package(
         .testTarget(
             name: "MergeKitSafetensorsTests",
             dependencies: ["MergeKitSafetensors", "MergeKitTestSupport"]
+        ),
+        .testTarget(
+            name: "MergeKitTokenizerTests",
+            dependencies: ["MergeKitTokenizer", "MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
             name: "MergeKitEngineTests",

@@ -3,4 +3,5 @@
 @_exported import MergeKitRecipe
 @_exported import MergeKitSafetensors
 @_exported import MergeKitTensor
+@_exported import MergeKitTokenizer
 @_exported import MergeKitYAML

@@ -107,8 +107,8 @@ extension RecipeDocumentDecoder {
         }
         let kinds = [RecipeKey.zeroKind, RecipeKey.modelTokenKind]
         guard let pairs = node.mapping else {
-            error("the source of token '\(token)' must be a model or a mapping with 'kind' (\(kinds.joined(separator: " or "))); found \(node.kindName)",
-                  at: node.location)
+            error("the source of token '\(token)' must be a model or a mapping with 'kind' "
+                  + "(\(kinds.joined(separator: " or "))); found \(node.kindName)", at: node.location)
             return nil
         }
         let kindPair = pairs.first { keyText($0) == RecipeKey.kind }

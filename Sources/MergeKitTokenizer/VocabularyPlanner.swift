@@ -1,0 +1,112 @@
+public import MergeKitRecipe
+
+/// Turns a recipe's tokenizer settings and the inputs' tokenizers into a `VocabularyPlan`,
+/// reporting every problem it finds with the recipe position it concerns.
+public enum VocabularyPlanner {
+    /// - Parameters:
+    ///   - inputs: every model of the recipe, in the order the recipe first names them (the base
+    ///     included).
+    ///   - base: the input index of `base_model`; nil when the recipe has none (the first input
+    ///     then provides the base tokenizer, where mergekit takes an arbitrary one).
+    ///   - modelIndex: the input index of a model reference as the recipe writes it (in `source:`
+    ///     or `tokens:`), nil when it is not one of the inputs.
+    ///   - externalSource: the tokenizer of `source: MODEL` when MODEL is not one of the inputs
+    ///     (the caller reads it from the model's directory).
+    public static func plan(
+        settings: TokenizerSettings, inputs: [TokenizerInput], base: Int?,
+        modelIndex: (String) -> Int?, externalSource: ModelTokenizer? = nil
+    ) throws(TokenizerError) -> VocabularyPlan {
+        let sourceLocation = settings.source.location
+        guard !inputs.isEmpty else {
+            throw TokenizerError(.recipe("a tokenizer needs at least one input model", at: sourceLocation))
+        }
+        var problems: [TokenizerProblem] = []
+        let source: OutputVocabularyBuilder.Source?
+        switch settings.source.value {
+        case .base: source = .base
+        case .union: source = .union
+        case .model(let reference):
+            if let index = modelIndex(reference) {
+                if let tokenizer = inputs[index].tokenizer {
+                    source = .model(tokenizer)
+                } else {
+                    problems.append(.recipe("'\(reference)' has no tokenizer.json to take the vocabulary from", at: sourceLocation))
+                    source = nil
+                }
+            } else if let externalSource {
+                source = .model(externalSource)
+            } else {
+                problems.append(.recipe("tokenizer source '\(reference)' has no tokenizer.json", at: sourceLocation))
+                source = nil
+            }
+        }
+        var overrides: [ResolvedTokenOverride] = []
+        for override in settings.tokens {
+            do {
+                overrides.append(try resolve(override, inputs: inputs, modelIndex: modelIndex))
+            } catch {
+                problems += error.problems
+            }
+        }
+        guard let source else { throw TokenizerError(problems) }
+
+        let built: OutputVocabularyBuilder.Result
+        do {
+            built = try OutputVocabularyBuilder.build(inputs: inputs, base: base ?? 0, source: source,
+                                                      extraTokens: settings.tokens.map(\.token.value))
+        } catch {
+            throw TokenizerError(problems + error.problems.map { problem in
+                var located = problem
+                if located.file == nil && located.location == nil { located.location = sourceLocation }
+                return located
+            })
+        }
+        let rowMaps = inputs.indices.map { index in
+            VocabularyRowMap(output: built.output, input: built.inputVocabularies[index],
+                             vocabularySize: inputs[index].vocabularySize)
+        }
+        for override in overrides {
+            guard case .modelToken(let input, .content(let token, let location), _)? = override.source else { continue }
+            if built.inputVocabularies[input].id(of: token) == nil {
+                problems.append(.recipe("token '\(token)' is not in the vocabulary of '\(inputs[input].reference)'", at: location))
+            }
+        }
+        guard problems.isEmpty else { throw TokenizerError(problems) }
+        return VocabularyPlan(
+            output: built.output, rowMaps: rowMaps, inputVocabularies: built.inputVocabularies, overrides: overrides,
+            base: base, padToMultipleOf: settings.padToMultipleOf?.value, location: sourceLocation,
+            inputReferences: inputs.map(\.reference))
+    }
+
+    private static func resolve(
+        _ override: TokenOverride, inputs: [TokenizerInput], modelIndex: (String) -> Int?
+    ) throws(TokenizerError) -> ResolvedTokenOverride {
+        func input(_ reference: Located<String>) throws(TokenizerError) -> Int {
+            guard let index = modelIndex(reference.value) else {
+                let known = inputs.map { "'\($0.reference)'" }.joined(separator: ", ")
+                throw TokenizerError(.recipe("'\(reference.value)' is not one of the recipe's models (\(known))",
+                                             at: reference.location))
+            }
+            return index
+        }
+        let source: ResolvedTokenOverride.Source?
+        switch override.source {
+        case nil:
+            source = nil
+        case .zero:
+            source = .zero
+        case .model(let reference):
+            source = .model(input: try input(reference), location: reference.location)
+        case .modelToken(let model, let token):
+            let index = try input(model)
+            switch token {
+            case .content(let text):
+                source = .modelToken(input: index, token: .content(text.value, location: text.location), location: model.location)
+            case .id(let id):
+                source = .modelToken(input: index, token: .row(id.value, location: id.location), location: model.location)
+            }
+        }
+        return ResolvedTokenOverride(token: override.token.value, location: override.token.location, source: source,
+                                     force: override.isForced)
+    }
+}
