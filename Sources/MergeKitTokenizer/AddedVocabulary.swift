@@ -8,7 +8,7 @@
 struct AddedVocabulary {
     private let base: TokenizerVocabulary
     private var addedByID: [Int: AddedToken]
-    private var addedIDs: [String: Int]
+    private var addedIDs: [TokenText: Int]
     private var largestAddedID: Int?
 
     init(_ vocabulary: TokenizerVocabulary) {
@@ -17,13 +17,13 @@ struct AddedVocabulary {
         addedIDs = [:]
         for token in vocabulary.addedTokens {
             addedByID[token.id] = token
-            addedIDs[token.content] = token.id
+            addedIDs[TokenText(token.content)] = token.id
         }
         largestAddedID = vocabulary.addedTokens.last?.id
     }
 
-    func id(of token: String) -> Int? {
-        addedIDs[token] ?? base.modelVocabulary[token]
+    func id(of token: TokenText) -> Int? {
+        addedIDs[token] ?? base.modelIDs[token]
     }
 
     /// Adds `token` (its `id` is ignored); returns the id it has afterwards, or nil when it was
@@ -31,14 +31,15 @@ struct AddedVocabulary {
     @discardableResult
     mutating func add(_ token: AddedToken) -> Int? {
         guard !token.content.isEmpty else { return nil }
-        if let existing = addedIDs[token.content], let current = addedByID[existing], current.hasSameSettings(as: token) {
+        let text = TokenText(token.content)
+        if let existing = addedIDs[text], let current = addedByID[existing], current.hasSameSettings(as: token) {
             return nil
         }
-        let id = self.id(of: token.content) ?? nextID
+        let id = self.id(of: text) ?? nextID
         var stored = token
         stored.id = id
         addedByID[id] = stored
-        addedIDs[token.content] = id
+        addedIDs[text] = id
         largestAddedID = max(largestAddedID ?? id, id)
         return id
     }
@@ -51,7 +52,6 @@ struct AddedVocabulary {
 
     /// The resulting vocabulary.
     var vocabulary: TokenizerVocabulary {
-        TokenizerVocabulary(modelKind: base.modelKind, modelVocabulary: base.modelVocabulary,
-                            addedTokens: Array(addedByID.values))
+        TokenizerVocabulary(modelKind: base.modelKind, modelIDs: base.modelIDs, addedTokens: Array(addedByID.values))
     }
 }

@@ -1,8 +1,9 @@
 /// The vocabulary of the merged model, and the edits that turn its source tokenizer.json into
-/// the output's.
+/// the output's. It keeps the tokens in a list and no lookup table, so keeping it for the whole
+/// merge costs little.
 public struct OutputVocabulary: Sendable {
-    /// The tokenizer whose files are edited and written.
-    public let source: ModelTokenizer
+    /// The files of the tokenizer that is edited and written.
+    public let source: TokenizerSourceFiles
     /// Tokens removed from the source because its embedding has no row for them (ids at or past
     /// `strippedFrom`); empty when nothing was removed.
     public let strippedTokens: Set<String>
@@ -11,19 +12,13 @@ public struct OutputVocabulary: Sendable {
     public let tokens: [String]
     /// The output's added tokens (the source's, plus those the union and `tokens:` added).
     public let addedTokens: [AddedToken]
-    /// The full vocabulary, for lookups.
-    public let vocabulary: TokenizerVocabulary
 
     /// The number of tokens (`len(tokenizer.get_vocab())`): the embedding rows before padding.
     public var count: Int { tokens.count }
 
-    /// The output's id of `token`.
-    public func id(of token: String) -> Int? { vocabulary.id(of: token) }
-
-    init(source: ModelTokenizer, vocabulary: TokenizerVocabulary, strippedTokens: Set<String>,
+    init(source: TokenizerSourceFiles, vocabulary: TokenizerVocabulary, strippedTokens: Set<String>,
          strippedFrom: Int?) throws(TokenizerError) {
         self.source = source
-        self.vocabulary = vocabulary
         self.strippedTokens = strippedTokens
         self.strippedFrom = strippedFrom
         self.addedTokens = vocabulary.addedTokens

@@ -56,10 +56,10 @@ public enum OutputVocabularyBuilder {
             vocabulary = AddedVocabulary(tokenizer.vocabulary)
             sourceTokenizer = tokenizer
         }
-        for token in extraTokens where vocabulary.id(of: token) == nil {
+        for token in extraTokens where vocabulary.id(of: TokenText(token)) == nil {
             vocabulary.add(.plain(token))
         }
-        let output = try OutputVocabulary(source: sourceTokenizer, vocabulary: vocabulary.vocabulary,
+        let output = try OutputVocabulary(source: sourceTokenizer.files, vocabulary: vocabulary.vocabulary,
                                           strippedTokens: strippedTokens, strippedFrom: strippedFrom)
         return Result(output: output, inputVocabularies: inputVocabularies)
     }
@@ -89,24 +89,28 @@ public enum OutputVocabularyBuilder {
     private static func union(inputs: [TokenizerInput], base: Int, baseVocabulary: TokenizerVocabulary) -> AddedVocabulary {
         var order = [base]
         order += inputs.indices.filter { $0 != base && inputs[$0].tokenizer != nil }
-        var seen = Set<String>()
-        var candidates: [String] = []
-        var firstAdded: [String: AddedToken] = [:]
-        var addedOrder: [String] = []
+        var seen = Set<TokenText>()
+        var candidates: [TokenText] = []
+        var firstAdded: [TokenText: AddedToken] = [:]
+        var addedOrder: [TokenText] = []
         for index in order {
             let vocabulary = index == base ? baseVocabulary : (inputs[index].tokenizer?.vocabulary ?? baseVocabulary)
             let limit = inputs[index].vocabularySize ?? vocabulary.modelVocabularyCount
-            for (token, id) in vocabulary.tokensByID where id < limit && seen.insert(token).inserted {
-                candidates.append(token)
+            for (token, id) in vocabulary.tokensByID where id < limit {
+                let text = TokenText(token)
+                if seen.insert(text).inserted { candidates.append(text) }
             }
-            for token in vocabulary.addedTokens where token.id < limit && firstAdded[token.content] == nil {
-                firstAdded[token.content] = token
-                addedOrder.append(token.content)
+            for token in vocabulary.addedTokens where token.id < limit {
+                let text = TokenText(token.content)
+                if firstAdded[text] == nil {
+                    firstAdded[text] = token
+                    addedOrder.append(text)
+                }
             }
         }
         var result = AddedVocabulary(baseVocabulary)
         for token in candidates where firstAdded[token] == nil && baseVocabulary.id(of: token) == nil {
-            result.add(.plain(token))
+            result.add(.plain(token.string))
         }
         for content in addedOrder {
             if let token = firstAdded[content] {

@@ -1,6 +1,7 @@
 public import MergeKitYAML
 
-/// A `tokens:` entry with its model references resolved to input indices.
+/// A `tokens:` entry with its models resolved to input indices and a `model_token` source's token
+/// resolved to a row.
 public struct ResolvedTokenOverride: Sendable, Equatable {
     public var token: String
     /// Where the entry is written (its key), for errors.
@@ -13,14 +14,8 @@ public struct ResolvedTokenOverride: Sendable, Equatable {
         /// That input's row for the same token.
         case model(input: Int, location: SourceLocation)
         case zero
-        /// A row of that input's embedding: the row of a token of its own vocabulary, or a row
-        /// index.
-        case modelToken(input: Int, token: TokenReference, location: SourceLocation)
-    }
-
-    public enum TokenReference: Sendable, Equatable {
-        case content(String, location: SourceLocation)
-        case row(Int, location: SourceLocation)
+        /// Row `row` of that input's embedding (`model_token`, by token or by `token_id`).
+        case modelRow(input: Int, row: Int, modelLocation: SourceLocation, rowLocation: SourceLocation)
     }
 
     public init(token: String, location: SourceLocation, source: Source?, force: Bool) {

@@ -1,10 +1,6 @@
-public import MergeKitSafetensors
+import MergeKitSafetensors
 
-/// A whole tokenizer.json, kept only for the tokenizer that is written: the output is this
-/// file with its added tokens replaced (and, for a base whose embedding is shorter than its
-/// tokenizer, the tokens without a row removed). Everything else — normaliser, pre-tokeniser,
-/// post-processor, decoder, model options — is written back as read, so the output splits text
-/// exactly like its source.
+/// A whole tokenizer.json as a JSON tree, for the edits that touch more than `added_tokens`.
 public struct TokenizerDocument: Sendable {
     public private(set) var root: JSONObject
     public let file: String
@@ -31,14 +27,13 @@ public struct TokenizerDocument: Sendable {
         return TokenizerDocument(root: object, file: path)
     }
 
-    /// The vocabulary this document describes.
-    public func vocabulary() throws(TokenizerError) -> TokenizerVocabulary {
-        try TokenizerVocabulary(document: .object(root), file: file)
+    static func addedTokensJSON(_ tokens: [AddedToken]) -> JSONValue {
+        .array(tokens.sorted { $0.id < $1.id }.map(\.json))
     }
 
     /// Replaces `added_tokens` (written in id order).
     public mutating func setAddedTokens(_ tokens: [AddedToken]) {
-        root[Key.addedTokens] = .array(tokens.sorted { $0.id < $1.id }.map(\.json))
+        root[Key.addedTokens] = Self.addedTokensJSON(tokens)
     }
 
     /// Removes `tokens` from a BPE model's vocabulary, with every merge that uses or makes one of
@@ -49,14 +44,15 @@ public struct TokenizerDocument: Sendable {
         guard var model = root[Key.model]?.objectValue else {
             throw TokenizerError(.file(file, "has no 'model' object"))
         }
-        let kind = try TokenizerVocabulary.modelKind(of: .object(model), file: file)
-        guard kind == .bpe else {
+        let type = model[Key.type]?.stringValue ?? "(none)"
+        guard type == TokenizerModelKind.bpe.rawValue else {
             throw TokenizerError(.file(
                 file, "has \(tokens.count) token(s) without an embedding row (ids from \(limit) on), and only a BPE "
-                    + "vocabulary can drop tokens; model type is \(kind.rawValue)"))
+                    + "vocabulary can drop tokens; model type is \(type)"))
         }
+        let removed = Set(tokens.map(TokenText.init))
         if let vocab = model[Key.vocab]?.objectValue {
-            model[Key.vocab] = .object(JSONObject(vocab.entries.filter { !tokens.contains($0.key) }
+            model[Key.vocab] = .object(JSONObject(vocab.entries.filter { !removed.contains(TokenText($0.key)) }
                 .map { (key: $0.key, value: $0.value) }))
         }
         if let merges = model[Key.merges]?.arrayValue {
@@ -64,7 +60,8 @@ public struct TokenizerDocument: Sendable {
             kept.reserveCapacity(merges.count)
             for (index, merge) in merges.enumerated() {
                 let (left, right) = try Self.mergePair(merge, file: file, index: index)
-                if !tokens.contains(left) && !tokens.contains(right) && !tokens.contains(left + right) {
+                if !removed.contains(TokenText(left)) && !removed.contains(TokenText(right))
+                    && !removed.contains(TokenText(left + right)) {
                     kept.append(merge)
                 }
             }

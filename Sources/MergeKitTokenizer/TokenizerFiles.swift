@@ -12,20 +12,18 @@ public struct TokenizerFiles: Sendable {
     /// The files for `vocabulary` (its source's files, edited) with `chatTemplate` when one is
     /// set, else the source's own template.
     public static func make(for vocabulary: OutputVocabulary, chatTemplate: String?) throws(TokenizerError) -> TokenizerFiles {
-        var document = try TokenizerDocument.read(vocabulary.source.tokenizerFile)
-        if let limit = vocabulary.strippedFrom {
-            try document.strip(vocabulary.strippedTokens, limit: limit)
-        }
-        document.setAddedTokens(vocabulary.addedTokens)
-        return make(source: vocabulary.source, tokenizerJSON: document.serialized(), addedTokens: vocabulary.addedTokens,
+        let tokenizerJSON = try TokenizerJSONWriter.write(
+            source: vocabulary.source.tokenizerFile, addedTokens: vocabulary.addedTokens,
+            strippedTokens: vocabulary.strippedTokens, strippedFrom: vocabulary.strippedFrom)
+        return make(source: vocabulary.source, tokenizerJSON: tokenizerJSON, addedTokens: vocabulary.addedTokens,
                     chatTemplate: chatTemplate)
     }
 
     /// The files of `tokenizer` unchanged but for `chatTemplate` (a recipe with `chat_template`
     /// and no tokenizer source: mergekit re-saves the base's tokenizer with the template).
     public static func make(copying tokenizer: ModelTokenizer, chatTemplate: String?) throws(TokenizerError) -> TokenizerFiles {
-        let document = try TokenizerDocument.read(tokenizer.tokenizerFile)
-        return make(source: tokenizer, tokenizerJSON: document.serialized(), addedTokens: tokenizer.vocabulary.addedTokens,
+        let tokenizerJSON = try TokenizerFileReader.withBytes(at: tokenizer.tokenizerFile) { Array($0) }
+        return make(source: tokenizer.files, tokenizerJSON: tokenizerJSON, addedTokens: tokenizer.vocabulary.addedTokens,
                     chatTemplate: chatTemplate)
     }
 
@@ -34,10 +32,10 @@ public struct TokenizerFiles: Sendable {
     /// there is a template). The template goes both into chat_template.jinja (which
     /// transformers ≥ 4.43 reads first) and tokenizer_config.json (which older versions read).
     private static func make(
-        source: ModelTokenizer, tokenizerJSON: [UInt8], addedTokens: [AddedToken], chatTemplate: String?
+        source: TokenizerSourceFiles, tokenizerJSON: [UInt8], addedTokens: [AddedToken], chatTemplate: String?
     ) -> TokenizerFiles {
-        typealias Name = ModelTokenizer.FileName
-        typealias Key = ModelTokenizer.ConfigurationKey
+        typealias Name = TokenizerSourceFiles.FileName
+        typealias Key = TokenizerSourceFiles.ConfigurationKey
         var files = [File(name: Name.tokenizer, bytes: tokenizerJSON)]
         if source.configuration != nil || chatTemplate != nil {
             var configuration = source.configuration ?? JSONObject()

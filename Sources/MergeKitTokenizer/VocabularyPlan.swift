@@ -7,8 +7,6 @@ public struct VocabularyPlan: Sendable {
     public let output: OutputVocabulary
     /// The row map of each input, in input order.
     public let rowMaps: [VocabularyRowMap]
-    /// The vocabulary each input's rows are indexed by (for `model_token` lookups), in input order.
-    public let inputVocabularies: [TokenizerVocabulary]
     public let overrides: [ResolvedTokenOverride]
     /// The input index of the recipe's `base_model`, nil when it has none.
     public let base: Int?
@@ -22,12 +20,10 @@ public struct VocabularyPlan: Sendable {
 
     public var tokenCount: Int { output.count }
 
-    public init(output: OutputVocabulary, rowMaps: [VocabularyRowMap], inputVocabularies: [TokenizerVocabulary],
-                overrides: [ResolvedTokenOverride], base: Int?, padToMultipleOf: Int?, location: SourceLocation,
+    public init(output: OutputVocabulary, rowMaps: [VocabularyRowMap], overrides: [ResolvedTokenOverride], base: Int?, padToMultipleOf: Int?, location: SourceLocation,
                 inputReferences: [String]) {
         self.output = output
         self.rowMaps = rowMaps
-        self.inputVocabularies = inputVocabularies
         self.overrides = overrides
         self.base = base
         self.location = location
@@ -55,7 +51,7 @@ public struct VocabularyPlan: Sendable {
     ) throws(TokenizerError) -> EmbeddingRowPlan {
         let positions = Dictionary(participants.enumerated().map { ($1.input, $0) }, uniquingKeysWith: { first, _ in first })
         let ownRowsByToken = participants.map { rowMaps[$0.input].rows }
-        let overridesByToken = Dictionary(overrides.map { ($0.token, $0) }, uniquingKeysWith: { _, last in last })
+        let overridesByToken = Dictionary(overrides.map { (TokenText($0.token), $0) }, uniquingKeysWith: { _, last in last })
         let basePosition = base.flatMap { positions[$0] }
         var problems: [TokenizerProblem] = []
         for (position, participant) in participants.enumerated() {
@@ -73,7 +69,7 @@ public struct VocabularyPlan: Sendable {
         var inNoModel: [String] = []
         for (id, token) in output.tokens.enumerated() {
             let present = ownRowsByToken.indices.filter { ownRowsByToken[$0][id] >= 0 }
-            let override = overridesByToken[token]
+            let override = overridesByToken.isEmpty ? nil : overridesByToken[TokenText(token)]
             let forced = override?.force ?? false
             if forced {
                 for position in ownRows.indices { ownRows[position][id] = -1 }
@@ -122,28 +118,14 @@ public struct VocabularyPlan: Sendable {
                 throw TokenizerError(.recipe(notInVocabulary(override.token, input), at: location))
             }
             return .copy(InputRow(participant: position, row: row))
-        case .modelToken(let input, let token, let location):
+        case .modelRow(let input, let row, let modelLocation, let rowLocation):
             guard let position = positions[input] else {
-                throw TokenizerError(.recipe(missingTensorMessage(input, tensor), at: location))
-            }
-            let row: Int
-            switch token {
-            case .content(let text, let tokenLocation):
-                guard let id = inputVocabularies[input].id(of: text) else {
-                    throw TokenizerError(.recipe(notInVocabulary(text, input), at: tokenLocation))
-                }
-                row = id
-            case .row(let id, _):
-                row = id
+                throw TokenizerError(.recipe(missingTensorMessage(input, tensor), at: modelLocation))
             }
             let rows = participants[position].rows
-            guard row >= 0, row < rows else {
-                let tokenLocation: SourceLocation
-                switch token {
-                case .content(_, let location), .row(_, let location): tokenLocation = location
-                }
+            guard row < rows else {
                 let message = "token id \(row) is out of range for '\(reference(input))', whose embedding has \(rows) rows"
-                throw TokenizerError(.recipe(message, at: tokenLocation))
+                throw TokenizerError(.recipe(message, at: rowLocation))
             }
             return .copy(InputRow(participant: position, row: row))
         }

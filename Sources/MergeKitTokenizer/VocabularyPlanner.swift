@@ -1,4 +1,5 @@
 public import MergeKitRecipe
+import MergeKitYAML
 
 /// Turns a recipe's tokenizer settings and the inputs' tokenizers into a `VocabularyPlan`,
 /// reporting every problem it finds with the recipe position it concerns.
@@ -40,10 +41,10 @@ public enum VocabularyPlanner {
                 source = nil
             }
         }
-        var overrides: [ResolvedTokenOverride] = []
+        var pending: [PendingOverride] = []
         for override in settings.tokens {
             do {
-                overrides.append(try resolve(override, inputs: inputs, modelIndex: modelIndex))
+                pending.append(try resolve(override, inputs: inputs, modelIndex: modelIndex))
             } catch {
                 problems += error.problems
             }
@@ -61,26 +62,50 @@ public enum VocabularyPlanner {
                 return located
             })
         }
+        var overrides: [ResolvedTokenOverride] = []
+        for override in pending {
+            do {
+                overrides.append(try override.resolved(inputVocabularies: built.inputVocabularies, inputs: inputs))
+            } catch {
+                problems += error.problems
+            }
+        }
+        guard problems.isEmpty else { throw TokenizerError(problems) }
         let rowMaps = inputs.indices.map { index in
             VocabularyRowMap(output: built.output, input: built.inputVocabularies[index],
                              vocabularySize: inputs[index].vocabularySize)
         }
-        for override in overrides {
-            guard case .modelToken(let input, .content(let token, let location), _)? = override.source else { continue }
-            if built.inputVocabularies[input].id(of: token) == nil {
-                problems.append(.recipe("token '\(token)' is not in the vocabulary of '\(inputs[input].reference)'", at: location))
-            }
-        }
-        guard problems.isEmpty else { throw TokenizerError(problems) }
         return VocabularyPlan(
-            output: built.output, rowMaps: rowMaps, inputVocabularies: built.inputVocabularies, overrides: overrides,
-            base: base, padToMultipleOf: settings.padToMultipleOf?.value, location: sourceLocation,
+            output: built.output, rowMaps: rowMaps, overrides: overrides, base: base,
+            padToMultipleOf: settings.padToMultipleOf?.value, location: sourceLocation,
             inputReferences: inputs.map(\.reference))
+    }
+
+    /// An override whose models are resolved; a `model_token` token is looked up once the
+    /// inputs' vocabularies are known.
+    private struct PendingOverride {
+        var override: ResolvedTokenOverride
+        var tokenLookup: (input: Int, token: String, location: SourceLocation)?
+
+        func resolved(
+            inputVocabularies: [TokenizerVocabulary], inputs: [TokenizerInput]
+        ) throws(TokenizerError) -> ResolvedTokenOverride {
+            guard let lookup = tokenLookup, case .modelRow(let input, _, let modelLocation, _)? = override.source else {
+                return override
+            }
+            guard let row = inputVocabularies[lookup.input].id(of: lookup.token) else {
+                throw TokenizerError(.recipe(
+                    "token '\(lookup.token)' is not in the vocabulary of '\(inputs[lookup.input].reference)'", at: lookup.location))
+            }
+            var resolved = override
+            resolved.source = .modelRow(input: input, row: row, modelLocation: modelLocation, rowLocation: lookup.location)
+            return resolved
+        }
     }
 
     private static func resolve(
         _ override: TokenOverride, inputs: [TokenizerInput], modelIndex: (String) -> Int?
-    ) throws(TokenizerError) -> ResolvedTokenOverride {
+    ) throws(TokenizerError) -> PendingOverride {
         func input(_ reference: Located<String>) throws(TokenizerError) -> Int {
             guard let index = modelIndex(reference.value) else {
                 let known = inputs.map { "'\($0.reference)'" }.joined(separator: ", ")
@@ -89,6 +114,7 @@ public enum VocabularyPlanner {
             }
             return index
         }
+        var lookup: (input: Int, token: String, location: SourceLocation)?
         let source: ResolvedTokenOverride.Source?
         switch override.source {
         case nil:
@@ -101,12 +127,14 @@ public enum VocabularyPlanner {
             let index = try input(model)
             switch token {
             case .content(let text):
-                source = .modelToken(input: index, token: .content(text.value, location: text.location), location: model.location)
+                lookup = (input: index, token: text.value, location: text.location)
+                source = .modelRow(input: index, row: 0, modelLocation: model.location, rowLocation: text.location)
             case .id(let id):
-                source = .modelToken(input: index, token: .row(id.value, location: id.location), location: model.location)
+                source = .modelRow(input: index, row: id.value, modelLocation: model.location, rowLocation: id.location)
             }
         }
-        return ResolvedTokenOverride(token: override.token.value, location: override.token.location, source: source,
-                                     force: override.isForced)
+        let resolved = ResolvedTokenOverride(token: override.token.value, location: override.token.location,
+                                             source: source, force: override.isForced)
+        return PendingOverride(override: resolved, tokenLookup: lookup)
     }
 }

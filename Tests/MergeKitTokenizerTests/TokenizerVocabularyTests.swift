@@ -6,7 +6,7 @@ import Testing
 /// cannot be read.
 @Suite struct TokenizerVocabularyTests {
     static func vocabulary(_ json: String) throws -> TokenizerVocabulary {
-        try TokenizerVocabulary(document: JSONParser.parse(Array(json.utf8)), file: "tokenizer.json")
+        try Array(json.utf8).withUnsafeBytes { bytes in try TokenizerVocabulary(tokenizerJSON: bytes, file: "tokenizer.json") }
     }
 
     static let addedSpecial = #"{"id": 3, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}"#
@@ -37,6 +37,16 @@ import Testing
         #expect(vocabulary.addedTokens == [AddedToken(id: 0, content: "<unk>", normalized: false, special: true)])
     }
 
+    @Test func tokensAreDistinctByTheirCodePoints() throws {
+        // "é" precomposed and "e" + combining acute are canonically equivalent, yet two tokens.
+        let vocabulary = try Self.vocabulary(#"""
+            {"model": {"type": "WordLevel", "vocab": {"\u00e9": 0, "e\u0301": 1}}}
+            """#)
+        #expect(vocabulary.count == 2)
+        #expect(vocabulary.id(of: "\u{E9}") == 0)
+        #expect(vocabulary.id(of: "e\u{301}") == 1)
+    }
+
     @Test func anAddedTokenWinsOverTheModelsIDForTheSameText() throws {
         let vocabulary = try Self.vocabulary(#"""
             {"added_tokens": [{"id": 7, "content": "a", "normalized": true, "special": false}],
@@ -54,14 +64,16 @@ import Testing
     }
 
     @Test(arguments: [
-        BadFile(id: "not an object", json: "[]", message: "tokenizer.json: must hold a JSON object; found an array"),
+        BadFile(id: "not an object", json: "[]", message: "tokenizer.json: the file must be a JSON object"),
+        BadFile(id: "not JSON", json: #"{"model": {"type": "BPE", "vocab": {"a": 0,}}}"#,
+                message: "tokenizer.json: is not valid JSON: byte 43: unexpected '}'; expected a string key"),
         BadFile(id: "no model", json: "{}", message: "tokenizer.json: has no 'model' object"),
         BadFile(id: "no type", json: #"{"model": {"vocab": {}}}"#,
                 message: "tokenizer.json: 'model' has no 'type' (expected one of BPE, WordPiece, WordLevel, Unigram)"),
         BadFile(id: "unknown type", json: #"{"model": {"type": "CharBPE", "vocab": {}}}"#,
                 message: "tokenizer.json: model type 'CharBPE' is not supported; expected one of BPE, WordPiece, WordLevel, Unigram"),
         BadFile(id: "vocab of the wrong shape", json: #"{"model": {"type": "Unigram", "vocab": {"a": 0}}}"#,
-                message: "tokenizer.json: a Unigram 'model.vocab' must be a list of [piece, score]; found an object"),
+                message: "tokenizer.json: a Unigram 'model.vocab' must be a list of [piece, score]"),
         BadFile(id: "a negative id", json: #"{"model": {"type": "BPE", "vocab": {"a": -1}}}"#,
                 message: "tokenizer.json: model.vocab['a'] must be a non-negative integer id"),
         BadFile(id: "a bad unigram entry", json: #"{"model": {"type": "Unigram", "vocab": [["a"]]}}"#,
