@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Recipe, Safetensors) → Tokenizer; (Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI.
+// See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
@@ -25,9 +26,12 @@ let package = Package(
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
+        .target(name: "MergeKitTokenizer", dependencies: ["MergeKitRecipe", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
-            dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: [
+                "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors", "MergeKitTokenizer",
+            ]
         ),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
@@ -64,6 +68,10 @@ let package = Package(
         .testTarget(
             name: "MergeKitSafetensorsTests",
             dependencies: ["MergeKitSafetensors", "MergeKitTestSupport"]
+        ),
+        .testTarget(
+            name: "MergeKitTokenizerTests",
+            dependencies: ["MergeKitTokenizer", "MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
             name: "MergeKitEngineTests",
