@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MergeKitEngineTests",
-            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
+            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import Foundation
 enum FixturePaths {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let conformance = testsDirectory.appendingPathComponent("Fixtures/conformance").path
+    static let tokenizer = testsDirectory.appendingPathComponent("Fixtures/tokenizer").path
     static let repositoryRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent().path
 
     static func conformanceCase(_ name: String) -> String { conformance + "/" + name }

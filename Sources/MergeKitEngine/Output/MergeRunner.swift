@@ -1,4 +1,5 @@
 import MergeKitSafetensors
+import MergeKitTokenizer
 
 /// Carries out a plan: output directory checks, the tensors, then the small files, then the
 /// atomic rename. On failure or interruption `<out>.partial/` stays behind, with a journal of the
@@ -38,7 +39,8 @@ public struct MergeRunner: Sendable {
     /// space. `run` checks again once it holds the output's lock.
     public func checkOutput() throws(OutputError) {
         try output.checkAllowed(
-            inputDirectories: plan.models.map(\.path), inputFiles: plan.models.flatMap(\.inputFiles),
+            inputDirectories: plan.models.map(\.path) + [plan.tokenizer.sourceDirectory].compactMap { $0 },
+            inputFiles: plan.models.flatMap(\.inputFiles),
             recipe: plan.recipe.file, force: force)
         if output.partialExists {
             if !resume, !force {
@@ -133,10 +135,19 @@ public struct MergeRunner: Sendable {
             try output.writeFile(ModelDirectory.indexFileName, plan.layout.indexJSON())
         }
         try output.writeFile(ModelDirectory.configFileName, plan.outputConfig.serialized(pretty: true) + "\n")
-        if let tokenizerModel = plan.tokenizerModelIndex {
-            for file in plan.models[tokenizerModel].sideFiles {
+        if case .copied(let model) = plan.tokenizer {
+            for file in plan.models[model].sideFiles {
                 try output.copyFile(from: file.source, as: file.name)
             }
+        }
+        let tokenizerFiles: TokenizerFiles?
+        do {
+            tokenizerFiles = try plan.tokenizer.files()
+        } catch {
+            throw OutputError(.io, "cannot write the tokenizer files", underlying: error)
+        }
+        for file in tokenizerFiles?.files ?? [] {
+            try output.writeFile(file.name, file.bytes)
         }
         let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
         try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
