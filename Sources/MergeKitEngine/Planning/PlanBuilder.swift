@@ -28,6 +28,8 @@ struct PlanBuilder {
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
 
         let vocabulary = VocabularyStep(recipe: recipe, catalog: catalog, base: base, slices: slices).run(into: &sink)
+        // Without its vocabulary, every token-indexed tensor would only add a mismatch error.
+        guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
         let context = PlanContext(
             recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: recipe.seed?.value ?? 0,
             options: options, catalog: catalog, topLevelParameters: parameters.topLevel, vocabulary: vocabulary.alignment)
