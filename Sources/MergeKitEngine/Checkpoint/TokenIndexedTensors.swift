@@ -41,12 +41,12 @@ public enum TokenIndexedTensors {
         return shape[0] == vocabulary && (model.hiddenSize.map { shape[1] == $0 } ?? true)
     }
 
-    /// The model's input embedding: its first token-indexed tensor before the layers. A tied
-    /// output head reads it (mergekit's `tied_names`).
+    /// The model's input embedding: its first token-indexed tensor, one named like an embedding
+    /// first. A tied output head reads it (mergekit's `tied_names`).
     public static func inputEmbedding(of model: ModelDirectory) -> String? {
-        model.tensorNames.first { name in
-            guard TensorNaming.placement(of: name) == .beforeLayers, let info = model.tensor(named: name)?.info else { return false }
-            return isTokenIndexed(name, shape: info.shape, in: model)
+        let tokenIndexed = model.tensorNames.filter { name in
+            model.tensor(named: name).map { isTokenIndexed(name, shape: $0.info.shape, in: model) } ?? false
         }
+        return tokenIndexed.first { TensorNaming.placement(of: $0) == .beforeLayers } ?? tokenIndexed.first
     }
 }
