@@ -25,7 +25,9 @@ struct AlignedEmbedding: Sendable {
             let chunk = try decoder.decode(job, elements, aligned: tokensOnly)
             for (input, values) in chunk.inputs.enumerated() {
                 sums[input].withUnsafeMutableBufferPointer { sum in
-                    for (offset, value) in values.enumerated() { sum[offset % width] += Double(value) }
+                    for rowStart in stride(from: 0, to: values.count, by: width) {
+                        for column in 0..<width { sum[column] += Double(values[rowStart + column]) }
+                    }
                 }
             }
             InputDecoder.release(job, elements, aligned: tokensOnly)

@@ -27,9 +27,11 @@ struct PlanBuilder {
         let slices = SliceNormalizer(recipe: recipe, catalog: catalog, parameters: parameters).slices(into: &sink)
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
 
+        if recipe.tokenizer != nil || recipe.chatTemplate != nil { ProcessHeap.keepLargeBlocksMapped() }
         let vocabulary = VocabularyStep(recipe: recipe, catalog: catalog, base: base, slices: slices).run(into: &sink)
         // Without its vocabulary, every token-indexed tensor would only add a mismatch error.
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
+        if vocabulary.alignment != nil { ProcessHeap.releaseFreePages() }
         let context = PlanContext(
             recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: recipe.seed?.value ?? 0,
             options: options, catalog: catalog, topLevelParameters: parameters.topLevel, vocabulary: vocabulary.alignment)
