@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Checks that transformers' AutoTokenizer treats our tokenizer files like mergekit's.
 
-usage: check_autotokenizer.py OURS_DIR
+usage: check_autotokenizer.py --apply MERGEKIT_SWIFT OURS_DIR
+       check_autotokenizer.py OURS_DIR
 
-OURS_DIR holds one folder per case with the tokenizer files mergekit-swift wrote, made by
+With --apply, runs `MERGEKIT_SWIFT apply <case>/recipe.yaml -o OURS_DIR/<case> --force` for every
+case (each folder here with a recipe.yaml and out/, and ../conformance/vocab_union), then checks
+those outputs. Without it, OURS_DIR already holds one folder per case with the tokenizer files
+mergekit-swift wrote, e.g. the library's alone:
 
     MERGEKIT_TOKENIZER_OUTPUT=OURS_DIR swift test --filter 'GoldenVocabularyTests|ChatTemplateTests'
 
@@ -14,6 +18,7 @@ in a run-dependent order), decode them back alike, and render the same chat temp
 transformers (not part of `swift test`). Exit status 0 = every case passes.
 """
 import os
+import subprocess
 import sys
 
 from transformers import AutoTokenizer
@@ -90,17 +95,34 @@ def compare(case, ours_dir, theirs_dir):
     return not problems
 
 
+def case_directory(case):
+    here = os.path.join(HERE, case)
+    return here if os.path.isdir(os.path.join(here, "out")) else os.path.join(HERE, "..", "conformance", case)
+
+
+def apply_all(binary, ours_root):
+    """Runs every case's recipe through `mergekit-swift apply` into OURS_DIR/<case>."""
+    cases = sorted(d for d in os.listdir(HERE) if os.path.isfile(os.path.join(HERE, d, "recipe.yaml")))
+    cases.append("vocab_union")
+    for case in cases:
+        directory = case_directory(case)
+        output = os.path.abspath(os.path.join(ours_root, case))
+        subprocess.run([os.path.abspath(binary), "apply", "recipe.yaml", "-o", output, "--force", "--quiet"],
+                       cwd=directory, check=True)
+
+
 def main():
-    if len(sys.argv) != 2:
+    arguments = sys.argv[1:]
+    if len(arguments) == 3 and arguments[0] == "--apply":
+        apply_all(arguments[1], arguments[2])
+        arguments = arguments[2:]
+    if len(arguments) != 1:
         sys.exit(__doc__)
-    ours_root = sys.argv[1]
+    ours_root = arguments[0]
     cases = sorted(d for d in os.listdir(ours_root) if os.path.isdir(os.path.join(ours_root, d)))
     ok = True
     for case in cases:
-        golden = os.path.join(HERE, case, "out")
-        if not os.path.isdir(golden):
-            golden = os.path.join(HERE, "..", "conformance", case, "out")
-        ok &= compare(case, os.path.join(ours_root, case), golden)
+        ok &= compare(case, os.path.join(ours_root, case), os.path.join(case_directory(case), "out"))
     print(f"{len(cases)} case(s), {'all pass' if ok else 'FAILURES'}")
     sys.exit(0 if ok else 1)
 
