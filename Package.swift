@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Safetensors) → Tokenizer; (Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI.
+// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI.
 // See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
