@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI.
+// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI;
+// the companion commands: CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
 // See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
@@ -23,6 +24,12 @@ let package = Package(
         ),
         .systemLibrary(name: "CMalloc"),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
+        .systemLibrary(
+            name: "CLAPACK",
+            pkgConfig: "lapacke",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "MergeKitLinearAlgebra", dependencies: ["CLAPACK"]),
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
@@ -34,11 +41,23 @@ let package = Package(
                 "CMalloc", "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors", "MergeKitTokenizer",
             ]
         ),
+        .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
+        .target(
+            name: "MergeKitLoRAExtraction",
+            dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
+        ),
+        .target(
+            name: "MergeKitMoE",
+            dependencies: [
+                "MergeKitEngine", "MergeKitRandom", "MergeKitRecipe", "MergeKitYAML", "MergeKitSafetensors",
+                "MergeKitTensor", "MergeKitLinearAlgebra", "MergeKitBPE",
+            ]
+        ),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine",
+                "MergeKitEngine", "MergeKitLoRAExtraction", "MergeKitMoE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +80,7 @@ let package = Package(
         ),
         .testTarget(name: "MergeKitRandomTests", dependencies: ["MergeKitRandom"]),
         .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML", "MergeKitRandom"]),
+        .testTarget(name: "MergeKitLinearAlgebraTests", dependencies: ["MergeKitLinearAlgebra", "MergeKitRandom"]),
         .testTarget(name: "MergeKitRecipeTests", dependencies: ["MergeKitRecipe"]),
         .testTarget(
             name: "MergeKitTensorTests",
@@ -77,6 +97,17 @@ let package = Package(
         .testTarget(
             name: "MergeKitEngineTests",
             dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE", "MergeKitRandom"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MergeKitLoRAExtractionTests",
+            dependencies: ["MergeKitLoRAExtraction", "MergeKitEngine", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitMoETests",
+            dependencies: ["MergeKitMoE", "MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
