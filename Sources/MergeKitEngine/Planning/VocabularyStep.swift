@@ -44,7 +44,9 @@ struct VocabularyStep {
             report(error, at: settings.source.location, into: &sink)
             return Result(alignment: nil, tokenizer: .none(reason: "the plan failed"))
         }
-        let template = recipe.chatTemplate.flatMap { ChatTemplateResolver.resolve($0.value, tokenizers: tokenizers + [external]) }
+        // `auto` counts the merged models' templates (mergekit's referenced models), not an
+        // external tokenizer source's; with none, the source's own template is kept.
+        let template = recipe.chatTemplate.flatMap { ChatTemplateResolver.resolve($0.value, tokenizers: tokenizers) }
         return Result(
             alignment: VocabularyAlignment(plan: plan, source: settings.source.value, modelByInput: inputs),
             tokenizer: .built(plan.output, chatTemplate: template))
