@@ -1,13 +1,12 @@
 import Foundation
 import MergeKitRecipe
 import MergeKitTensor
-import MergeKitTokenizer
 
-/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor,
-/// settles the output shape (token-indexed tensors aligned to the output vocabulary when the
-/// recipe has tokenizer settings, `VocabularyAlignment`; otherwise `ShapePolicy`), resolves the
-/// parameters, lets the method prepare its configuration and picks the output dtype (or a byte
-/// copy). Problems go to the sink with their `DiagnosticCode`; a tensor with a problem is left out.
+/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor (a
+/// missing output head read from a tied model's embedding, `TiedHeads`), settles the output
+/// shape (`OutputShapeResolver`), resolves the parameters, lets the method prepare its
+/// configuration and picks the output dtype (or a byte copy). Problems go to the sink with their
+/// `DiagnosticCode`; a tensor with a problem is left out.
 struct TensorJobFactory {
     let context: PlanContext
 
@@ -44,16 +43,7 @@ struct TensorJobFactory {
         guard let reference = inputs.reference else { return [] }
         var names = context.catalog.models[reference.model].tensorNames.filter { TensorNaming.placement(of: $0) == placement }
         if placement == .afterLayers {
-            for slot in inputs.slots {
-                let model = context.catalog.models[slot.model]
-                let known = Set(names)
-                let heads = model.tensorNames.filter { name in
-                    guard !known.contains(name), TensorNaming.placement(of: name) == .afterLayers,
-                          let info = model.tensor(named: name)?.info else { return false }
-                    return TokenIndexedTensors.isTokenIndexed(name, shape: info.shape, in: model)
-                }
-                names += heads
-            }
+            names += TiedHeads.headsMissing(from: names, slots: inputs.slots, catalog: context.catalog)
         }
         return names.map { name in
             job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: 0, into: &sink)
@@ -65,35 +55,9 @@ struct TensorJobFactory {
         t: Double, into sink: inout DiagnosticSink
     ) -> Outcome {
         guard let tensors = locate(inputNames, in: inputs.slots, at: placement, into: &sink) else { return .rejected }
-        let tokenIndexed = tensors.contains {
-            TokenIndexedTensors.isTokenIndexed($0.tensorName, shape: $0.info.shape, in: context.catalog.models[$0.modelIndex])
-        }
-        let shape: [Int]
-        var croppedRows: Int?
-        var alignedRows: EmbeddingRowPlan?
-        if tokenIndexed, let vocabulary = context.vocabulary {
-            guard let aligned = align(outputName, tensors: tensors, slots: inputs.slots, to: vocabulary, into: &sink) else {
-                return .rejected
-            }
-            (shape, alignedRows) = (aligned.shape, aligned.rows)
-        } else {
-            let policy = ShapePolicy(cropsVocabulary: context.options.unsafeTruncateEmbeddings)
-            switch policy.decide(outputName: outputName, shapes: tensors.map(\.info.shape), models: inputs.slots.map(\.written.value),
-                                 tokenIndexed: tokenIndexed) {
-            case .uniform(let uniform):
-                shape = uniform
-            case .cropped(let cropped, let warning):
-                sink.add(.warning(warning, at: context.methodLocation))
-                shape = cropped
-                croppedRows = cropped.first
-            case .vocabularyMismatch(let message):
-                sink.report(.error(message, at: context.methodLocation), code: .vocabularyMismatch)
-                return .rejected
-            case .mismatch(let message, let input):
-                sink.report(.error(message, at: inputs.slots[input].written.location), code: .shapeMismatch)
-                return .rejected
-            }
-        }
+        guard let resolved = OutputShapeResolver(context: context).resolve(outputName, tensors: tensors, slots: inputs.slots, into: &sink)
+        else { return .rejected }
+        let shape = resolved.shape
         guard let merge = mergeJob(outputName, shape: shape, tensors: tensors, inputs: inputs, t: t, into: &sink) else {
             return .rejected
         }
@@ -106,46 +70,15 @@ struct TensorJobFactory {
             return .rejected
         }
         // Aligned rows are gathered, never copied as stored.
-        let verbatim = alignedRows == nil ? prepared.verbatimInput : nil
+        let verbatim = resolved.alignedRows == nil ? prepared.verbatimInput : nil
         guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: verbatim, into: &sink) else {
             return .rejected
         }
         let job = TensorJob(
             outputName: outputName, shape: shape, outputDType: storage.dtype, placement: placement, inputs: tensors,
             merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput,
-            alignedRows: alignedRows)
-        return .planned(job, croppedRows: croppedRows)
-    }
-
-    /// The output shape (`[output rows, hidden]`) and row plan of a token-indexed tensor, or nil
-    /// after reporting why its inputs cannot be aligned.
-    private func align(
-        _ outputName: String, tensors: [TensorInput], slots: [SliceInputs.Slot], to vocabulary: VocabularyAlignment,
-        into sink: inout DiagnosticSink
-    ) -> (shape: [Int], rows: EmbeddingRowPlan)? {
-        let width = Array(tensors[0].info.shape.dropFirst())
-        if let differing = tensors.firstIndex(where: { Array($0.info.shape.dropFirst()) != width }) {
-            let listed = zip(slots, tensors).map { "'\($0.written.value)' \($1.info.shape)" }.joined(separator: ", ")
-            sink.report(.error("shapes of '\(outputName)' differ beyond the vocabulary rows: \(listed)", at: slots[differing].written.location),
-                        code: .shapeMismatch)
-            return nil
-        }
-        let rows: EmbeddingRowPlan
-        do {
-            rows = try vocabulary.rows(for: outputName, tensors: tensors)
-        } catch {
-            for problem in error.problems {
-                sink.addOnce(problem.diagnostic ?? .error(problem.description, at: vocabulary.plan.location))
-            }
-            return nil
-        }
-        if !rows.tokensInNoModel.isEmpty {
-            let shown = rows.tokensInNoModel.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
-            let more = rows.tokensInNoModel.count > 5 ? " and \(rows.tokensInNoModel.count - 5) more" : ""
-            sink.report(.warning("no model has the token\(rows.tokensInNoModel.count == 1 ? "" : "s") \(shown)\(more) in '\(outputName)': \(rows.tokensInNoModel.count == 1 ? "its row is" : "their rows are") zeros",
-                                 at: vocabulary.plan.location), code: .tokenInNoModel)
-        }
-        return ([vocabulary.plan.rowCount] + width, rows)
+            alignedRows: resolved.alignedRows)
+        return .planned(job, croppedRows: resolved.croppedRows)
     }
 
     /// Each input's tensor, or nil after reporting the first one missing. An output head that an
@@ -156,8 +89,9 @@ struct TensorJobFactory {
         var tensors: [TensorInput] = []
         for (slot, name) in zip(slots, names) {
             let model = context.catalog.models[slot.model]
-            if placement == .afterLayers, model.tensor(named: name) == nil, isOutputHead(name, slots: slots),
-               let tied = TokenIndexedTensors.inputEmbedding(of: model), let found = model.tensor(named: tied) {
+            if placement == .afterLayers, model.tensor(named: name) == nil,
+               let tied = TiedHeads.standIn(for: name, in: slot.model, slots: slots, catalog: context.catalog),
+               let found = model.tensor(named: tied) {
                 tensors.append(TensorInput(modelIndex: slot.model, tensorName: tied, info: found.info, file: found.file))
                 continue
             }
@@ -245,14 +179,5 @@ struct TensorJobFactory {
         }
         sink.report(RecipeChecker.missing(key, model: slot.written, writtenNames: slot.tables.flatMap(\.writtenNames), method: method),
                     code: .missingParameter(name: key.name, location: slot.written.location))
-    }
-
-    /// Whether `name` is a token-indexed tensor after the layers in some input (an output head).
-    private func isOutputHead(_ name: String, slots: [SliceInputs.Slot]) -> Bool {
-        slots.contains { slot in
-            let model = context.catalog.models[slot.model]
-            guard let info = model.tensor(named: name)?.info else { return false }
-            return TokenIndexedTensors.isTokenIndexed(name, shape: info.shape, in: model)
-        }
     }
 }
