@@ -13,7 +13,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(strict: global.strict, unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
                 let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens in \($0.plan.rowCount) rows" } ?? ""

@@ -140,6 +140,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/out/tokenizer.json"))
     }
 
+    /// `--no-copy-tokenizer` leaves out copied tokenizers, not the files built for a recipe's
+    /// vocabulary; a chat template that only a copied tokenizer would carry is then not written,
+    /// and the summary line says so (mergekit: the same, with a log warning).
+    @Test func noCopyTokenizerKeepsBuiltTokenizers() throws {
+        let directory = try TemporaryDirectory()
+        let built = try CommandLineTool.run(
+            ["apply", "recipe.yaml", "-o", directory.path + "/built", "--no-copy-tokenizer"], in: Self.tokenizerCases + "/union_linear")
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/built/tokenizer.json"))
+        #expect(!built.stdout.contains("warning"))
+
+        let copied = try CommandLineTool.run(
+            ["apply", "recipe.yaml", "-o", directory.path + "/copied", "--no-copy-tokenizer"], in: Self.tokenizerCases + "/chat_alpaca_copy")
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/copied/tokenizer.json"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/copied/chat_template.jinja"))
+        #expect(copied.stdout.contains("; warning: chat_template not written: --no-copy-tokenizer leaves out the tokenizer that carries it"))
+    }
+
     /// Without tokenizer settings, different vocabulary sizes stay a plan-time error, and
     /// --unsafe-truncate-embeddings crops them with a warning.
     @Test func differentVocabulariesWithoutTokenizerSettings() throws {

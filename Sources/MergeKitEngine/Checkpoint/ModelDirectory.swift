@@ -20,6 +20,8 @@ public final class ModelDirectory: Sendable {
     public let vocabularySize: Int?
     /// config.json's hidden size (`hidden_size`, `n_embd`, ...), nil when absent.
     public let hiddenSize: Int?
+    /// `generation_config.json`, copied when this model is the base (else the first model).
+    public let generationConfig: SideFile?
     private let locations: [String: (file: Int, info: TensorInfo)]
 
     public static let configFileName = "config.json"
@@ -35,6 +37,7 @@ public final class ModelDirectory: Sendable {
         sideFiles = try SideFile.find(in: path)
         vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
+        generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
 
         let indexPath = Self.join(path, Self.indexFileName)
         let singlePath = Self.join(path, Self.singleFileName)
@@ -127,7 +130,7 @@ public final class ModelDirectory: Sendable {
     public var inputFiles: [String] {
         let index = Self.join(path, Self.indexFileName)
         return [Self.join(path, Self.configFileName)] + (Self.exists(index) ? [index] : [])
-            + files.map(\.path) + sideFiles.map(\.source)
+            + files.map(\.path) + sideFiles.map(\.source) + [generationConfig?.source].compactMap { $0 }
     }
 
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {

@@ -106,7 +106,7 @@ private final class Worker {
             job: job, work: work, aligned: aligned, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             try onJobFinished?(job)
-            progress?.finished(bytes: 0)
+            progress?.finished(job.outputName, bytes: 0)
             return
         }
         queue.open(active)
@@ -146,7 +146,7 @@ private final class Worker {
         InputDecoder.release(job, range, aligned: active.aligned)
         if active.finishChunk() {
             try onJobFinished?(job)
-            progress?.finished(bytes: job.outputBytes)
+            progress?.finished(job.outputName, bytes: job.outputBytes)
         }
     }
 

@@ -13,6 +13,10 @@ public struct MergeRunner: Sendable {
     public var resume: Bool
     /// Checked between chunks: a raised flag stops the run cleanly (resumable).
     public var interrupt: InterruptFlag?
+    /// Copy the tokenizer source's tokenizer files (`--no-copy-tokenizer` turns it off).
+    public var copiesTokenizer = true
+    /// Write README.md, the model card (`--no-write-model-card` turns it off).
+    public var writesModelCard = true
 
     public init(plan: MergePlan, output: OutputDirectory, force: Bool, threads: Int, resume: Bool = false, interrupt: InterruptFlag? = nil) {
         self.plan = plan
@@ -127,10 +131,34 @@ public struct MergeRunner: Sendable {
             try output.writeFile(ModelDirectory.indexFileName, plan.layout.indexJSON())
         }
         try output.writeFile(ModelDirectory.configFileName, plan.outputConfig.serialized(pretty: true) + "\n")
-        if case .copied(let model) = plan.tokenizer {
+        if let generationConfig = plan.models[plan.configModelIndex].generationConfig {
+            try output.copyFile(from: generationConfig.source, as: generationConfig.name)
+        }
+        try writeTokenizerFiles()
+        if writesModelCard {
+            let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
+            try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
+        }
+        // Kept even without a card: it is the merge's record, and what marks the folder as a
+        // merge output that --force may replace.
+        try output.writeFile("mergekit_config.yml", plan.recipe.source)
+    }
+
+    /// The tokenizer files the plan decided on. Files built for a recipe's vocabulary are always
+    /// written; `--no-copy-tokenizer` leaves out the copied ones and the base's tokenizer
+    /// re-saved for a chat template (as mergekit, which then saves no template).
+    private func writeTokenizerFiles() throws(OutputError) {
+        switch plan.tokenizer {
+        case .copied(let model):
+            guard copiesTokenizer else { return }
             for file in plan.models[model].sideFiles {
                 try output.copyFile(from: file.source, as: file.name)
             }
+            return
+        case .retemplated:
+            guard copiesTokenizer else { return }
+        case .built, .none:
+            break
         }
         let tokenizerFiles: TokenizerFiles?
         do {
@@ -141,8 +169,14 @@ public struct MergeRunner: Sendable {
         for file in tokenizerFiles?.files ?? [] {
             try output.writeFile(file.name, file.bytes)
         }
-        let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
-        try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
-        try output.writeFile("mergekit_config.yml", plan.recipe.source)
+    }
+
+    /// The warning for the summary line when the recipe's tokenizer or chat template is not
+    /// written: no input has a tokenizer, or `--no-copy-tokenizer` dropped a chat template.
+    public var tokenizerWarning: String? {
+        if !copiesTokenizer, case .retemplated = plan.tokenizer {
+            return "chat_template not written: --no-copy-tokenizer leaves out the tokenizer that carries it"
+        }
+        return plan.tokenizer.warning
     }
 }

@@ -26,14 +26,17 @@ struct PlanBuilder {
         let base = baseModel(of: method, catalog: catalog, into: &sink)
         let slices = SliceNormalizer(recipe: recipe, catalog: catalog, parameters: parameters).slices(into: &sink)
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
+        let configModel = base ?? slices.first?.sources.first?.model ?? 0
+        ArchitectureCheck(catalog: catalog, reference: configModel).check(allowCrimes: options.allowCrimes, into: &sink)
 
         if recipe.tokenizer != nil || recipe.chatTemplate != nil { ProcessHeap.keepLargeBlocksMapped() }
         let vocabulary = VocabularyStep(recipe: recipe, catalog: catalog, base: base, slices: slices).run(into: &sink)
         // Without its vocabulary, every token-indexed tensor would only add a mismatch error.
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
         if vocabulary.alignment != nil { ProcessHeap.releaseFreePages() }
+        let seed = seed(into: &sink)
         let context = PlanContext(
-            recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: recipe.seed?.value ?? 0,
+            recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: seed,
             options: options, catalog: catalog, topLevelParameters: parameters.topLevel, vocabulary: vocabulary.alignment)
         let inputs = slices.map { SliceInputs($0, context: context) }
         guard let first = inputs.first, let last = inputs.last else {
@@ -73,7 +76,6 @@ struct PlanBuilder {
             throw sink.failure(strict: options.strict)
         }
         let outputLayers = slices.reduce(0) { $0 + $1.layerCount }
-        let configModel = base ?? first.slice.sources[0].model
         let vocabularyRows = vocabulary.alignment.map { OutputConfig.VocabularyRows.aligned($0.plan.rowCount) }
             ?? planned.croppedVocabularyRows.map(OutputConfig.VocabularyRows.cropped)
         let config = OutputConfig.make(
@@ -83,14 +85,27 @@ struct PlanBuilder {
         return MergePlan(
             recipe: recipe, method: method, models: catalog.models, modelNames: catalog.writtenNames,
             baseModelIndex: base, jobs: planned.jobs, layout: layout, outputConfig: config,
-            outputLayerCount: outputLayers, vocabulary: vocabulary.alignment, tokenizer: vocabulary.tokenizer, warnings: diagnostics,
+            outputLayerCount: outputLayers, configModelIndex: configModel, vocabulary: vocabulary.alignment,
+            tokenizer: vocabulary.tokenizer, seed: seed, warnings: diagnostics,
             chunkElements: options.chunkElements, memoryBudget: options.memoryBudget, strict: options.strict)
+    }
+
+    /// The recipe's `seed:`, else `--random-seed`, else 0. Both given and different: the
+    /// recipe's wins (it is what the recipe records), with a warning naming both.
+    private func seed(into sink: inout DiagnosticSink) -> UInt64 {
+        guard let written = recipe.seed else { return options.randomSeed ?? 0 }
+        if let flag = options.randomSeed, flag != written.value {
+            sink.add(.warning("the recipe's seed: \(written.value) is used; --random-seed \(flag) is ignored", at: written.location))
+        }
+        return written.value
     }
 
     private func dtype(_ written: Located<String>?, into sink: inout DiagnosticSink) -> DType? {
         guard let written else { return nil }
         if let dtype = DType(recipeName: written.value) { return dtype }
-        sink.add(.error("unknown dtype '\(written.value)'; expected float32, float16 or bfloat16", at: written.location))
+        sink.add(.error(
+            "dtype '\(written.value)' cannot be merged; expected bfloat16, float16, float32 or float64 (torch.bfloat16, bf16 and fp16 spellings too)",
+            at: written.location))
         return nil
     }
 
