@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors → Checkpoint;
-// (Random, Recipe, Tensor, Safetensors, Checkpoint) → Engine → CLI; the companion commands:
-// CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
+// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Checkpoint, Tokenizer) → Engine → CLI;
+// the companion commands: CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
 // See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
@@ -22,6 +22,7 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
         .systemLibrary(
             name: "CLAPACK",
@@ -34,10 +35,11 @@ let package = Package(
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
         .target(name: "MergeKitCheckpoint", dependencies: ["MergeKitTensor", "MergeKitSafetensors"]),
+        .target(name: "MergeKitTokenizer", dependencies: ["MergeKitRecipe", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
             dependencies: [
-                "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors",
+                "CMalloc", "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors", "MergeKitTokenizer",
                 "MergeKitCheckpoint",
             ]
         ),
@@ -98,8 +100,12 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "MergeKitTokenizerTests",
+            dependencies: ["MergeKitTokenizer", "MergeKitSafetensors", "MergeKitTestSupport"]
+        ),
+        .testTarget(
             name: "MergeKitEngineTests",
-            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
+            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE", "MergeKitRandom"], exclude: ["Fixtures"]),

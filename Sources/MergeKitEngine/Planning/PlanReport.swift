@@ -27,6 +27,7 @@ public struct PlanReport: Sendable {
             }
             lines.append(line)
         }
+        lines += vocabularyLines
         lines.append("output: \(plan.jobs.count) tensors in \(plan.outputLayerCount) layers")
         var currentGroup: String?
         for job in plan.jobs {
@@ -97,6 +98,9 @@ public struct PlanReport: Sendable {
                 parts.append("\(entry.name)=\(entry.value)")
             }
         }
+        if let rows = job.alignedRows {
+            parts.append(Self.rowsDescription(rows))
+        }
         return parts.joined(separator: "  ")
     }
 
@@ -136,7 +140,7 @@ public struct PlanReport: Sendable {
                 members.append(("parameters", Self.json(merge.parameters)))
                 return .members(members)
             }
-            return .members([
+            var members: [(String, JSONValue)] = [
                 ("name", .string(job.outputName)),
                 ("group", .string(Self.groupName(job.placement))),
                 ("dtype", .string(job.outputDType.rawValue)),
@@ -147,7 +151,9 @@ public struct PlanReport: Sendable {
                 ("copy", .bool(job.verbatimInput != nil)),
                 ("inputs", .array(inputs)),
                 ("parameters", Self.json(job.merge.parameters)),
-            ])
+            ]
+            if let rows = job.alignedRows { members.append(("rows", Self.rowsJSON(rows))) }
+            return .members(members)
         }
         let shards: [JSONValue] = plan.layout.shards.map {
             .members([("file", .string($0.fileName)), ("tensors", .number(String($0.tensors.count))), ("bytes", .number(String($0.fileSize)))])
@@ -159,6 +165,7 @@ public struct PlanReport: Sendable {
                 .members([("parameter", .string(rule.parameter)), ("value", .string(rule.value.description)), ("rule", .string(rule.text))])
             })),
             ("models", .array(plan.modelNames.enumerated().map { index, name in Self.json(plan.models[index], name: name, isBase: index == plan.baseModelIndex) })),
+        ] + vocabularyJSON + [
             ("layers", .number(String(plan.outputLayerCount))),
             ("tensors", .array(tensors)),
             ("shards", .array(shards)),

@@ -1,6 +1,7 @@
 import MergeKitCheckpoint
 import MergeKitRandom
 import MergeKitSafetensors
+import MergeKitTokenizer
 
 /// Identifies what a plan would write, so a journal from an earlier run is trusted only for the
 /// same merge: the recipe text and seed, the output layout (files, headers, offsets) and every input file
@@ -10,7 +11,9 @@ import MergeKitSafetensors
 /// PyTorch checkpoint's `data.pkl`, an adapter's whole `adapter_config.json`) are all the same.
 /// The status-change time moves on every write, rename or `touch` and cannot be set back without
 /// privileges, so content rewritten in place with its mtime restored (`touch -r`), a file
-/// replaced by another of the same size, and a re-pointed symbolic link are all detected.
+/// replaced by another of the same size, and a re-pointed symbolic link are all detected. A
+/// tensor aligned to the output vocabulary counts its row plan too: a changed tokenizer that
+/// moves a row changes the fingerprint.
 ///
 /// Files are taken in the order the jobs first read them; then every adapter's files (its
 /// config and factors are read through the base tensor's source, which names the base file).
@@ -27,21 +30,41 @@ enum PlanFingerprint {
         let files = Dictionary(
             plan.models.flatMap(\.weights.weightFiles).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var seen = Set<String>()
-        func add(_ file: WeightFile) {
+        func addFile(_ file: WeightFile) {
             guard seen.insert(file.path).inserted else { return }
             hasher.add(identityOf: file)
         }
         for job in plan.jobs {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
+            if let rows = job.alignedRows { add(rows, to: &hasher) }
             for input in job.inputs {
-                if let file = files[input.source.file] { add(file) }
+                if let file = files[input.source.file] { addFile(file) }
             }
         }
         for model in plan.models where model.adapter != nil {
-            model.adapter?.weightFiles.forEach(add)
+            model.adapter?.weightFiles.forEach(addFile)
         }
         return hasher.value
+    }
+
+    /// Every participant's row sources, as numbers.
+    private static func add(_ rows: EmbeddingRowPlan, to hasher: inout FNVHasher) {
+        hasher.add("rows \(rows.participants) \(rows.tokenCount) \(rows.rowCount)")
+        for participant in rows.participants.indices {
+            var numbers: [Int] = []
+            for segment in rows.segments(participant: participant, rows: 0 ..< rows.rowCount) {
+                switch segment {
+                case .input(let output, let first): numbers += [0, output.lowerBound, output.count, first]
+                case .paddingMean(let output): numbers += [1, output.lowerBound, output.count]
+                case .computed(let row, .zero): numbers += [2, row]
+                case .computed(let row, .copy(let source)): numbers += [3, row, source.participant, source.row]
+                case .computed(let row, .mean(let sources)):
+                    numbers += [4, row, sources.count] + sources.flatMap { [$0.participant, $0.row] }
+                }
+            }
+            numbers.withUnsafeBytes { hasher.add($0) }
+        }
     }
 }
 
