@@ -28,6 +28,11 @@ public final class ModelDirectory: Sendable {
     public let generationConfig: SideFile?
     /// Base tensors the adapter replaces whole (modules_to_save, trained biases).
     private let replacedTensorNames: Set<String>
+    /// The stage's name when this is a named stage of a multi-stage recipe (its tensors are
+    /// computed by the stage's jobs, nothing is on disk); nil for a directory.
+    public let stage: String?
+    /// A stage's input models: the files it is computed from are theirs.
+    private let stageModels: [ModelDirectory]
 
     public static let configFileName = "config.json"
     public static let singleFileName = CheckpointWeights.safetensorsFileName
@@ -36,6 +41,8 @@ public final class ModelDirectory: Sendable {
     /// Opens the model directory `path`, with the LoRA adapter directory `adapterPath` applied.
     public init(path: String, adapter adapterPath: String? = nil) throws(CheckpointError) {
         self.path = path
+        stage = nil
+        stageModels = []
         guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
             throw CheckpointError(file: path, "not a model directory")
         }
@@ -62,6 +69,27 @@ public final class ModelDirectory: Sendable {
         } catch {
             throw CheckpointError(file: error.file, underlying: error)
         }
+    }
+
+    /// The named stage `name` as a later stage reads it: its output tensors (`StageTensor`s of
+    /// its plan's jobs), its output config.json, and the tokenizer and generation_config.json
+    /// files it would have been written with.
+    init(stage name: String, plan: MergePlan) {
+        path = name
+        stage = name
+        stageModels = plan.models
+        config = plan.outputConfig
+        vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
+        hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
+        if case .copied(let model) = plan.tokenizer { sideFiles = plan.models[model].sideFiles } else { sideFiles = [] }
+        generationConfig = plan.models[plan.configModelIndex].generationConfig
+        var sources: [String: any TensorSource] = [:]
+        for job in plan.jobs { sources[job.outputName] = StageTensor(stage: name, job: job) }
+        var seen = Set<String>()
+        let files = plan.models.flatMap(\.weights.weightFiles).filter { seen.insert($0.path).inserted }
+        weights = CheckpointWeights(computed: name, tensorNames: plan.jobs.map(\.outputName), sources: sources, weightFiles: files)
+        adapter = nil
+        replacedTensorNames = []
     }
 
     private static func openWeights(in path: String) throws(CheckpointError) -> CheckpointWeights {
@@ -131,6 +159,7 @@ public final class ModelDirectory: Sendable {
     /// Every file this model is read from: config.json, the index, the weight files (with the
     /// adapter's), the side files.
     public var inputFiles: [String] {
+        guard stage == nil else { return stageModels.flatMap(\.inputFiles) }
         let index = weights.indexFileName.map { [Self.join(path, $0)] } ?? []
         return [Self.join(path, Self.configFileName)] + index + weights.files + sideFiles.map(\.source)
             + [generationConfig?.source].compactMap { $0 }
@@ -138,7 +167,8 @@ public final class ModelDirectory: Sendable {
 
     /// The directories this model is read from: the model's, and the adapter's.
     public var inputDirectories: [String] {
-        [path] + (adapterPath.map { [$0] } ?? [])
+        guard stage == nil else { return stageModels.flatMap(\.inputDirectories) }
+        return [path] + (adapterPath.map { [$0] } ?? [])
     }
 
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {

@@ -26,6 +26,8 @@ public struct Executor: Sendable {
 
     public func run(_ plan: MergePlan, writers: [ShardFileWriter], progress: ProgressReporter?) throws {
         let budget = plan.executionBudget(threads: threads)
+        // Stage tensors (multi-stage recipes) are dropped after their last consumer in this run.
+        StageTensor.reserveInputs(of: plan.jobs)
         let queue = WorkQueue(jobs: plan.jobs)
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: min(budget.workers, max(plan.jobs.count, 1))) { _ in
@@ -91,6 +93,8 @@ private final class Worker {
         guard let placed = plan.layout.location(of: job.outputName) else {
             preconditionFailure("the layout was planned from these jobs")
         }
+        try StageTensor.materializeInputs(
+            of: job, with: StageJobRunner(blockElements: budget.blockElements, mapChunkElements: budget.mapChunkElements, nonFinite: nonFinite))
         let work: ActiveJob.Work
         let aligned = try job.alignedRows.map {
             try AlignedEmbedding.prepare(job, rows: $0, blockElements: budget.blockElements, decoder: decoder)
@@ -106,6 +110,7 @@ private final class Worker {
         let active = ActiveJob(
             job: job, work: work, aligned: aligned, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
+            StageTensor.finishedUsing(inputsOf: job)
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: 0)
             return
@@ -148,6 +153,7 @@ private final class Worker {
         }
         InputDecoder.release(job, range, aligned: active.aligned)
         if active.finishChunk() {
+            StageTensor.finishedUsing(inputsOf: job)
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: job.outputBytes)
         }

@@ -15,9 +15,13 @@ package final class ModelCatalog {
     /// Paths already warned about as ambiguous, so each is reported once.
     private var warnedAmbiguous: Set<String> = []
     private let recipeDirectory: String
+    /// The named stages of a multi-stage recipe this document may read: a reference equal to a
+    /// name is that stage's output (before any directory of that name, as in mergekit-multi).
+    private let stages: [String: ModelDirectory]
 
-    package init(recipeFile: String) {
+    package init(recipeFile: String, stages: [String: ModelDirectory] = [:]) {
         recipeDirectory = ModelLocation.absolute((recipeFile as NSString).deletingLastPathComponent)
+        self.stages = stages
     }
 
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
@@ -31,6 +35,9 @@ package final class ModelCatalog {
     /// the warning for a relative path found in two places. A model that failed once is
     /// reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
+        if let stage = StageGraph.stageName(of: written.value, among: stages.mapValues { _ in 0 }) {
+            return openStage(stage, written: written, report: report)
+        }
         guard let location = locate(written, report: report) else { return nil }
         if let index = indexByKey[location.key] { return index }
         if failedKeys.contains(location.key) { return nil }
@@ -46,6 +53,21 @@ package final class ModelCatalog {
             report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
+    }
+
+    /// The named stage `name` as a model; `name+adapter` is refused.
+    private func openStage(_ name: String, written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
+        guard written.value == name, let model = stages[name] else {
+            report(.error("stage '\(name)' cannot take a LoRA adapter ('\(written.value)') yet; merge the adapter into one of the stage's models instead", at: written.location))
+            return nil
+        }
+        let key = "\u{0}stage " + name
+        if let index = indexByKey[key] { return index }
+        models.append(model)
+        writtenNames.append(written.value)
+        writtenLocations.append(written.location)
+        indexByKey[key] = models.count - 1
+        return models.count - 1
     }
 
     /// The index of a model already opened under any spelling that resolves to the same

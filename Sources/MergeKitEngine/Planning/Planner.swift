@@ -6,7 +6,8 @@ import MergeKitYAML
 /// find (recipe, files, layer ranges, tensor names, shapes, dtypes, parameters) is collected and
 /// reported together, positioned at the recipe line it concerns.
 public enum Planner {
-    /// Reads, decodes, checks and plans the recipe at `path`.
+    /// Reads, decodes, checks and plans the recipe at `path`. A file of several YAML documents is
+    /// a multi-stage recipe (mergekit-multi's): its stages are planned into the output's plan.
     public static func plan(recipeAt path: String, options: PlanOptions = .init()) throws(RecipeError) -> MergePlan {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RecipeError([.error("cannot read the recipe file", at: SourceLocation(file: path, line: 1, column: 1))])
@@ -16,9 +17,7 @@ public enum Planner {
             throw RecipeError([.error("the recipe is empty", at: SourceLocation(file: path, line: 1, column: 1))] + decoded.warnings)
         }
         if decoded.recipes.count > 1 {
-            throw RecipeError(decoded.warnings + [.error(
-                "multi-document recipes (several merges in one file) are not supported yet",
-                at: decoded.recipes[1].mergeMethod.location)])
+            return try StagePlanner(recipes: decoded.recipes, options: options, warnings: decoded.warnings).plan()
         }
         return try plan(recipe, warnings: decoded.warnings, options: options)
     }
