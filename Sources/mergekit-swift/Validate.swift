@@ -18,7 +18,9 @@ struct Validate: ParsableCommand {
             if !global.quiet {
                 let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens in \($0.plan.rowCount) rows" } ?? ""
                 let tokenizer = plan.tokenizer.warning.map { "; warning: " + $0 } ?? ""
-                print(TerminalText.escaped("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers\(vocabulary)\(tokenizer)"))
+                let stages = plan.stages.isEmpty ? "" : ", \(plan.stages.count) stage\(plan.stages.count == 1 ? "" : "s") ("
+                    + plan.stages.map { "\($0.name.value): \($0.plan.method.name)" }.joined(separator: ", ") + ")"
+                print(TerminalText.escaped("\(recipe): ok — \(plan.method.name)\(stages), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers\(vocabulary)\(tokenizer)"))
                 // Models read from something other than safetensors say from what.
                 for (model, name) in zip(plan.models, plan.modelNames) where !model.isPlainSafetensors {
                     print(TerminalText.escaped("  model '\(name)': \(model.sourceDescription)"))

@@ -1,0 +1,184 @@
+import Foundation
+import MergeKitTestSupport
+import Testing
+
+/// Multi-stage recipes (mergekit-multi's YAML documents with `name:`) through the built binary:
+/// the output matches mergekit-multi 0.1.5's, `plan` shows the stages, problems are reported at
+/// their line in the right document, and an interrupted merge resumes.
+@Suite struct StageRecipeTests {
+    static let cases = SourceFamily.conformance + "/stages"
+
+    /// Goldens made by make_stage_goldens.py: two named stages feeding a slerp, a stage used as
+    /// base_model (named after the final document), a bf16 stage feeding a float32 merge (the
+    /// intermediate is rounded to bf16 as mergekit writes it: unrounded, the elements would
+    /// differ by ~1e-3 relative), and stages that change the layer count.
+    @Test(arguments: ["two_stages_slerp", "stage_as_base", "bf16_stage", "sliced_stages"])
+    func applyMatchesMergekitMulti(_ name: String) throws {
+        let directory = try TemporaryDirectory()
+        let run = try CommandLineTool.run(
+            ["apply", Self.cases + "/\(name)/recipe.yaml", "-o", "out", "--no-copy-tokenizer", "-q"], in: directory.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let merged = try TinyCheckpoint.readAll(directory.path + "/out")
+        let golden = try TinyCheckpoint.readAll(Self.cases + "/\(name)/out")
+        #expect(!golden.isEmpty && merged.keys.sorted() == golden.keys.sorted())
+        for (tensorName, expected) in golden {
+            let actual = try #require(merged[tensorName], "\(tensorName)")
+            #expect(actual.dtype == expected.dtype && actual.shape == expected.shape, "\(tensorName)")
+            let largest = expected.values.reduce(Float(0)) { max($0, $1.magnitude) }
+            expectClose(actual.values, expected.values, rtol: 1e-5, atol: 1e-6 * largest)
+        }
+        let config = try Self.json(directory.path + "/out/config.json")
+        let goldenConfig = try Self.json(Self.cases + "/\(name)/out/config.json")
+        #expect(config["num_hidden_layers"] as? Int == goldenConfig["num_hidden_layers"] as? Int)
+    }
+
+    @Test func planShowsEachStageAndTheOutput() throws {
+        let recipe = Self.cases + "/two_stages_slerp/recipe.yaml"
+        let text = try CommandLineTool.run(["plan", recipe])
+        #expect(text.status == 0, "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.contains("stages: 2, computed while the output is merged (a tensor when a later stage reads it), never written"))
+        #expect(lines.contains("stage 'mix_ab' (line 1): 39 tensors in 4 layers, seed 0"), "\(text.stdout)")
+        #expect(lines.contains("stage 'mix_bc' (line 9): 39 tensors in 4 layers, seed 0"))
+        #expect(lines.contains("  method: ties"))
+        #expect(lines.contains("output (line 18)"))
+        #expect(lines.contains("model 0: mix_ab (base) → stage 'mix_ab'"))
+        #expect(lines.contains("  model.embed_tokens.weight F32 [128, 64]  ← base mix_ab, mix_bc  t=0.2"))
+
+        let json = try RecipeParityTests.planJSON([recipe])
+        let stages = try #require(json["stages"] as? [[String: Any]])
+        #expect(stages.map { $0["name"] as? String } == ["mix_ab", "mix_bc"])
+        #expect(stages.map { $0["method"] as? String } == ["linear", "ties"])
+        #expect(stages.map { ($0["tensors"] as? [Any])?.count } == [39, 39])
+        let models = try #require(json["models"] as? [[String: Any]])
+        #expect(models.map { $0["format"] as? String } == ["stage", "stage"])
+        let tensors = try #require(json["tensors"] as? [[String: Any]])
+        let inputs = try #require(tensors.first?["inputs"] as? [[String: Any]])
+        #expect(inputs.map { $0["format"] as? String } == ["stage", "stage"])
+        let validate = try CommandLineTool.run(["validate", recipe])
+        #expect(validate.stdout.hasPrefix("\(recipe): ok — slerp, 2 stages (mix_ab: linear, mix_bc: ties), 2 models, 39 output tensors, 4 layers"), "\(validate.stdout)")
+    }
+
+    /// (recipe, where and what the error says)
+    @Test(arguments: [
+        ("name: a\nmerge_method: linear\nmodels: [{model: ./ft_a}]\nparameters: {weight: 1}\n---\nname: a\nmerge_method: passthrough\nmodels: [{model: ./ft_b}]\n---\nmerge_method: passthrough\nmodels: [{model: a}]\n",
+         "recipe.yaml:6:7: error: stage name 'a' is already used by the document at line 1"),
+        ("merge_method: linear\nmodels: [{model: ./ft_a}]\nparameters: {weight: 1}\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_b}]\n",
+         "recipe.yaml:5:15: error: a second document without name: (the first is at line 1)"),
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: b}]\n---\nname: b\nmerge_method: passthrough\nmodels: [{model: a}]\n---\nmerge_method: passthrough\nmodels: [{model: a}]\n",
+         "error: stages read each other in a cycle: a → b → a"),
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nname: b\nmerge_method: passthrough\nmodels: [{model: ./ft_b}]\n",
+         "recipe.yaml:5:7: error: every document is named and 2 stages are read by no other ('a', 'b')"),
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: linear\nmodels: [{model: a}, {model: ./missing}]\nparameters: {weight: 1}\n",
+         "recipe.yaml:6:30: error: model directory './missing' does not exist"),
+        ("name: a\nmerge_method: linear\nmodels: [{model: ./ft_b, parameters: {weight: x}}, {model: ./ft_a, parameters: {weight: 1}}]\n---\nmerge_method: passthrough\nmodels: [{model: a}]\n",
+         "recipe.yaml:3:47: error: parameter 'weight' expects a number; found 'x'"),
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\ntokenizer_source: base\nmodels: [{model: a}]\n",
+         "recipe.yaml:6:19: error: a document that reads a stage cannot set tokenizer_source"),
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\nmodels: [{model: a+./lora_plain}]\n",
+         "recipe.yaml:6:18: error: stage 'a' cannot take a LoRA adapter ('a+./lora_plain') yet"),
+    ])
+    func aBadStageRecipeIsAnErrorAtItsLine(_ text: String, _ message: String) throws {
+        let directory = try TemporaryDirectory()
+        try SourceFamily.copy(into: directory.path)
+        try text.write(toFile: directory.path + "/recipe.yaml", atomically: true, encoding: .utf8)
+        for command in [["validate", "recipe.yaml"], ["plan", "recipe.yaml"], ["apply", "recipe.yaml", "-o", "out"]] {
+            let result = try CommandLineTool.run(command, in: directory.path)
+            #expect(result.status == 65, "\(command[0]): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(command[0]): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
+    }
+
+    /// Every document named: the one stage no other reads is the output, and it writes what the
+    /// same file with that stage unnamed writes. A stage the output does not read is a warning.
+    @Test func theUnreadStageIsTheOutputWhenEveryDocumentIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        try SourceFamily.copy(into: directory.path)
+        let stages = "name: soup\nmerge_method: linear\nmodels: [{model: ./ft_a}, {model: ./ft_b}]\nparameters: {weight: 1.0}\n---\n"
+        let final = "merge_method: slerp\nbase_model: soup\nmodels: [{model: soup}, {model: ./ft_c}]\nparameters: {t: 0.4}\n"
+        try (stages + "name: final\n" + final).write(toFile: directory.path + "/named.yaml", atomically: true, encoding: .utf8)
+        try (stages + final + "---\nname: unused\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n")
+            .write(toFile: directory.path + "/unnamed.yaml", atomically: true, encoding: .utf8)
+        let named = try CommandLineTool.run(["apply", "named.yaml", "-o", "named", "-q"], in: directory.path)
+        #expect(named.status == 0, "\(named.stderr)")
+        let unnamed = try CommandLineTool.run(["apply", "unnamed.yaml", "-o", "unnamed"], in: directory.path)
+        #expect(unnamed.status == 0, "\(unnamed.stderr)")
+        #expect(unnamed.stderr.contains("unnamed.yaml:11:7: warning: stage 'unused' is not read by the output's merge, so it is not computed"), "\(unnamed.stderr)")
+        #expect(try ResumeTests.shardBytes(directory.path + "/named") == ResumeTests.shardBytes(directory.path + "/unnamed"))
+        // The output's recipe record is the whole file, every stage included.
+        let record = try String(contentsOfFile: directory.path + "/named/mergekit_config.yml", encoding: .utf8)
+        #expect(record.contains("name: soup") && record.contains("name: final"))
+    }
+
+    /// A stage's random method uses its own `seed:`, else --random-seed, else 0; a different
+    /// seed in a stage changes the output.
+    @Test func eachStageHasItsOwnSeed() throws {
+        let directory = try TemporaryDirectory()
+        try SourceFamily.copy(into: directory.path)
+        func write(seed: Int) throws {
+            try """
+                name: sparse
+                merge_method: dare_linear
+                base_model: ./base
+                models: [{model: ./ft_a, parameters: {weight: 1.0, density: 0.5}}]
+                seed: \(seed)
+                ---
+                merge_method: linear
+                models: [{model: sparse}, {model: ./ft_b}]
+                parameters: {weight: 0.5}
+                """.write(toFile: directory.path + "/recipe.yaml", atomically: true, encoding: .utf8)
+        }
+        try write(seed: 3)
+        let json = try RecipeParityTests.planJSON(["recipe.yaml", "--random-seed", "9"], in: directory.path)
+        #expect((json["stages"] as? [[String: Any]])?.first?["seed"] as? Int == 3)
+        #expect(try CommandLineTool.run(["apply", "recipe.yaml", "-o", "three", "-q"], in: directory.path).status == 0)
+        try write(seed: 4)
+        #expect(try CommandLineTool.run(["apply", "recipe.yaml", "-o", "four", "-q"], in: directory.path).status == 0)
+        #expect(try ResumeTests.shardBytes(directory.path + "/three") != ResumeTests.shardBytes(directory.path + "/four"))
+    }
+
+    /// An interrupted multi-stage merge resumes to the bytes of an uninterrupted one; the
+    /// journal is trusted only for the same stages (a changed stage starts over).
+    @Test func anInterruptedStageMergeResumes() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ResumeTests.makeFamily(in: directory.path)
+        let recipe = directory.path + "/stages.yaml"
+        let text = """
+            name: tuned
+            merge_method: ties
+            base_model: ./base
+            models:
+              - model: ./ft_a
+                parameters: {weight: 1.0, density: 0.4}
+              - model: ./ft_b
+                parameters: {weight: 0.7, density: 0.4}
+            ---
+            merge_method: slerp
+            base_model: ./base
+            models: [{model: ./base}, {model: tuned}]
+            parameters: {t: 0.6}
+            """
+        try text.write(toFile: recipe, atomically: true, encoding: .utf8)
+        let reference = directory.path + "/reference"
+        try #require(try CommandLineTool.run(["apply", recipe, "-o", reference, "-q"], in: directory.path).status == 0)
+        let output = directory.path + "/out"
+        _ = try ResumeTests.interrupt(recipe: recipe, output: output, signal: SIGKILL, afterTensors: 8, in: directory.path)
+        try #require(FileManager.default.fileExists(atPath: output + ".partial"), "the run finished before it could be stopped")
+        let resumed = try CommandLineTool.run(["apply", recipe, "-o", output, "--resume"], in: directory.path)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resumed"), "\(resumed.stdout)")
+        #expect(try ResumeTests.shardBytes(output) == ResumeTests.shardBytes(reference))
+
+        _ = try ResumeTests.interrupt(recipe: recipe, output: directory.path + "/changed", signal: SIGKILL, afterTensors: 8, in: directory.path)
+        try text.replacingOccurrences(of: "density: 0.4}\n  - model: ./ft_b", with: "density: 0.5}\n  - model: ./ft_b")
+            .write(toFile: recipe, atomically: true, encoding: .utf8)
+        let restarted = try CommandLineTool.run(["apply", recipe, "-o", directory.path + "/changed", "--resume"], in: directory.path)
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(!restarted.stdout.contains("resumed"), "a journal of other stages must not be trusted")
+    }
+
+    static func json(_ path: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+}
