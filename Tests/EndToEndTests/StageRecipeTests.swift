@@ -109,6 +109,8 @@ import Testing
         // The output's recipe record is the whole file, every stage included.
         let record = try String(contentsOfFile: directory.path + "/named/mergekit_config.yml", encoding: .utf8)
         #expect(record.contains("name: soup") && record.contains("name: final"))
+        let card = try String(contentsOfFile: directory.path + "/named/README.md", encoding: .utf8)
+        #expect(card.contains("- `soup`, a stage: linear of `./ft_a`, `./ft_b`\n"), "\(card)")
     }
 
     /// A stage's random method uses its own `seed:`, else --random-seed, else 0; a different
