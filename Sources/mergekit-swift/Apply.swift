@@ -22,7 +22,10 @@ struct Apply: ParsableCommand {
         try Self.run(arguments)
     }
 
-    static func run(_ arguments: ApplyArguments) throws {
+    /// `keepingExistingStages` (mergekit-multi's --lazy / --no-lazy): with --keep-intermediates,
+    /// a stage directory that already holds a model is kept (true) or replaced (false); nil: as
+    /// the output is (refused unless --force).
+    static func run(_ arguments: ApplyArguments, keepingExistingStages: Bool? = nil) throws {
         let global = arguments.global
         let recipe = arguments.recipe
         if !global.quiet {
@@ -33,6 +36,9 @@ struct Apply: ParsableCommand {
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
             let interrupt = InterruptFlag()
             interrupt.install()
+            if let directory = arguments.keepIntermediates {
+                try writeStages(of: plan, into: directory, arguments: arguments, keepingExisting: keepingExistingStages, interrupt: interrupt)
+            }
             var runner = MergeRunner(
                 plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: global.workerCount,
                 resume: arguments.resume, interrupt: interrupt)
@@ -63,6 +69,42 @@ struct Apply: ParsableCommand {
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)
         }
+    }
+
+    /// `--keep-intermediates DIR`: each stage the output reads, written to DIR/<name> as a
+    /// whole model (with the same checks, lock, journal and --force / --resume as the output),
+    /// before the output is merged. The output's run computes the stage tensors it needs again.
+    static func writeStages(
+        of plan: MergePlan, into directory: String, arguments: ApplyArguments, keepingExisting: Bool?, interrupt: InterruptFlag
+    ) throws {
+        let global = arguments.global
+        if plan.stages.isEmpty, !global.quiet {
+            CommandFailure.printWarning("--keep-intermediates: the recipe has no named stage to write")
+        }
+        for stage in plan.stages {
+            let path = (directory as NSString).appendingPathComponent(stage.name.value)
+            if keepingExisting == true, holdsModel(path) {
+                if !global.quiet { print(TerminalText.escaped("kept stage '\(stage.name.value)' in \(path): it already holds a model (--lazy)")) }
+                continue
+            }
+            var runner = MergeRunner(
+                plan: stage.plan, output: OutputDirectory(path: path), force: arguments.force || keepingExisting == false,
+                threads: global.workerCount, resume: arguments.resume, interrupt: interrupt)
+            runner.copiesTokenizer = arguments.copyTokenizer
+            runner.writesModelCard = arguments.writeModelCard
+            try runner.checkOutput()
+            let timings = try runner.run(progress: nil)
+            if !global.quiet {
+                print(TerminalText.escaped("wrote stage '\(stage.name.value)' to \(runner.output.path): \(stage.plan.jobs.count) tensors, \(stage.plan.outputLayerCount) layers in \(Self.seconds(timings.total))"))
+            }
+        }
+    }
+
+    /// mergekit-multi's test for a stage already made: config.json and a weights file.
+    private static func holdsModel(_ path: String) -> Bool {
+        let files = ["config.json"] + ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"]
+        return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(files[0]))
+            && files.dropFirst().contains { FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent($0)) }
     }
 
     static func seconds(_ duration: Duration) -> String {

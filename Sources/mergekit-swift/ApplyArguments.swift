@@ -31,6 +31,11 @@ struct ApplyArguments: ParsableArguments {
     @Flag(name: .long, inversion: .prefixedNo, help: "Write README.md, a model card for the Hugging Face Hub.")
     var writeModelCard = true
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write each named stage of a multi-stage recipe to DIR/<name> as a complete model (mergekit-multi's --intermediate-dir); without it no stage is written.",
+        valueName: "dir"))
+    var keepIntermediates: String?
+
     @Option(name: .long, help: "Seconds between progress lines when stderr is not a terminal (a log file, CI, Slurm).")
     var progressInterval = ProgressReporter.defaultLogInterval
 

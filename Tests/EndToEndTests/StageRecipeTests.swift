@@ -180,6 +180,60 @@ import Testing
         #expect(!restarted.stdout.contains("resumed"), "a journal of other stages must not be trusted")
     }
 
+    /// `--keep-intermediates DIR` writes each stage as the model its document alone makes; the
+    /// output is the same as without it.
+    @Test func keepIntermediatesWritesEachStage() throws {
+        let directory = try TemporaryDirectory()
+        let text = try String(contentsOfFile: Self.cases + "/two_stages_slerp/recipe.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "../../models/", with: SourceFamily.conformance + "/models/")
+        try text.write(toFile: directory.path + "/recipe.yaml", atomically: true, encoding: .utf8)
+        let documents = text.components(separatedBy: "---\n")
+        try documents[0].write(toFile: directory.path + "/mix_ab.yaml", atomically: true, encoding: .utf8)
+        let kept = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "out", "--keep-intermediates", "stages"], in: directory.path)
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stdout.contains("wrote stage 'mix_ab' to "), "\(kept.stdout)")
+        let alone = try CommandLineTool.run(["apply", "mix_ab.yaml", "-o", "alone", "-q"], in: directory.path)
+        #expect(alone.status == 0, "\(alone.stderr)")
+        #expect(try ResumeTests.shardBytes(directory.path + "/stages/mix_ab") == ResumeTests.shardBytes(directory.path + "/alone"))
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/stages/mix_bc/config.json"))
+        let plain = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "plain", "-q"], in: directory.path)
+        #expect(plain.status == 0)
+        #expect(try ResumeTests.shardBytes(directory.path + "/plain") == ResumeTests.shardBytes(directory.path + "/out"))
+        let again = try CommandLineTool.run(["apply", "recipe.yaml", "-o", "again", "--keep-intermediates", "stages"], in: directory.path)
+        #expect(again.status == 64, "an existing stage directory is refused without --force: \(again.stderr)")
+    }
+
+    /// The binary linked as `mergekit-multi` takes mergekit-multi's command line: -I writes the
+    /// stages, --out-path the output; --lazy keeps stages already written; without --out-path
+    /// an unnamed final merge is a usage error, and a recipe whose documents are all named
+    /// writes its output stage to DIR/<name>.
+    @Test func linkedAsMergekitMulti() throws {
+        let directory = try TemporaryDirectory()
+        let link = directory.path + "/mergekit-multi"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: CommandLineTool.executable)
+        let recipe = Self.cases + "/two_stages_slerp/recipe.yaml"
+        let run = try CommandLineTool.run([recipe, "-I", "inter", "--out-path", "out", "--no-copy-tokenizer", "-q"], in: directory.path, tool: link)
+        #expect(run.status == 0, "\(run.stderr)")
+        let golden = try TinyCheckpoint.readAll(Self.cases + "/two_stages_slerp/out")
+        #expect(try TinyCheckpoint.readAll(directory.path + "/out").keys.sorted() == golden.keys.sorted())
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/inter/mix_ab/model.safetensors"))
+        let lazy = try CommandLineTool.run([recipe, "-I", "inter", "--out-path", "out2"], in: directory.path, tool: link)
+        #expect(lazy.status == 0, "\(lazy.stderr)")
+        #expect(lazy.stdout.contains("kept stage 'mix_ab' in "), "\(lazy.stdout)")
+        let eager = try CommandLineTool.run([recipe, "-I", "inter", "--out-path", "out3", "--no-lazy", "-q"], in: directory.path, tool: link)
+        #expect(eager.status == 0, "\(eager.stderr)")
+        let missing = try CommandLineTool.run([recipe, "-I", "inter"], in: directory.path, tool: link)
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("--out-path is required when the recipe has an unnamed final merge"), "\(missing.stderr)")
+
+        try String(contentsOfFile: recipe, encoding: .utf8).replacingOccurrences(of: "---\nmerge_method: slerp", with: "---\nname: final\nmerge_method: slerp")
+            .replacingOccurrences(of: "../../models/", with: SourceFamily.conformance + "/models/")
+            .write(toFile: directory.path + "/named.yaml", atomically: true, encoding: .utf8)
+        let named = try CommandLineTool.run(["named.yaml", "-I", "all", "-q"], in: directory.path, tool: link)
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(try ResumeTests.shardBytes(directory.path + "/all/final") == ResumeTests.shardBytes(directory.path + "/out"))
+    }
+
     static func json(_ path: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }

@@ -62,9 +62,15 @@ public final class StageTensor: TensorSource {
     public func shrinkError() -> SafetensorsError? { nil }
 
     /// Counts one consumer of this tensor in the coming run; the first count also counts this
-    /// tensor as a consumer of its own stage inputs.
+    /// tensor as a consumer of its own stage inputs. A tensor no consumer holds starts afresh, so
+    /// a later run (the output after `--keep-intermediates` wrote the stages) may compute it again.
     func reserveUse() {
         let first = state.withLock { state -> Bool in
+            if state.pendingUses <= 0 {
+                state.pendingUses = 0
+                state.countedInputs = false
+                state.computed = false
+            }
             state.pendingUses += 1
             defer { state.countedInputs = true }
             return !state.countedInputs
