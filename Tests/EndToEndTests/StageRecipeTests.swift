@@ -110,7 +110,7 @@ import Testing
         let record = try String(contentsOfFile: directory.path + "/named/mergekit_config.yml", encoding: .utf8)
         #expect(record.contains("name: soup") && record.contains("name: final"))
         let card = try String(contentsOfFile: directory.path + "/named/README.md", encoding: .utf8)
-        #expect(card.contains("- `soup`, a stage: linear of `./ft_a`, `./ft_b`\n"), "\(card)")
+        #expect(card.contains("Base model: `soup`, a stage: linear of `./ft_a`, `./ft_b`.\n"), "\(card)")
     }
 
     /// A stage's random method uses its own `seed:`, else --random-seed, else 0; a different

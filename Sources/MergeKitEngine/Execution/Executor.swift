@@ -93,8 +93,7 @@ private final class Worker {
         guard let placed = plan.layout.location(of: job.outputName) else {
             preconditionFailure("the layout was planned from these jobs")
         }
-        try StageTensor.materializeInputs(
-            of: job, with: StageJobRunner(blockElements: budget.blockElements, mapChunkElements: budget.mapChunkElements, nonFinite: nonFinite))
+        try StageTensor.materializeInputs(of: job, with: StagePreparer(blockElements: budget.blockElements, nonFinite: nonFinite))
         let work: ActiveJob.Work
         let aligned = try job.alignedRows.map {
             try AlignedEmbedding.prepare(job, rows: $0, blockElements: budget.blockElements, decoder: decoder)

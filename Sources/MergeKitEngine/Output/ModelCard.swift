@@ -27,7 +27,7 @@ enum ModelCard {
         let name = method.reference.map { "[`\(method.name)`](\($0))" } ?? "`\(method.name)`"
         lines.append("\(name): \(method.summary)")
         if let base = plan.baseModelIndex, [.required, .optional].contains(method.baseModel) {
-            lines += ["", "Base model: \(reference(plan, base, ids[base]))."]
+            lines += ["", "Base model: \(reference(plan, base, ids[base]))\(stageText(plan, plan.models[base]))."]
         }
         lines += ["", "## Models", ""]
         for index in plan.models.indices where index != plan.baseModelIndex || ![.required, .optional].contains(method.baseModel) {

@@ -27,8 +27,8 @@ extension TensorInput {
         return adapted.base.storedByteCount + adapted.module.a.storedByteCount + adapted.module.b.storedByteCount
     }
 
-    /// Scratch one decode of `rows` rows allocates beyond the decoded values (LoRA only).
+    /// Scratch one decode of `rows` rows allocates beyond the decoded values (LoRA, stages).
     func scratchBytes(rows: Int) -> Int {
-        adapted?.scratchBytes(rows: rows) ?? 0
+        adapted?.scratchBytes(rows: rows) ?? (source as? StageTensor)?.scratchBytes(rows: rows) ?? 0
     }
 }

@@ -171,10 +171,10 @@ struct TensorJobFactory {
     }
 
     /// Whether the source's bytes are its elements in order, so they can be copied as they are
-    /// (not a strided view, not a LoRA-adapted tensor; a stage's tensor, once computed, is).
+    /// (not a strided view, not a LoRA-adapted tensor; a stage's tensor when the stage copies one).
     /// Touches no tensor data.
     private static func hasStoredBytes(_ source: any TensorSource) -> Bool {
-        source is StageTensor || source.withStoredBytes { _ in () } != nil
+        (source as? StageTensor)?.copiesStoredBytes ?? (source.withStoredBytes { _ in () } != nil)
     }
 
     /// A required parameter nothing sets for this tensor (a filter list that matches no
