@@ -25,7 +25,7 @@ final class ChunkReader: ChunkSource {
         self.job = job
         self.aligned = aligned
         rowsPerBlock = Self.rowsPerBlock(job.merge, blockElements: blockElements)
-        let inputBytes = job.inputs.reduce(0) { $0 + $1.source.storedByteCount }
+        let inputBytes = job.inputs.reduce(0) { $0 + $1.mappedBytes }
         releasesBlocks = inputBytes > Self.residentBytes
     }
 

@@ -27,6 +27,13 @@ extension TensorInput {
         return adapted.base.storedByteCount + adapted.module.a.storedByteCount + adapted.module.b.storedByteCount
     }
 
+    /// Bytes of mapped input files reading the whole tensor touches: a stage's tensor touches
+    /// its stage's inputs (and theirs).
+    var mappedBytes: Int {
+        guard let stage = source as? StageTensor else { return source.storedByteCount }
+        return stage.job.inputs.reduce(0) { $0 + $1.mappedBytes }
+    }
+
     /// Scratch one decode of `rows` rows allocates beyond the decoded values (LoRA, stages).
     func scratchBytes(rows: Int) -> Int {
         adapted?.scratchBytes(rows: rows) ?? (source as? StageTensor)?.scratchBytes(rows: rows) ?? 0
