@@ -44,6 +44,8 @@ public struct MergePlan: Sendable {
     /// config.json of the output (the base's, else the first model's, updated).
     public var outputConfig: JSONValue
     public var outputLayerCount: Int
+    /// How the output's layers are put together: stacks, layer sources, config changes.
+    public var stacks: StackPlan?
     /// The model whose tokenizer files are copied.
     public var tokenizerModelIndex: Int?
     /// Every diagnostic of planning (warnings and notes, sorted by position).

@@ -42,7 +42,22 @@ struct PlanBuilder {
             throw sink.failure(strict: options.strict)
         }
 
-        let factory = TensorJobFactory(context: context)
+        let configModel = base ?? first.slice.sources[0].model
+        guard let structure = StackPlanner(
+            catalog: catalog, inputs: inputs, configModel: configModel, methodLocation: recipe.mergeMethod.location
+        ).plan(into: &sink) else {
+            // Only an unlisted base can lack a text stack here: the listed models were checked.
+            do {
+                _ = try catalog.models[configModel].layerCount()
+            } catch {
+                sink.add(.error("model '\(catalog.writtenNames[configModel])' cannot be used: \(error.description)",
+                                at: recipe.baseModel?.location ?? recipe.mergeMethod.location))
+            }
+            throw sink.failure(strict: options.strict)
+        }
+        var factory = TensorJobFactory(context: context)
+        factory.head = structure.head.head
+        factory.dropsExtraLayers = structure.dropsExtraLayers
         var outcomes = factory.nonLayerJobs(.beforeLayers, first, into: &sink)
         for sliceInputs in inputs {
             for offset in 0..<sliceInputs.slice.layerCount {
@@ -66,16 +81,15 @@ struct PlanBuilder {
             throw sink.failure(strict: options.strict)
         }
         let outputLayers = slices.reduce(0) { $0 + $1.layerCount }
-        let configModel = base ?? first.slice.sources[0].model
         let config = OutputConfig.make(
-            from: catalog.models[configModel].config, layers: outputLayers, jobs: planned.jobs,
+            from: catalog.models[configModel].config, edits: structure.plan.configEdits, jobs: planned.jobs,
             croppedVocabularyRows: planned.croppedVocabularyRows)
         let diagnostics = sink.finished(strict: options.strict)
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw RecipeError(diagnostics) }
         return MergePlan(
             recipe: recipe, method: method, models: catalog.models, modelNames: catalog.writtenNames,
             baseModelIndex: base, jobs: planned.jobs, layout: layout, outputConfig: config,
-            outputLayerCount: outputLayers, tokenizerModelIndex: tokenizerModel, warnings: diagnostics,
+            outputLayerCount: outputLayers, stacks: structure.plan, tokenizerModelIndex: tokenizerModel, warnings: diagnostics,
             chunkElements: options.chunkElements, memoryBudget: options.memoryBudget, strict: options.strict)
     }
 

@@ -20,6 +20,7 @@ public struct PlanReport: Sendable {
             lines.append("model \(index): \(name)\(role) → \(plan.models[index].path)")
         }
         lines.append("output: \(plan.jobs.count) tensors in \(plan.outputLayerCount) layers")
+        lines += stackLines
         var currentGroup: String?
         for job in plan.jobs {
             let group = Self.groupName(job.placement)
@@ -105,6 +106,7 @@ public struct PlanReport: Sendable {
                 .members([("name", .string(name)), ("path", .string(plan.models[index].path)), ("base", .bool(index == plan.baseModelIndex))])
             })),
             ("layers", .number(String(plan.outputLayerCount))),
+            ("structure", stacksJSON),
             ("tensors", .array(tensors)),
             ("shards", .array(shards)),
             ("totals", .members([

@@ -15,8 +15,11 @@ For each architecture x recipe:
     ones, tensors that differ, and the largest difference of a forward pass on fixed inputs.
 
     python verify_architectures.py [--models DIR] [--work DIR] [--only NAME ...]
-        [--recipes NAME ...] [--skip-mergekit] [--json FILE] [--markdown FILE]
+        [--recipes NAME ...] [--skip-mergekit | --mergekit-from DOC.md] [--json FILE] [--markdown FILE]
     python verify_architectures.py --render RESULTS.json ... [--markdown FILE]
+
+--mergekit-from docs/architectures.md skips mergekit (its start-up is most of the run time) and
+takes its column from the table recorded there (mergekit 0.1.5 does not change).
 
 Needs the mergekit virtualenv (torch, transformers 5.x, mergekit-yaml on PATH or next to python)
 and a release build of mergekit-swift (swift build -c release). Not used by `swift test`.
@@ -515,7 +518,30 @@ def judge(expected, returncode, stderr, output_dir, arch, error_reader):
     return evaluate(arch, output_dir, expected)
 
 
-def verify(arch, recipe, models_dir, work_dir, binary, skip_mergekit):
+def recorded_mergekit(path):
+    """mergekit's results as a document made by this script records them: (architecture, recipe)
+    -> result, read from its table's last column and the numbered notes below it."""
+    with open(path) as handle:
+        text = handle.read()
+    status_of = {symbol: status for status, symbol in SYMBOL.items()}
+    recipe_of = {title: recipe for recipe, title in RECIPE_TITLES.items()}
+    notes = {}
+    for match in re.finditer(r"^(\d+)\. .+? / .+? / (?:mergekit-swift|mergekit): (.*)$", text, re.M):
+        notes[int(match.group(1))] = [d.replace("\\|", "|") for d in match.group(2).split(" · ")]
+    results = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 5 or cells[1] not in recipe_of:
+            continue
+        match = re.match(r"(.+?)(?: \[(\d+)\])?$", cells[-1])
+        if not match or match.group(1) not in status_of:
+            continue
+        details = notes.get(int(match.group(2)), []) if match.group(2) else []
+        results[(cells[0], recipe_of[cells[1]])] = {"status": status_of[match.group(1)], "details": details}
+    return results
+
+
+def verify(arch, recipe, models_dir, work_dir, binary, skip_mergekit, recorded=None):
     arch_models = os.path.join(models_dir, arch.name)
     models = {}
     for name in tiny_models.MODEL_NAMES:
@@ -547,7 +573,10 @@ def verify(arch, recipe, models_dir, work_dir, binary, skip_mergekit):
     results = {"expected": "refuse: " + expected["refusal"] if "refusal" in expected else "model"}
     code, stderr = run_ours(binary, recipe_path, os.path.join(case_dir, "ours"))
     results["ours"] = judge(expected, code, stderr, os.path.join(case_dir, "ours"), arch, refusal_reason)
-    if not skip_mergekit:
+    if recorded is not None:
+        if (arch.name, recipe) in recorded:
+            results["mergekit"] = recorded[(arch.name, recipe)]
+    elif not skip_mergekit:
         code, stderr = run_mergekit(recipe_path, os.path.join(case_dir, "mergekit"))
         results["mergekit"] = judge(expected, code, stderr, os.path.join(case_dir, "mergekit"), arch,
                                     mergekit_error)
@@ -602,6 +631,7 @@ def main(argv):
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--recipes", nargs="*", default=RECIPES)
     parser.add_argument("--skip-mergekit", action="store_true")
+    parser.add_argument("--mergekit-from", help="take mergekit's column from this document's table instead of running it")
     parser.add_argument("--json")
     parser.add_argument("--markdown")
     parser.add_argument("--render", nargs="*", help="only render the table from earlier --json files")
@@ -631,11 +661,12 @@ def main(argv):
         if not os.path.exists(os.path.join(models_dir, arch.name, "ft_b", "config.json")):
             tiny_models.generate(arch, models_dir)
 
+    recorded = recorded_mergekit(args.mergekit_from) if args.mergekit_from else None
     all_results = {}
     for arch in chosen:
         all_results[arch.name] = {}
         for recipe in args.recipes:
-            results = verify(arch, recipe, models_dir, work, args.binary, args.skip_mergekit)
+            results = verify(arch, recipe, models_dir, work, args.binary, args.skip_mergekit, recorded)
             all_results[arch.name][recipe] = results
             summary = "  ".join(f"{tool}: {results[tool]['status']}" for tool in ("ours", "mergekit") if tool in results)
             print(f"{arch.name:20} {recipe:22} expected {results['expected'][:6]:7} {summary}", flush=True)
