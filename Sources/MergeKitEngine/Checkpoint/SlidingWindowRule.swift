@@ -15,7 +15,7 @@ public enum SlidingWindowRule: Sendable, Equatable {
     /// The rule config.json states in the object at `object`, if no explicit list supersedes it.
     init?(config: JSONValue, object: [String]) {
         let at = { (key: String) in ConfigKeyPath(object + [key]) }
-        guard at("layer_types").value(in: config) == nil else { return nil }
+        guard at("layer_types").value(in: config)?.arrayValue == nil else { return nil }
         for name in ["sliding_window_pattern", "_sliding_window_pattern"] {
             if let period = at(name).value(in: config)?.intValue, period >= 1 {
                 self = .period(key: at(name), period: period)
