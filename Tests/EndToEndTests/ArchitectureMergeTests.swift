@@ -84,6 +84,29 @@ import Testing
         }
     }
 
+    /// `plan` shows the stacks of a vision-language model, which one slices apply to, where
+    /// each output layer comes from and what config.json will say.
+    @Test func planShowsTheStacks() throws {
+        let directory = try TemporaryDirectory()
+        let models = try Self.inputs(of: "qwen2_vl", in: directory)
+        let testCase = try #require(Self.cases.first { $0.architecture == "qwen2_vl" && $0.recipe == "passthrough_reordered" })
+        let recipe = directory.file("recipe.yaml")
+        try Self.recipe(testCase, models: models).write(toFile: recipe, atomically: true, encoding: .utf8)
+        let result = try CommandLineTool.run(["plan", recipe])
+        try #require(result.status == 0, "\(result.stderr)")
+        let a = try #require(models["ft_a"])
+        let b = try #require(models["ft_b"])
+        for line in [
+            "  model.layers (text): counted by text_config.num_hidden_layers; layers: \(a) 4, \(b) 4; slices apply to it",
+            "  visual.blocks (vision): counted by vision_config.depth; layers: \(a) 2, \(b) 2; taken whole from the first slice's models",
+            "  2 ← \(b) layer 0",
+            "after the stack (final norm, head): from \(b)",
+            "  text_config.num_hidden_layers: 4 → 5  (the text stack's layer count)",
+        ] {
+            #expect(result.stdout.contains(line + "\n"), "\(line)")
+        }
+    }
+
     // MARK: - Inputs and recipes
 
     /// `base`, `ft_a` (the base itself) and `ft_b`: the committed one, else the base with every
