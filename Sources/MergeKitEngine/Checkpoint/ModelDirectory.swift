@@ -19,6 +19,10 @@ public final class ModelDirectory: Sendable {
     /// Its layer stacks, where every other tensor sits, its tied head and per-layer config
     /// facts, from config.json and the tensor names.
     public let modelDescription: ModelDescription
+    /// config.json's vocabulary size (`vocab_size` or the architecture's key), nil when absent.
+    public let vocabularySize: Int?
+    /// config.json's hidden size (`hidden_size`, `n_embd`, ...), nil when absent.
+    public let hiddenSize: Int?
     /// `generation_config.json`, copied when this model is the base (else the first model).
     public let generationConfig: SideFile?
     private let locations: [String: (file: Int, info: TensorInfo)]
@@ -34,6 +38,8 @@ public final class ModelDirectory: Sendable {
         }
         config = try Self.readConfig(in: path)
         sideFiles = try SideFile.find(in: path)
+        vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
+        hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
 
         let indexPath = Self.join(path, Self.indexFileName)

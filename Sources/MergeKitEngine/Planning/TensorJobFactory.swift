@@ -2,10 +2,11 @@ import Foundation
 import MergeKitRecipe
 import MergeKitTensor
 
-/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor,
-/// settles the output shape (`ShapePolicy`), resolves the parameters, lets the method prepare
-/// its configuration and picks the output dtype (or a byte copy). Problems go to the sink with
-/// their `DiagnosticCode`; a tensor with a problem is left out.
+/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor (a
+/// missing output head read from a tied model's embedding, `TiedEmbeddings`), settles the output
+/// shape (`OutputShapeResolver`), resolves the parameters, lets the method prepare its
+/// configuration and picks the output dtype (or a byte copy). Problems go to the sink with their
+/// `DiagnosticCode`; a tensor with a problem is left out.
 struct TensorJobFactory {
     let context: PlanContext
     /// The head the output stores (`HeadPlan`): planned after the stack even when the last
@@ -17,9 +18,7 @@ struct TensorJobFactory {
     enum Outcome {
         /// `croppedRows`: the rows a vocabulary-sized tensor was cropped to.
         case planned(TensorJob, croppedRows: Int?)
-        /// Inputs of different vocabulary sizes (reported).
-        case vocabularyMismatch
-        /// Any other problem (reported).
+        /// A problem (reported).
         case rejected
     }
 
@@ -61,23 +60,9 @@ struct TensorJobFactory {
         t: Double, into sink: inout DiagnosticSink
     ) -> Outcome {
         guard let tensors = locate(inputNames, in: inputs.slots, into: &sink) else { return .rejected }
-        let policy = ShapePolicy(cropsVocabulary: context.options.unsafeTruncateEmbeddings)
-        let shape: [Int]
-        var croppedRows: Int?
-        switch policy.decide(outputName: outputName, shapes: tensors.map(\.info.shape), models: inputs.slots.map(\.written.value)) {
-        case .uniform(let uniform):
-            shape = uniform
-        case .cropped(let cropped, let warning):
-            sink.add(.warning(warning, at: context.methodLocation))
-            shape = cropped
-            croppedRows = cropped.first
-        case .vocabularyMismatch(let message):
-            sink.report(.error(message, at: context.methodLocation), code: .vocabularyMismatch)
-            return .vocabularyMismatch
-        case .mismatch(let message, let input):
-            sink.report(.error(message, at: inputs.slots[input].written.location), code: .shapeMismatch)
-            return .rejected
-        }
+        guard let resolved = OutputShapeResolver(context: context).resolve(outputName, tensors: tensors, slots: inputs.slots, into: &sink)
+        else { return .rejected }
+        let shape = resolved.shape
         guard let merge = mergeJob(outputName, shape: shape, names: inputNames, inputs: inputs, t: t, into: &sink) else {
             return .rejected
         }
@@ -89,13 +74,16 @@ struct TensorJobFactory {
             sink.report(.error("\(method.name) cannot merge '\(outputName)': \(error.message)", at: context.methodLocation), code: .methodProblem)
             return .rejected
         }
-        guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: prepared.verbatimInput, into: &sink) else {
+        // Aligned rows are gathered, never copied as stored.
+        let verbatim = resolved.alignedRows == nil ? prepared.verbatimInput : nil
+        guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: verbatim, into: &sink) else {
             return .rejected
         }
         let job = TensorJob(
             outputName: outputName, shape: shape, outputDType: storage.dtype, placement: placement, inputs: tensors,
-            merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput)
-        return .planned(job, croppedRows: croppedRows)
+            merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput,
+            alignedRows: resolved.alignedRows)
+        return .planned(job, croppedRows: resolved.croppedRows)
     }
 
     /// Each input's tensor, or nil after reporting the first one missing. A tied model that does
