@@ -93,6 +93,8 @@ public final class ModelDirectory: Sendable {
         var seen = Set<String>()
         let files = plan.models.flatMap(\.weights.weightFiles).filter { seen.insert($0.path).inserted }
         weights = CheckpointWeights(computed: name, tensorNames: plan.jobs.map(\.outputName), sources: sources, weightFiles: files)
+        // Described as mergekit-multi's written stage would be: its config.json and tensor names.
+        modelDescription = ModelDescription(config: config, tensorNames: weights.tensorNames)
         adapter = nil
         replacedTensorNames = []
     }
