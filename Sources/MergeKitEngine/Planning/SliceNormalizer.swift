@@ -14,6 +14,10 @@ struct SliceNormalizer {
         switch recipe.layout {
         case .models(let entries): return modelSlice(entries, into: &sink).map { [$0] } ?? []
         case .slices(let specs): return slices(specs, into: &sink)
+        case .modules:
+            // `ModuleSelection` gives the planner the module's own layout.
+            sink.add(.error("modules: must be resolved to one module before slicing", at: recipe.mergeMethod.location))
+            return []
         }
     }
 
@@ -68,9 +72,11 @@ struct SliceNormalizer {
                         at: spec.sources[source.position].layerRange?.location ?? source.written.location))
                 }
             }
-            guard sources.count == spec.sources.count, let first = sources.first else { continue }
+            let base = spec.baseModel.map { catalog.open($0, into: &sink) }
+            guard sources.count == spec.sources.count, let first = sources.first, base != .some(nil) else { continue }
             slices.append(PlannedSlice(
-                sources: sources, parameters: parameters.slices[index].parameters, location: spec.location, outputStart: outputStart))
+                sources: sources, parameters: parameters.slices[index].parameters, location: spec.location, outputStart: outputStart,
+                base: spec.baseModel.flatMap { written in base.flatMap { $0 }.map { (model: $0, written: written) } }))
             outputStart += first.layers.count
         }
         return slices
