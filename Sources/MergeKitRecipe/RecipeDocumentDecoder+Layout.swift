@@ -8,8 +8,7 @@ extension RecipeDocumentDecoder {
         let written = [RecipeKey.models, RecipeKey.slices, RecipeKey.modules].compactMap { keys[$0] }
         let given = written.compactMap(nonNull).sorted { $0.key.location < $1.key.location }
         if given.count > 1 {
-            let names = given.map { "'\(keyText($0))'" }.joined(separator: " and ")
-            error("recipe has \(names); use only one of 'models', 'slices' or 'modules'", at: given[1].key.location)
+            error("recipe has both '\(keyText(given[0]))' and '\(keyText(given[1]))'; use only one", at: given[1].key.location)
             return nil
         }
         // Both absent, or present but null: let the null one explain itself.
