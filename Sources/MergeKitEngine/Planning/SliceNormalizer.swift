@@ -3,7 +3,8 @@ import MergeKitYAML
 
 /// Turns a recipe's `models:` or `slices:` into `PlannedSlice`s: every model opened (headers
 /// only), `models:` as one slice over every layer, `slices:` ranges checked against the models'
-/// layer counts and renumbered from 0. The recipe is not changed.
+/// layer counts and renumbered from 0, a slice's own `base_model` opened. The recipe is not
+/// changed.
 struct SliceNormalizer {
     let recipe: Recipe
     let catalog: ModelCatalog
@@ -72,11 +73,15 @@ struct SliceNormalizer {
                         at: spec.sources[source.position].layerRange?.location ?? source.written.location))
                 }
             }
-            let base = spec.baseModel.map { catalog.open($0, into: &sink) }
-            guard sources.count == spec.sources.count, let first = sources.first, base != .some(nil) else { continue }
+            var base: (model: Int, written: Located<String>)?
+            if let written = spec.baseModel {
+                guard let model = catalog.open(written, into: &sink) else { continue }
+                base = (model, written)
+            }
+            guard sources.count == spec.sources.count, let first = sources.first else { continue }
             slices.append(PlannedSlice(
                 sources: sources, parameters: parameters.slices[index].parameters, location: spec.location, outputStart: outputStart,
-                base: spec.baseModel.flatMap { written in base.flatMap { $0 }.map { (model: $0, written: written) } }))
+                base: base))
             outputStart += first.layers.count
         }
         return slices
