@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Recipe, Tensor, Safetensors) → Engine → CLI; (YAML, Safetensors) → Hub, the only target that
+// talks HTTP (through the toolchain's FoundationNetworking). See docs/architecture.md.
 let package = Package(
     name: "mergekit-swift",
     products: [
@@ -27,6 +28,7 @@ let package = Package(
             name: "MergeKitEngine",
             dependencies: ["MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
+        .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitSafetensors"]),
         .target(
             name: "MergeKit",
             dependencies: [
@@ -66,6 +68,11 @@ let package = Package(
             name: "MergeKitEngineTests",
             dependencies: ["MergeKitEngine", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitHubTests",
+            dependencies: ["MergeKitHub", "MergeKitTestSupport"],
+            exclude: ["StandIn"]
         ),
         .testTarget(
             name: "EndToEndTests",
