@@ -101,13 +101,13 @@ class Handler(BaseHTTPRequestHandler):
         parsed = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(parsed.path)
         query = dict(urllib.parse.parse_qsl(parsed.query))
+        if path.startswith("/_stand_in/"):
+            return self.control(path[len("/_stand_in/"):], query)
         self.store.record({
             "method": self.command, "path": path, "range": self.headers.get("Range"),
             "authorization": self.headers.get("Authorization") is not None,
             "host": self.headers.get("Host"),
         })
-        if path.startswith("/_stand_in/"):
-            return self.control(path[len("/_stand_in/"):], query)
         if path.startswith("/cdn/"):
             return self.cdn(path[len("/cdn/"):], head)
         if path.startswith("/api/models/") and "/revision/" in path:
