@@ -14,6 +14,8 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
     case accessDenied(HubRepoID, status: Int, gated: Bool, tokenSent: HubToken.Source?, serverMessage: String?)
     /// Offline (`HF_HUB_OFFLINE=1`) and the cache does not hold what is needed.
     case notInCache(HubRepoID, revision: String, file: String?, lookedIn: String)
+    /// The Hub could not be reached, the cache knew the revision, but not this file.
+    case unreachableAndNotInCache(HubRepoID, file: String, lookedIn: String, reason: String)
     /// A server error or throttling that outlasted the retries.
     case server(url: String, status: Int, message: String?)
     /// The connection failed, timed out or dropped, and retrying did not help.
@@ -54,6 +56,8 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notInCache(let repo, let revision, let file, let folder):
             let what = file.map { "file '\($0)' of '\(repo)@\(revision)'" } ?? "revision '\(revision)' of '\(repo)'"
             return "\(what) is not in the Hugging Face cache and HF_HUB_OFFLINE is set (looked in \(folder))"
+        case .unreachableAndNotInCache(let repo, let file, let path, let reason):
+            return "file '\(file)' of '\(repo)' is not in the Hugging Face cache (looked in \(path)), and the Hub cannot be reached: \(reason)"
         case .server(let url, let status, let message):
             return "the Hub answered HTTP \(status) for \(url)" + (message.map { ": \($0)" } ?? "") + ", after retrying"
         case .transport(let url, let reason):

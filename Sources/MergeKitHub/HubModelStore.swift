@@ -182,11 +182,15 @@ public final class HubModelStore: Sendable {
 
     /// The error for a file the commit or the cache does not have.
     func missing(_ file: String, of model: ResolvedHubModel) -> HubError {
-        if model.origin != .hub {
-            return .notInCache(model.repo, revision: model.reference.effectiveRevision, file: file,
-                               lookedIn: cache.repository(model.repo).snapshotPath(commit: model.commit, file: file))
+        let path = cache.repository(model.repo).snapshotPath(commit: model.commit, file: file)
+        switch model.origin {
+        case .hub:
+            return .fileNotFound(model.repo, revision: model.reference.effectiveRevision, file: file)
+        case .offlineCache:
+            return .notInCache(model.repo, revision: model.reference.effectiveRevision, file: file, lookedIn: path)
+        case .cacheAfterNetworkFailure(let reason):
+            return .unreachableAndNotInCache(model.repo, file: file, lookedIn: path, reason: reason)
         }
-        return .fileNotFound(model.repo, revision: model.reference.effectiveRevision, file: file)
     }
 
     static func nearestExistingFolder(_ path: String) -> String {

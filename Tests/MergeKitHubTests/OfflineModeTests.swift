@@ -75,5 +75,9 @@ import Testing
             Issue.record("expected the cache fallback, got \(model.origin)")
             return
         }
+        let missing = await #expect(throws: HubError.self) { try await store.download(["config.json"], of: model) }
+        #expect(missing?.description.hasPrefix(
+            "file 'config.json' of 'org/model' is not in the Hugging Face cache (looked in \(folder.snapshotPath(commit: commit, file: "config.json"))), and the Hub cannot be reached: cannot reach http://127.0.0.1:9/api/models/org/model/revision/main?blobs=true: ") == true,
+            "\(String(describing: missing))")
     }
 }

@@ -46,6 +46,9 @@ final class HubClient: Sendable {
             && url.port == configuration.endpoint.port
     }
 
+    /// The headers for a request to `url`: the token only for the Hub's host, identity encoding
+    /// (sizes must be the file's), and `range` when given; an empty range asks for everything
+    /// from its start (`bytes=N-`).
     func headers(for url: URL, range: Range<Int>? = nil) -> [String: String] {
         var headers = ["User-Agent": Self.userAgent, "Accept-Encoding": "identity"]
         if let token = configuration.token, isHubHost(url) { headers["Authorization"] = "Bearer \(token.value)" }
