@@ -30,42 +30,51 @@ import Testing
         let source = cache.path + "/source"
         try data.write(to: URL(fileURLWithPath: source))
         let folder = store().cache.repository(try #require(HubRepoID("org/model")))
-        let peer = try LockPeer(["hold", folder.lockPath(etag: sha), "1.0", source, folder.blobPath(etag: sha)])
+        let peer = try LockPeer(["hold", folder.lockPath(etag: sha), source, folder.blobPath(etag: sha)])
         try peer.waitFor("locked")
 
         let lines = LineCollector()
         let output = ProgressOutput(isTerminal: false, interval: .seconds(60)) { lines.append($0) }
         let store = HubModelStore(configuration: standIn.configuration(cache: cache.path), progress: output)
         let model = try await store.resolve(try HubModelReference.parse("org/model"))
-        let clock = ContinuousClock()
-        let started = clock.now
-        let snapshot = try await store.download([shard], of: model)
-        #expect(clock.now - started >= .milliseconds(500), "the download waited for the lock")
+        let download = Task { try await store.download([shard], of: model) }
+        let waiting = "org/model/\(shard): waiting for another process that is downloading it"
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !lines.text.contains(waiting), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(lines.text.contains(waiting), "the download waits for the lock")
+        try peer.send("release")
+        let snapshot = try await download.value
+        try peer.waitFor("released")
         #expect(try Data(contentsOf: URL(fileURLWithPath: snapshot + "/" + shard)) == data)
         #expect(try await standIn.stats().cdnBytes == 0, "the blob the other process wrote was used")
-        #expect(lines.text.contains("waiting for another process that is downloading it"))
-        try peer.waitFor("released")
     }
 
-    /// While we write a blob, another process sees the lock taken.
+    /// While we write a blob, another process sees the lock taken; a cancelled download
+    /// releases it and leaves its partial file to resume.
     @Test func anotherProcessSeesOurLock() async throws {
         let data = try #require(files[shard])
         let sha = HubFixtures.sha256(data)
-        try await standIn.throttle(bytesPerSecond: data.count)
+        // About thirty seconds of download: it is cancelled long before.
+        try await standIn.throttle(bytesPerSecond: data.count / 30)
         let store = store()
         let model = try await store.resolve(try HubModelReference.parse("org/model"))
         let download = Task { try await store.download([shard], of: model) }
-        let lockPath = store.cache.repository(model.repo).lockPath(etag: sha)
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
-        while !FileManager.default.fileExists(atPath: store.cache.repository(model.repo).incompletePath(etag: sha)), clock.now < deadline {
+        let folder = store.cache.repository(model.repo)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while HubSyscall.status(folder.incompletePath(etag: sha)).map({ $0.st_size > 0 }) != true, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        let probe = try LockPeer(["probe", lockPath])
-        #expect(try probe.readLine() == "busy")
-        _ = try await download.value
-        let after = try LockPeer(["probe", lockPath])
-        #expect(try after.readLine() == "free")
+        #expect(try LockPeer(["probe", folder.lockPath(etag: sha)]).readLine() == "busy")
+        download.cancel()
+        let result = await download.result
+        guard case .failure(let error) = result, error as? HubError == .cancelled else {
+            Issue.record("expected the download to be cancelled, got \(result)")
+            return
+        }
+        #expect(try LockPeer(["probe", folder.lockPath(etag: sha)]).readLine() == "free")
+        #expect(FileManager.default.fileExists(atPath: folder.incompletePath(etag: sha)), "kept to resume")
     }
 
     /// Two downloaders of one blob at once (separate open files, as in two processes): one
@@ -89,13 +98,19 @@ import Testing
 final class LockPeer {
     private let process = Process()
     private let output = Pipe()
+    private let input = Pipe()
     private var buffered = Data()
 
     init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", HubStandIn.scripts + "/lock_peer.py"] + arguments
         process.standardOutput = output
+        process.standardInput = input
         try process.run()
+    }
+
+    func send(_ line: String) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
     }
 
     func readLine() throws -> String {
@@ -117,6 +132,7 @@ final class LockPeer {
     }
 
     deinit {
+        try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }

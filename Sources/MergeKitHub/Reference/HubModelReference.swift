@@ -55,11 +55,3 @@ public struct HubModelReference: Hashable, Sendable, CustomStringConvertible {
         text.utf8.count == 40 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }
-
-/// A model reference that is not a valid Hub id.
-public struct HubReferenceError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let text: String
-    public let reason: String
-
-    public var description: String { "'\(text)' is not a Hub model reference: \(reason)" }
-}

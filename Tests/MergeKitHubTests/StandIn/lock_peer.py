@@ -2,10 +2,9 @@
 """Another process using the hub cache's blob lock the way huggingface_hub does (py-filelock's
 UnixFileLock: fcntl.flock on .locks/models--org--name/<etag>.lock, polled with LOCK_NB).
 
-  lock_peer.py hold LOCK SECONDS [SOURCE BLOB]   take the lock (waiting), print "locked", hold it
-                                                 for SECONDS (a download), copy SOURCE to BLOB
-                                                 (temp file + rename) if given, release, print
-                                                 "released"
+  lock_peer.py hold LOCK SOURCE BLOB   take the lock (waiting), print "locked", hold it (a
+                                       download) until a line comes on stdin, copy SOURCE to
+                                       BLOB (temp file + rename), release, print "released"
   lock_peer.py probe LOCK                        print "busy" if someone holds it, else "free"
 """
 import fcntl
@@ -37,12 +36,11 @@ def main():
         except BlockingIOError:
             time.sleep(0.05)
     print("locked", flush=True)
-    time.sleep(float(sys.argv[3]))
-    if len(sys.argv) > 5:
-        source, blob = sys.argv[4], sys.argv[5]
-        os.makedirs(os.path.dirname(blob), exist_ok=True)
-        shutil.copyfile(source, blob + ".peer.incomplete")
-        os.replace(blob + ".peer.incomplete", blob)
+    sys.stdin.readline()
+    source, blob = sys.argv[3], sys.argv[4]
+    os.makedirs(os.path.dirname(blob), exist_ok=True)
+    shutil.copyfile(source, blob + ".peer.incomplete")
+    os.replace(blob + ".peer.incomplete", blob)
     fcntl.flock(fd, fcntl.LOCK_UN)
     print("released", flush=True)
 
