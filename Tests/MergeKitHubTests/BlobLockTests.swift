@@ -75,6 +75,7 @@ import Testing
         }
         #expect(try LockPeer(["probe", folder.lockPath(etag: sha)]).readLine() == "free")
         #expect(FileManager.default.fileExists(atPath: folder.incompletePath(etag: sha)), "kept to resume")
+        #expect(HubSyscall.status(folder.lockPath(etag: sha)).map { $0.st_mode & 0o777 } == 0o664, "group-writable, as filelock makes it")
     }
 
     /// Two downloaders of one blob at once (separate open files, as in two processes): one

@@ -28,11 +28,7 @@ final class BlobLock: Sendable {
         let start = clock.now
         var nextReport = start
         while true {
-            let descriptor: Int32
-            switch HubSyscall.open(path, flags: O_RDWR | O_CREAT, mode: 0o664) {
-            case .success(let opened): descriptor = opened
-            case .failure(let error): throw HubError.cache(path: path, error)
-            }
+            let descriptor = try openLockFile(path)
             switch HubSyscall.tryLockExclusive(descriptor) {
             case .failure(let error):
                 _ = HubSyscall.close(descriptor)
@@ -54,6 +50,23 @@ final class BlobLock: Sendable {
                     throw HubError.cancelled
                 }
             }
+        }
+    }
+
+    /// Opens the lock file, creating it group-writable (0664 whatever the umask, as filelock
+    /// does for huggingface_hub) so users sharing a cache can wait on each other's locks.
+    private static func openLockFile(_ path: String) throws(HubError) -> Int32 {
+        switch HubSyscall.open(path, flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o664) {
+        case .success(let created):
+            _ = HubSyscall.changeMode(created, 0o664)
+            return created
+        case .failure(let error) where error.code == EEXIST:
+            switch HubSyscall.open(path, flags: O_RDWR) {
+            case .success(let opened): return opened
+            case .failure(let error): throw HubError.cache(path: path, error)
+            }
+        case .failure(let error):
+            throw HubError.cache(path: path, error)
         }
     }
 

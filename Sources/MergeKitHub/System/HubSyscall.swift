@@ -48,6 +48,10 @@ enum HubSyscall {
         retrying("fsync") { fsync(descriptor) }.map { _ in () }
     }
 
+    static func changeMode(_ descriptor: Int32, _ mode: mode_t) -> Result<Void, SystemError> {
+        retrying("fchmod") { fchmod(descriptor, mode) }.map { _ in () }
+    }
+
     /// `flock(LOCK_EX | LOCK_NB)`: true when taken, false when another open file holds it.
     static func tryLockExclusive(_ descriptor: Int32) -> Result<Bool, SystemError> {
         while true {
