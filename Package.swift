@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Random, Recipe, Tensor, Safetensors) → Engine → CLI; (YAML, Safetensors) → Hub → CLI: Hub is
+// the only target that talks HTTP (through the toolchain's FoundationNetworking), and the engine
+// never links it. See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
@@ -29,6 +31,7 @@ let package = Package(
             name: "MergeKitEngine",
             dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
+        .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitSafetensors"]),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
@@ -69,6 +72,11 @@ let package = Package(
             name: "MergeKitEngineTests",
             dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitHubTests",
+            dependencies: ["MergeKitHub", "MergeKitTestSupport"],
+            exclude: ["StandIn"]
         ),
         .testTarget(
             name: "EndToEndTests",
