@@ -1,3 +1,4 @@
+import MergeKitRecipe
 import MergeKitSafetensors
 
 /// Why a Hub model could not be resolved, read or downloaded. Every case names the repository

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MergeKitRecipe
 import MergeKitSafetensors
 
 /// Models by Hub id, through the Hugging Face cache: the one entry point of this module.
@@ -55,12 +56,12 @@ public final class HubModelStore: Sendable {
         let revision = reference.effectiveRevision
         let folder = cache.repository(reference.repo)
         guard let commit = folder.commit(forRevision: revision),
-              HubSyscall.status(folder.snapshotFolder(commit: commit)) != nil else {
+              case .success(let status) = FileStatus.of(folder.snapshotFolder(commit: commit)), status.kind == .directory else {
             let place = HubModelReference.isCommitHash(revision) ? folder.snapshotFolder(commit: revision) : folder.refPath(revision)
             throw HubError.notInCache(reference.repo, revision: revision, file: nil, lookedIn: place)
         }
         let files = folder.snapshotFiles(commit: commit).map { path in
-            let size = HubSyscall.status(folder.snapshotPath(commit: commit, file: path)).map { Int($0.st_size) }
+            let size = HubCacheRepository.regularFileSize(folder.snapshotPath(commit: commit, file: path))
             let blob = folder.blobName(commit: commit, file: path)
             return HubRepoFile(path: path, size: size, sha256: blob.flatMap { HubFileMetadata.isSHA256($0) ? $0 : nil }, blobID: blob)
         }
@@ -68,19 +69,6 @@ public final class HubModelStore: Sendable {
     }
 
     // MARK: Files
-
-    /// The files a merge reads from a model: config.json, the weights (the index and its shards,
-    /// or model.safetensors), and the generation and tokenizer files the model has.
-    public func checkpointFiles(of model: ResolvedHubModel, weights: [String]) -> [String] {
-        let optional = Self.companionFiles.filter { model.file($0) != nil }
-        return [ModelFiles.config] + weights + optional
-    }
-
-    /// Files copied next to a merged model when the model has them.
-    public static let companionFiles = [
-        "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-        "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json",
-    ]
 
     /// The cached path of `file`, or nil when it is not in the cache.
     public func cachedPath(_ file: String, of model: ResolvedHubModel) -> String? {
@@ -103,13 +91,13 @@ public final class HubModelStore: Sendable {
             }
             let size = listed.size ?? 0
             let etag = listed.sha256 ?? listed.blobID
-            let partial = etag.flatMap { HubSyscall.status(folder.incompletePath(etag: $0)) }.map { Int($0.st_size) } ?? 0
-            let blobCached = etag.flatMap { HubSyscall.status(folder.blobPath(etag: $0)) } != nil
+            let partial = etag.flatMap { HubCacheRepository.regularFileSize(folder.incompletePath(etag: $0)) } ?? 0
+            let blobCached = etag.flatMap { HubCacheRepository.regularFileSize(folder.blobPath(etag: $0)) } != nil
             items.append(.init(file: file, size: listed.size, bytesToDownload: blobCached ? 0 : max(0, size - min(partial, size))))
         }
         let available: Int
-        switch HubSyscall.availableBytes(at: Self.nearestExistingFolder(cache.root)) {
-        case .success(let bytes): available = bytes
+        switch FileSystem.availableBytes(onFileSystemOf: cache.root) {
+        case .success(let free): available = free.bytes
         case .failure(let error): throw HubError.cache(path: cache.root, error)
         }
         return HubDownloadPlan(model: model, items: items, availableBytes: available, cacheDirectory: cache.root)
@@ -191,13 +179,5 @@ public final class HubModelStore: Sendable {
         case .cacheAfterNetworkFailure(let reason):
             return .unreachableAndNotInCache(model.repo, file: file, lookedIn: path, reason: reason)
         }
-    }
-
-    static func nearestExistingFolder(_ path: String) -> String {
-        var current = path
-        while HubSyscall.status(current) == nil, current != "/", !current.isEmpty {
-            current = (current as NSString).deletingLastPathComponent
-        }
-        return current.isEmpty ? "." : current
     }
 }

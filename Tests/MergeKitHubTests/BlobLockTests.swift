@@ -1,5 +1,7 @@
 import Foundation
 @testable import MergeKitHub
+import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitTestSupport
 import Testing
 
@@ -63,7 +65,7 @@ import Testing
         let download = Task { try await store.download([shard], of: model) }
         let folder = store.cache.repository(model.repo)
         let deadline = ContinuousClock.now + .seconds(60)
-        while HubSyscall.status(folder.incompletePath(etag: sha)).map({ $0.st_size > 0 }) != true, ContinuousClock.now < deadline {
+        while (try? FileStatus.of(folder.incompletePath(etag: sha)).get().size) ?? 0 == 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(try LockPeer(["probe", folder.lockPath(etag: sha)]).readLine() == "busy")
@@ -75,7 +77,8 @@ import Testing
         }
         #expect(try LockPeer(["probe", folder.lockPath(etag: sha)]).readLine() == "free")
         #expect(FileManager.default.fileExists(atPath: folder.incompletePath(etag: sha)), "kept to resume")
-        #expect(HubSyscall.status(folder.lockPath(etag: sha)).map { $0.st_mode & 0o777 } == 0o664, "group-writable, as filelock makes it")
+        let permissions = try FileManager.default.attributesOfItem(atPath: folder.lockPath(etag: sha))[.posixPermissions] as? Int
+        #expect(permissions == 0o664, "group-writable, as filelock makes it")
     }
 
     /// Two downloaders of one blob at once (separate open files, as in two processes): one

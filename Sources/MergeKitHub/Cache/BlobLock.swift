@@ -11,9 +11,9 @@ import MergeKitSafetensors
 /// filelock does) instead of blocking a thread of the cooperative pool.
 final class BlobLock: Sendable {
     let path: String
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
 
-    private init(path: String, descriptor: Int32) {
+    private init(path: String, descriptor: FileDescriptor) {
         self.path = path
         self.descriptor = descriptor
     }
@@ -29,17 +29,14 @@ final class BlobLock: Sendable {
         var nextReport = start
         while true {
             let descriptor = try openLockFile(path)
-            switch HubSyscall.tryLockExclusive(descriptor) {
+            switch descriptor.tryLockExclusively() {
             case .failure(let error):
-                _ = HubSyscall.close(descriptor)
                 throw HubError.cache(path: path, error)
             case .success(true):
                 // A holder may have removed the file before we locked it; then our lock guards
                 // nothing anyone else can see, so start over on the current file.
                 if isStillAtPath(descriptor, path) { return BlobLock(path: path, descriptor: descriptor) }
-                _ = HubSyscall.close(descriptor)
             case .success(false):
-                _ = HubSyscall.close(descriptor)
                 if clock.now >= nextReport {
                     onWait(clock.now - start)
                     nextReport = clock.now + reportInterval
@@ -55,13 +52,13 @@ final class BlobLock: Sendable {
 
     /// Opens the lock file, creating it group-writable (0664 whatever the umask, as filelock
     /// does for huggingface_hub) so users sharing a cache can wait on each other's locks.
-    private static func openLockFile(_ path: String) throws(HubError) -> Int32 {
-        switch HubSyscall.open(path, flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o664) {
+    private static func openLockFile(_ path: String) throws(HubError) -> FileDescriptor {
+        switch FileDescriptor.open(path, flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o664) {
         case .success(let created):
-            _ = HubSyscall.changeMode(created, 0o664)
+            _ = created.changeMode(0o664)
             return created
         case .failure(let error) where error.code == EEXIST:
-            switch HubSyscall.open(path, flags: O_RDWR) {
+            switch FileDescriptor.open(path, flags: O_RDWR) {
             case .success(let opened): return opened
             case .failure(let error): throw HubError.cache(path: path, error)
             }
@@ -70,15 +67,14 @@ final class BlobLock: Sendable {
         }
     }
 
-    private static func isStillAtPath(_ descriptor: Int32, _ path: String) -> Bool {
-        guard case .success(let opened) = HubSyscall.fileStatus(descriptor), opened.st_nlink > 0,
-              let current = HubSyscall.status(path) else { return false }
-        return opened.st_dev == current.st_dev && opened.st_ino == current.st_ino
+    private static func isStillAtPath(_ descriptor: FileDescriptor, _ path: String) -> Bool {
+        guard case .success(let opened) = descriptor.status(), opened.linkCount > 0,
+              case .success(let current) = FileStatus.of(path) else { return false }
+        return opened.device == current.device && opened.inode == current.inode
     }
 
     deinit {
-        _ = HubSyscall.unlock(descriptor)
-        _ = HubSyscall.close(descriptor)
+        // Then the descriptor's own deinit closes it.
+        _ = descriptor.unlock()
     }
 }
-

@@ -1,5 +1,6 @@
 import Foundation
-import Glibc
+import MergeKitRecipe
+import MergeKitSafetensors
 
 /// The Hugging Face hub cache, laid out exactly as huggingface_hub lays it out, so that Python
 /// tools find the files we download and we find theirs:
@@ -27,8 +28,8 @@ public struct HubCache: Sendable {
     /// effort, like theirs.
     func tagForBackupTools() {
         let path = root + "/CACHEDIR.TAG"
-        guard HubSyscall.linkStatus(path) == nil else { return }
-        _ = FileManager.default.createFile(atPath: path, contents: Data(Self.cacheDirectoryTag.utf8))
+        guard case .failure = FileStatus.of(path, followingLinks: false) else { return }
+        _ = HubCacheRepository.createFile(path, contents: Array(Self.cacheDirectoryTag.utf8))
     }
 
     static let cacheDirectoryTag = """

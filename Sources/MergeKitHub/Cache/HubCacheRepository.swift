@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MergeKitRecipe
 import MergeKitSafetensors
 
 /// One repository's folder in the hub cache (see `HubCache` for the layout).
@@ -26,11 +27,11 @@ public struct HubCacheRepository: Sendable {
         if (try? String(contentsOfFile: path, encoding: .utf8)) == commit { return }
         try Self.createDirectory((path as NSString).deletingLastPathComponent)
         let temporary = path + "." + Self.uniqueSuffix() + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(commit.utf8)) else {
-            throw HubError.cache(path: temporary, SystemError(call: "open", code: errno))
+        if case .failure(let error) = Self.createFile(temporary, contents: Array(commit.utf8)) {
+            throw HubError.cache(path: temporary, error)
         }
-        if case .failure(let error) = HubSyscall.rename(temporary, to: path) {
-            _ = HubSyscall.unlink(temporary)
+        if case .failure(let error) = Syscall.rename(temporary, to: path) {
+            _ = Syscall.unlink(temporary)
             throw HubError.cache(path: path, error)
         }
     }
@@ -55,13 +56,13 @@ public struct HubCacheRepository: Sendable {
     /// The cached file (through its symlink), or nil when it is not in the snapshot.
     public func cachedFile(commit: String, file: String) -> String? {
         let path = snapshotPath(commit: commit, file: file)
-        guard let status = HubSyscall.status(path), status.st_mode & S_IFMT == S_IFREG else { return nil }
-        return path
+        return Self.regularFileSize(path) == nil ? nil : path
     }
 
     /// True when the cache records that `file` does not exist at `commit`.
     public func isKnownMissing(commit: String, file: String) -> Bool {
-        HubSyscall.linkStatus(noExistPath(commit: commit, file: file)) != nil
+        if case .success = FileStatus.of(noExistPath(commit: commit, file: file), followingLinks: false) { return true }
+        return false
     }
 
     /// Records that `file` does not exist at `commit` (an empty marker file, as huggingface_hub
@@ -69,8 +70,8 @@ public struct HubCacheRepository: Sendable {
     public func markMissing(commit: String, file: String) {
         let path = noExistPath(commit: commit, file: file)
         guard (try? Self.createDirectory((path as NSString).deletingLastPathComponent)) != nil else { return }
-        if HubSyscall.linkStatus(path) == nil {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        if case .failure = FileStatus.of(path, followingLinks: false) {
+            _ = Self.createFile(path, contents: [])
         }
     }
 
@@ -81,13 +82,13 @@ public struct HubCacheRepository: Sendable {
         try Self.createDirectory((path as NSString).deletingLastPathComponent)
         let depth = file.split(separator: "/").count - 1
         let target = String(repeating: "../", count: depth + 2) + "blobs/" + etag
-        if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: path), existing == target { return }
+        if case .success(let existing) = Syscall.readLink(path), existing == target { return }
         let temporary = path + "." + Self.uniqueSuffix() + ".link"
-        if case .failure(let error) = HubSyscall.symbolicLink(temporary, pointingTo: target) {
+        if case .failure(let error) = Syscall.symbolicLink(temporary, pointingTo: target) {
             throw HubError.cache(path: temporary, error)
         }
-        if case .failure(let error) = HubSyscall.rename(temporary, to: path) {
-            _ = HubSyscall.unlink(temporary)
+        if case .failure(let error) = Syscall.rename(temporary, to: path) {
+            _ = Syscall.unlink(temporary)
             throw HubError.cache(path: path, error)
         }
     }
@@ -98,7 +99,7 @@ public struct HubCacheRepository: Sendable {
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
-            if let status = HubSyscall.status(root + "/" + relative), status.st_mode & S_IFMT == S_IFREG {
+            if case .success(let status) = FileStatus.of(root + "/" + relative), status.kind == .regular {
                 files.append(relative)
             }
         }
@@ -107,13 +108,26 @@ public struct HubCacheRepository: Sendable {
 
     /// The blob a snapshot file links to (its ETag), when it is a link into `blobs/`.
     public func blobName(commit: String, file: String) -> String? {
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: snapshotPath(commit: commit, file: file)),
+        guard case .success(let target) = Syscall.readLink(snapshotPath(commit: commit, file: file)),
               let range = target.range(of: "blobs/", options: .backwards) else { return nil }
         return String(target[range.upperBound...])
     }
 
     static func createDirectory(_ path: String) throws(HubError) {
-        if case .failure(let error) = HubSyscall.makeDirectories(path) { throw HubError.cache(path: path, error) }
+        if case .failure(let error) = FileSystem.makeDirectories(path) { throw HubError.cache(path: path, error) }
+    }
+
+    /// The size of the regular file at `path` (symbolic links followed), or nil when there is none.
+    static func regularFileSize(_ path: String) -> Int? {
+        guard case .success(let status) = FileStatus.of(path), status.kind == .regular else { return nil }
+        return status.size
+    }
+
+    /// Creates the file `path` (it must not exist) holding `contents`.
+    static func createFile(_ path: String, contents: [UInt8]) -> Result<Void, SystemError> {
+        FileDescriptor.open(path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644).flatMap { descriptor in
+            contents.withUnsafeBytes { descriptor.write($0, at: 0) }.flatMap { descriptor.close() }
+        }
     }
 
     static func uniqueSuffix() -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MergeKitRecipe
 import MergeKitSafetensors
 
 /// Brings one file of one commit into the cache: under the blob's lock, into
@@ -21,12 +22,12 @@ struct BlobDownloader: Sendable {
     ) async throws(HubError) -> String {
         let folder = cache.repository(repo)
         let blob = folder.blobPath(etag: metadata.etag)
-        if HubSyscall.status(blob) == nil {
+        if !Self.exists(blob) {
             let lock = try await BlobLock.acquire(folder.lockPath(etag: metadata.etag)) { waited in
                 progress.note("\(repo)/\(file): waiting for another process that is downloading it (\(DownloadProgress.describe(seconds: DownloadProgress.seconds(waited))))")
             }
             defer { withExtendedLifetime(lock) {} }
-            if HubSyscall.status(blob) == nil {
+            if !Self.exists(blob) {
                 try await download(file, of: repo, metadata: metadata, into: folder, progress: progress)
             }
         }
@@ -40,12 +41,11 @@ struct BlobDownloader: Sendable {
         let incomplete = folder.incompletePath(etag: metadata.etag)
         try HubCacheRepository.createDirectory((incomplete as NSString).deletingLastPathComponent)
         cache.tagForBackupTools()
-        let descriptor: Int32
-        switch HubSyscall.open(incomplete, flags: O_RDWR | O_CREAT, mode: 0o644) {
+        let descriptor: FileDescriptor
+        switch FileDescriptor.open(incomplete, flags: O_RDWR | O_CREAT, mode: 0o644) {
         case .success(let opened): descriptor = opened
         case .failure(let error): throw HubError.cache(path: incomplete, error)
         }
-        defer { _ = HubSyscall.close(descriptor) }
 
         let receiver = try resumeState(descriptor, path: incomplete, expectedSize: metadata.size, progress: progress)
         var integrityFailures = 0
@@ -102,8 +102,10 @@ struct BlobDownloader: Sendable {
             }
             break
         }
-        if case .failure(let error) = HubSyscall.synchronize(descriptor) { throw HubError.cache(path: incomplete, error) }
-        if case .failure(let error) = HubSyscall.rename(incomplete, to: folder.blobPath(etag: metadata.etag)) {
+        if case .failure(let error) = descriptor.synchronize().flatMap({ descriptor.close() }) {
+            throw HubError.cache(path: incomplete, error)
+        }
+        if case .failure(let error) = Syscall.rename(incomplete, to: folder.blobPath(etag: metadata.etag)) {
             throw HubError.cache(path: incomplete, error)
         }
     }
@@ -111,24 +113,23 @@ struct BlobDownloader: Sendable {
     /// A receiver that continues the `.incomplete` file: its bytes so far are hashed again
     /// (the hash is of the whole file), unless there are more than announced.
     private func resumeState(
-        _ descriptor: Int32, path: String, expectedSize: Int?, progress: DownloadProgress
+        _ descriptor: FileDescriptor, path: String, expectedSize: Int?, progress: DownloadProgress
     ) throws(HubError) -> BlobFileReceiver {
         var length: Int
-        switch HubSyscall.fileStatus(descriptor) {
-        case .success(let status): length = Int(status.st_size)
+        switch descriptor.status() {
+        case .success(let status): length = status.size
         case .failure(let error): throw HubError.cache(path: path, error)
         }
         var hasher = SHA256()
         if let expectedSize, length > expectedSize {
-            if case .failure(let error) = HubSyscall.truncate(descriptor, length: 0) { throw HubError.cache(path: path, error) }
+            if case .failure(let error) = descriptor.truncate(to: 0) { throw HubError.cache(path: path, error) }
             length = 0
         }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset = 0
         while offset < length {
             let read = buffer.withUnsafeMutableBytes { bytes in
-                HubSyscall.positionalRead(
-                    descriptor, UnsafeMutableRawBufferPointer(rebasing: bytes[0..<min(bytes.count, length - offset)]), at: offset)
+                descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<min(bytes.count, length - offset)]), at: offset)
             }
             let count: Int
             switch read {
@@ -180,6 +181,11 @@ struct BlobDownloader: Sendable {
     }
 
     private static func remove(_ path: String) throws(HubError) {
-        if case .failure(let error) = HubSyscall.unlink(path) { throw HubError.cache(path: path, error) }
+        if case .failure(let error) = Syscall.unlink(path), error.code != ENOENT { throw HubError.cache(path: path, error) }
+    }
+
+    private static func exists(_ path: String) -> Bool {
+        if case .success = FileStatus.of(path) { return true }
+        return false
     }
 }

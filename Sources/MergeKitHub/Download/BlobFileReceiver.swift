@@ -7,7 +7,7 @@ import MergeKitSafetensors
 /// refused. Used only on the transport's serial queue, then read after the transfer.
 final class BlobFileReceiver: HTTPBodyReceiver, @unchecked Sendable {
     let path: String
-    let descriptor: Int32
+    let descriptor: FileDescriptor
     let expectedSize: Int?
     private let progress: DownloadProgress
 
@@ -19,7 +19,7 @@ final class BlobFileReceiver: HTTPBodyReceiver, @unchecked Sendable {
     private(set) var otherBody = Data()
     private var isContent = false
 
-    init(path: String, descriptor: Int32, length: Int, hasher: SHA256, expectedSize: Int?, progress: DownloadProgress) {
+    init(path: String, descriptor: FileDescriptor, length: Int, hasher: SHA256, expectedSize: Int?, progress: DownloadProgress) {
         self.path = path
         self.descriptor = descriptor
         self.length = length
@@ -61,16 +61,7 @@ final class BlobFileReceiver: HTTPBodyReceiver, @unchecked Sendable {
             throw HubError.unexpectedResponse(url: path, problem: "more bytes than the \(expectedSize) announced")
         }
         let written: Result<Void, SystemError> = body.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let rest = UnsafeRawBufferPointer(rebasing: bytes[written...])
-                switch HubSyscall.positionalWrite(descriptor, rest, at: length + written) {
-                case .success(let count): written += count
-                case .failure(let error): return .failure(error)
-                }
-            }
-            hasher.update(bytes)
-            return .success(())
+            descriptor.write(bytes, at: length).map { hasher.update(bytes) }
         }
         if case .failure(let error) = written { throw HubError.cache(path: path, error) }
         length += body.count
@@ -79,7 +70,7 @@ final class BlobFileReceiver: HTTPBodyReceiver, @unchecked Sendable {
 
     /// Empties the file: its bytes are wrong or the server sent the whole file again.
     func restart() throws(HubError) {
-        if case .failure(let error) = HubSyscall.truncate(descriptor, length: 0) { throw HubError.cache(path: path, error) }
+        if case .failure(let error) = descriptor.truncate(to: 0) { throw HubError.cache(path: path, error) }
         progress.add(-length)
         length = 0
         hasher = SHA256()

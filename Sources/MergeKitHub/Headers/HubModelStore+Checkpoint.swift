@@ -18,7 +18,10 @@ extension HubModelStore {
         let configPath = try await fetchCounting(ModelFiles.config, of: model, transferred: transferred)
         let config: JSONValue
         do {
-            config = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: configPath)))
+            let file = try MappedFile(path: configPath)
+            config = try file.withBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch let error as SafetensorsError {
+            throw HubError.invalidFile(model.repo, file: ModelFiles.config, problem: Self.withoutPath(error.description, configPath))
         } catch {
             throw HubError.invalidFile(model.repo, file: ModelFiles.config, problem: "is not valid JSON: \(error)")
         }
@@ -55,8 +58,8 @@ extension HubModelStore {
     private func fetchCounting(_ file: String, of model: ResolvedHubModel, transferred: ByteCounter) async throws(HubError) -> String {
         let wasCached = cachedPath(file, of: model) != nil
         let path = try await fetchOne(file, of: model)
-        if !wasCached, let size = HubSyscall.status(path).map({ Int($0.st_size) }) {
-            transferred.add(size)
+        if !wasCached, case .success(let status) = FileStatus.of(path) {
+            transferred.add(status.size)
         }
         return path
     }
@@ -131,39 +134,31 @@ extension HubModelStore {
 
     /// The first 8 + N bytes of a local safetensors file, and its size.
     static func readLocalPrefix(_ path: String) throws(HubError) -> (Data, Int) {
-        let descriptor: Int32
-        switch HubSyscall.open(path, flags: O_RDONLY) {
+        let descriptor: FileDescriptor
+        switch FileDescriptor.open(path, flags: O_RDONLY | O_NONBLOCK) {
         case .success(let opened): descriptor = opened
         case .failure(let error): throw HubError.cache(path: path, error)
         }
-        defer { _ = HubSyscall.close(descriptor) }
         let size: Int
-        switch HubSyscall.fileStatus(descriptor) {
-        case .success(let status): size = Int(status.st_size)
+        switch descriptor.status() {
+        case .success(let status): size = status.size
         case .failure(let error): throw HubError.cache(path: path, error)
         }
-        let first = try readExactly(descriptor, count: min(8, size), at: 0, path: path)
+        let first = try read(descriptor, count: min(8, size), at: 0, path: path)
         guard first.count == 8 else { return (first, size) }
         let declared = first.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard declared <= UInt64(SafetensorsHeader.maximumHeaderLength) else { return (first, size) }
-        let rest = try readExactly(descriptor, count: min(Int(declared), size - 8), at: 8, path: path)
+        let rest = try read(descriptor, count: min(Int(declared), size - 8), at: 8, path: path)
         return (first + rest, size)
     }
 
-    private static func readExactly(_ descriptor: Int32, count: Int, at offset: Int, path: String) throws(HubError) -> Data {
+    /// Up to `count` bytes at `offset` (fewer only at the end of the file).
+    private static func read(_ descriptor: FileDescriptor, count: Int, at offset: Int, path: String) throws(HubError) -> Data {
         var buffer = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let result = buffer.withUnsafeMutableBytes { bytes in
-                HubSyscall.positionalRead(descriptor, UnsafeMutableRawBufferPointer(rebasing: bytes[done...]), at: offset + done)
-            }
-            switch result {
-            case .success(0): return Data(buffer[0..<done])
-            case .success(let read): done += read
-            case .failure(let error): throw HubError.cache(path: path, error)
-            }
+        switch buffer.withUnsafeMutableBytes({ descriptor.read(into: $0, at: offset) }) {
+        case .success(let read): return Data(buffer[0..<read])
+        case .failure(let error): throw HubError.cache(path: path, error)
         }
-        return Data(buffer)
     }
 
     static func withoutPath(_ text: String, _ path: String) -> String {

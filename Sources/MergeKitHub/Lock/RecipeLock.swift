@@ -1,3 +1,4 @@
+import MergeKitRecipe
 import MergeKitSafetensors
 
 /// A recipe's inputs pinned for reproducibility (`RECIPE.lock`, reviewed in git): per model, the

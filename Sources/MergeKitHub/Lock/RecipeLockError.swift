@@ -4,6 +4,12 @@ public struct RecipeLockError: Error, Sendable, Equatable, CustomStringConvertib
     public let path: String
     public let message: String
 
+    public init(file: String, path: String, message: String) {
+        self.file = file
+        self.path = path
+        self.message = message
+    }
+
     public var description: String {
         path.isEmpty ? "\(file): \(message)" : "\(file): \(path) \(message)"
     }

@@ -32,12 +32,12 @@ public enum RecipeLockVerifier {
         var mismatches: [LockMismatch] = []
         for file in locked.files {
             let path = directory + "/" + file.path
-            guard let status = HubSyscall.status(path), status.st_mode & S_IFMT == S_IFREG else {
+            guard let size = HubCacheRepository.regularFileSize(path) else {
                 mismatches.append(LockMismatch(reference: locked.reference, file: file.path, expected: "\(file.size) bytes", actual: "no such file in \(directory)"))
                 continue
             }
-            if Int(status.st_size) != file.size {
-                mismatches.append(LockMismatch(reference: locked.reference, file: file.path, expected: "\(file.size) bytes", actual: "\(status.st_size) bytes"))
+            if size != file.size {
+                mismatches.append(LockMismatch(reference: locked.reference, file: file.path, expected: "\(file.size) bytes", actual: "\(size) bytes"))
                 continue
             }
             if hashing, let expected = file.sha256 {
@@ -45,6 +45,37 @@ public enum RecipeLockVerifier {
                 if actual != expected {
                     mismatches.append(LockMismatch(reference: locked.reference, file: file.path, expected: "sha256 \(expected)", actual: "sha256 \(actual)"))
                 }
+            }
+        }
+        return mismatches
+    }
+
+    /// Compares `files` of a Hub model's snapshot in the cache with its locked entry: each must
+    /// be locked, with the locked size, and with the locked sha256. A blob named by that sha256
+    /// (an LFS file: its name is the hash it was verified against when downloaded) is not read
+    /// again; any other file is hashed.
+    public static func checkCached(
+        _ locked: RecipeLock.Input, files: [String], in repository: HubCacheRepository, commit: String
+    ) throws(HubError) -> [LockMismatch] {
+        var mismatches: [LockMismatch] = []
+        for file in files {
+            guard let entry = locked.file(file) else {
+                mismatches.append(LockMismatch(reference: locked.reference, file: file, expected: "no such file (it is not in the lock file)", actual: "a file the merge reads"))
+                continue
+            }
+            let path = repository.snapshotPath(commit: commit, file: file)
+            guard let size = HubCacheRepository.regularFileSize(path) else {
+                mismatches.append(LockMismatch(reference: locked.reference, file: file, expected: "\(entry.size) bytes", actual: "no such file in \(repository.snapshotFolder(commit: commit))"))
+                continue
+            }
+            if size != entry.size {
+                mismatches.append(LockMismatch(reference: locked.reference, file: file, expected: "\(entry.size) bytes", actual: "\(size) bytes"))
+                continue
+            }
+            guard let expected = entry.sha256, repository.blobName(commit: commit, file: file) != expected else { continue }
+            let actual = try FileHasher.sha256(ofFile: path).digest
+            if actual != expected {
+                mismatches.append(LockMismatch(reference: locked.reference, file: file, expected: "sha256 \(expected)", actual: "sha256 \(actual)"))
             }
         }
         return mismatches
@@ -59,10 +90,10 @@ public enum RecipeLockVerifier {
                 let (digest, size) = try FileHasher.sha256(ofFile: path)
                 locked.append(RecipeLock.File(path: file, size: size, sha256: digest))
             } else {
-                guard let status = HubSyscall.status(path) else {
-                    throw HubError.cache(path: path, SystemError(call: "stat", code: ENOENT))
+                switch FileStatus.of(path) {
+                case .success(let status): locked.append(RecipeLock.File(path: file, size: status.size, sha256: nil))
+                case .failure(let error): throw HubError.cache(path: path, error)
                 }
-                locked.append(RecipeLock.File(path: file, size: Int(status.st_size), sha256: nil))
             }
         }
         return RecipeLock.Input(reference: reference, source: .local(path: directory), files: locked)

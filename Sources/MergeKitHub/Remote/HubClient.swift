@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitRecipe
 import MergeKitSafetensors
 
 /// The Hub's file and API endpoints, spoken the way huggingface_hub speaks them: HEAD on

@@ -1,3 +1,4 @@
+import MergeKitRecipe
 /// A revision of a repository as the Hub's API lists it (`/api/models/{repo}/revision/{rev}`
 /// with `blobs=true`): the commit and every file with its size and, for LFS files, sha256.
 public struct HubRevision: Sendable, Equatable {

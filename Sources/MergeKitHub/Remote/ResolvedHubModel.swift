@@ -1,3 +1,4 @@
+import MergeKitRecipe
 /// A Hub model reference pinned to a commit, with the files that commit holds.
 public struct ResolvedHubModel: Sendable, Equatable {
     /// Where the answer came from.

@@ -1,7 +1,8 @@
-/// Byte counts and rates for people: decimal units, three significant digits.
+/// Byte counts and rates for people: decimal units (kB, MB, as the engine writes them), three
+/// significant digits.
 enum ByteFormat {
     static func describe(_ bytes: Int) -> String {
-        let units = ["bytes", "KB", "MB", "GB", "TB", "PB"]
+        let units = ["bytes", "kB", "MB", "GB", "TB", "PB"]
         var value = Double(bytes)
         var unit = 0
         while value >= 1000, unit < units.count - 1 {
