@@ -12,6 +12,8 @@ public final class ModelDirectory: Sendable {
     public let path: String
     public let config: JSONValue
     public let files: [SafetensorsFile]
+    /// The shard index, or nil for a single `model.safetensors`.
+    public let index: CheckpointIndex?
     /// Tensor names in file order (shard order, then offset order).
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
@@ -22,52 +24,29 @@ public final class ModelDirectory: Sendable {
     public static let singleFileName = "model.safetensors"
     public static let indexFileName = "model.safetensors.index.json"
 
-    public init(path: String) throws(CheckpointError) {
-        self.path = path
+    public convenience init(path: String) throws(CheckpointError) {
         guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
             throw CheckpointError(file: path, "not a model directory")
         }
-        config = try Self.readConfig(in: path)
-        sideFiles = try SideFile.find(in: path)
-
+        let config = try Self.readConfig(in: path)
+        let sideFiles = try SideFile.find(in: path)
         let indexPath = Self.join(path, Self.indexFileName)
         let singlePath = Self.join(path, Self.singleFileName)
         var files: [SafetensorsFile] = []
-        var names: [String] = []
-        var locations: [String: (file: Int, info: TensorInfo)] = [:]
+        var index: CheckpointIndex?
         do {
             if Self.exists(indexPath) {
-                let index = try CheckpointIndex.load(path: indexPath)
-                for shard in index.shardFiles {
+                let loaded = try CheckpointIndex.load(path: indexPath)
+                for shard in loaded.shardFiles {
                     let shardPath = Self.join(path, shard)
                     guard Self.exists(shardPath) else {
                         throw CheckpointError(file: indexPath, "names shard '\(shard)', which does not exist in \(path)")
                     }
                     files.append(try SafetensorsFile(path: shardPath))
                 }
-                let shardNumber = Dictionary(uniqueKeysWithValues: index.shardFiles.enumerated().map { ($1, $0) })
-                for entry in index.weightMap {
-                    guard let fileIndex = shardNumber[entry.shard],
-                          let info = files[fileIndex].tensor(named: entry.tensor) else {
-                        throw CheckpointError(
-                            file: indexPath, "maps tensor '\(entry.tensor)' to '\(entry.shard)', which does not contain it")
-                    }
-                    names.append(entry.tensor)
-                    locations[entry.tensor] = (fileIndex, info)
-                }
-                // The index is the map; keep file order (shard, then offset) for the output order.
-                names.sort { lhs, rhs in
-                    let l = locations[lhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
-                    let r = locations[rhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
-                    return l < r
-                }
+                index = loaded
             } else if Self.exists(singlePath) {
-                let file = try SafetensorsFile(path: singlePath)
-                files.append(file)
-                for info in file.header.tensors {
-                    names.append(info.name)
-                    locations[info.name] = (0, info)
-                }
+                files.append(try SafetensorsFile(path: singlePath))
             } else {
                 throw CheckpointError(
                     file: path, "has no \(Self.singleFileName) and no \(Self.indexFileName)")
@@ -79,7 +58,84 @@ public final class ModelDirectory: Sendable {
         } catch {
             throw CheckpointError(file: path, "cannot be read", underlying: error)
         }
+        try self.init(path: path, config: config, sideFiles: sideFiles, files: files, index: index)
+    }
+
+    /// One safetensors file of a model known by its headers: its name in the model folder, and
+    /// its validated header.
+    public struct ShardDescription: Sendable {
+        public var file: String
+        public var header: SafetensorsHeader
+
+        public init(file: String, header: SafetensorsHeader) {
+            self.file = file
+            self.header = header
+        }
+    }
+
+    /// A model known by its headers (a Hub model read with range requests): `config`, the
+    /// `index` (nil for a single `model.safetensors`) and every shard's header, as read
+    /// elsewhere. The shards already present under `path` are mapped; the others are known by
+    /// their header only (see `SafetensorsFile.isMapped`), enough to plan, check and show a
+    /// merge, not to run it. The side files are those present under `path`.
+    public convenience init(path: String, config: JSONValue, index: CheckpointIndex?, shards: [ShardDescription]) throws(CheckpointError) {
+        guard config.objectValue != nil else {
+            throw CheckpointError(file: Self.join(path, Self.configFileName), "must hold a JSON object")
+        }
+        var files: [SafetensorsFile] = []
+        for shard in shards {
+            let shardPath = Self.join(path, shard.file)
+            if case .success(let status) = FileStatus.of(shardPath), status.kind == .regular {
+                do {
+                    files.append(try SafetensorsFile(path: shardPath))
+                } catch {
+                    throw CheckpointError(file: error.file, underlying: error)
+                }
+            } else {
+                files.append(SafetensorsFile(path: shardPath, header: shard.header))
+            }
+        }
+        if let index, index.shardFiles != shards.map(\.file) {
+            throw CheckpointError(file: Self.join(path, Self.indexFileName), "names shards \(index.shardFiles), but their headers were read for \(shards.map(\.file))")
+        }
+        try self.init(path: path, config: config, sideFiles: try SideFile.find(in: path), files: files, index: index)
+    }
+
+    /// Locates every tensor: through the index's weight map, or in the single file.
+    private init(
+        path: String, config: JSONValue, sideFiles: [SideFile], files: [SafetensorsFile], index: CheckpointIndex?
+    ) throws(CheckpointError) {
+        var names: [String] = []
+        var locations: [String: (file: Int, info: TensorInfo)] = [:]
+        if let index {
+            let indexPath = Self.join(path, Self.indexFileName)
+            let shardNumber = Dictionary(uniqueKeysWithValues: index.shardFiles.enumerated().map { ($1, $0) })
+            for entry in index.weightMap {
+                guard let fileIndex = shardNumber[entry.shard], fileIndex < files.count,
+                      let info = files[fileIndex].tensor(named: entry.tensor) else {
+                    throw CheckpointError(
+                        file: indexPath, "maps tensor '\(entry.tensor)' to '\(entry.shard)', which does not contain it")
+                }
+                names.append(entry.tensor)
+                locations[entry.tensor] = (fileIndex, info)
+            }
+            // The index is the map; keep file order (shard, then offset) for the output order.
+            names.sort { lhs, rhs in
+                let l = locations[lhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
+                let r = locations[rhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
+                return l < r
+            }
+        } else if let file = files.first {
+            for info in file.header.tensors {
+                names.append(info.name)
+                locations[info.name] = (0, info)
+            }
+        }
+        self.path = path
+        self.config = config
+        self.sideFiles = sideFiles
         self.files = files
+        self.index = index
         self.tensorNames = names
         self.locations = locations
     }
@@ -119,8 +175,8 @@ public final class ModelDirectory: Sendable {
 
     /// Every file this model is read from: config.json, the index, the shards, the side files.
     public var inputFiles: [String] {
-        let index = Self.join(path, Self.indexFileName)
-        return [Self.join(path, Self.configFileName)] + (Self.exists(index) ? [index] : [])
+        let indexPath = Self.join(path, Self.indexFileName)
+        return [Self.join(path, Self.configFileName)] + (index != nil ? [indexPath] : [])
             + files.map(\.path) + sideFiles.map(\.source)
     }
 

@@ -1,11 +1,15 @@
 import Foundation
+import MergeKitRecipe
+import MergeKitSafetensors
 
-/// Decides what a model reference written in a recipe names, in the order mergekit users expect:
-/// a local directory when one exists (relative paths against the recipe's folder first, then the
-/// working directory), otherwise a Hub repository `org/name[@revision]`.
+/// Decides what a model reference written in a recipe names: the one place that does. A local
+/// path when something exists there (a relative path is tried against the recipe's folder, then
+/// the working directory, mergekit's convention; `~/` is the home folder); otherwise a Hub
+/// repository `org/name[@revision]`. A path starting with `/`, `./`, `../` or `~` is never a
+/// Hub id, so a typo in it is reported as a missing directory with every place looked.
 ///
-/// It looks at one model reference; `model+adapter` is split by the caller and each half located
-/// on its own.
+/// The planner's `ModelCatalog` opens what it finds; the command line asks it first which
+/// references are Hub ids, to bring those in before planning (the engine has no network code).
 public struct ModelLocator: Sendable {
     public let recipeDirectory: String
     public let workingDirectory: String
@@ -22,22 +26,26 @@ public struct ModelLocator: Sendable {
 
     public func locate(_ written: String) throws(ModelLocatorError) -> ModelSource {
         let candidates = localCandidates(written)
-        if let found = candidates.first(where: Self.isDirectory) { return .localDirectory(found) }
+        if let found = candidates.first(where: Self.exists) { return .localDirectory(found) }
+        if written.contains("+") {
+            throw ModelLocatorError(written: written, lookedIn: candidates, reason: .adapterNotSupported)
+        }
         guard !Self.isExplicitPath(written) else {
-            throw ModelLocatorError(written: written, lookedIn: candidates, hubProblem: nil)
+            throw ModelLocatorError(written: written, lookedIn: candidates, reason: .missingDirectory)
         }
         do {
             return .hub(try HubModelReference.parse(written))
         } catch {
-            throw ModelLocatorError(written: written, lookedIn: candidates, hubProblem: error)
+            throw ModelLocatorError(written: written, lookedIn: candidates, reason: .notAHubID(error))
         }
     }
 
-    /// The directories `written` may name, in the order they are tried.
+    /// The local paths `written` may name, in the order they are tried.
     public func localCandidates(_ written: String) -> [String] {
         if written.hasPrefix("/") { return [Self.absolute(written, against: "/")] }
-        let expanded = Self.expandingTilde(written)
-        if expanded != written { return [Self.absolute(expanded, against: "/")] }
+        if written == "~" || written.hasPrefix("~/") {
+            return [Self.absolute(NSHomeDirectory() + written.dropFirst(), against: "/")]
+        }
         let fromRecipe = Self.absolute(written, against: recipeDirectory)
         let fromWorking = Self.absolute(written, against: workingDirectory)
         return fromRecipe == fromWorking ? [fromRecipe] : [fromRecipe, fromWorking]
@@ -49,18 +57,15 @@ public struct ModelLocator: Sendable {
             || written == "." || written == ".."
     }
 
-    static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    /// Anything at `path` counts (opening it then says what is wrong with a file or a dangling
+    /// link), so a local path is never mistaken for a Hub id.
+    static func exists(_ path: String) -> Bool {
+        if case .success = FileStatus.of(path, followingLinks: false) { return true }
+        return false
     }
 
     static func absolute(_ path: String, against base: String) -> String {
         let joined = path.hasPrefix("/") ? path : (base.hasSuffix("/") ? base + path : base + "/" + path)
         return (joined as NSString).standardizingPath
-    }
-
-    static func expandingTilde(_ path: String) -> String {
-        guard path == "~" || path.hasPrefix("~/") else { return path }
-        return NSHomeDirectory() + path.dropFirst()
     }
 }

@@ -1,61 +1,58 @@
-import Foundation
 import MergeKitRecipe
-import MergeKitYAML
 
-/// Every model a recipe names, opened once (headers only) and referred to by index.
+/// Every model a recipe names, opened once (headers only) and referred to by index. What a
+/// reference names is decided by `ModelLocator`; a Hub model comes from `hubModels`, brought in
+/// by the caller before planning.
 final class ModelCatalog {
     private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
     private var indexByPath: [String: Int] = [:]
     private var failedPaths: Set<String> = []
-    private let recipeDirectory: String
+    private let locator: ModelLocator
+    private let hubModels: HubModels
 
-    init(recipeFile: String) {
-        recipeDirectory = Self.absolute((recipeFile as NSString).deletingLastPathComponent)
-    }
-
-    /// `path` made absolute against the current directory, with `.` and `..` resolved.
-    static func absolute(_ path: String) -> String {
-        let joined = path.hasPrefix("/") ? path : ModelDirectory.join(FileManager.default.currentDirectoryPath, path)
-        return (joined as NSString).standardizingPath
+    init(recipeFile: String, hubModels: HubModels = HubModels()) {
+        locator = ModelLocator(recipeFile: recipeFile)
+        self.hubModels = hubModels
     }
 
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
     func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
-        guard let path = resolve(written, into: &sink) else { return nil }
-        if let index = indexByPath[path] { return index }
-        if failedPaths.contains(path) { return nil }
+        let source: ModelSource
         do {
-            let model = try ModelDirectory(path: path)
-            models.append(model)
-            writtenNames.append(written.value)
-            indexByPath[path] = models.count - 1
-            return models.count - 1
+            source = try locator.locate(written.value)
         } catch {
-            failedPaths.insert(path)
-            sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
+            sink.add(.error(error.description, at: written.location))
             return nil
+        }
+        switch source {
+        case .localDirectory(let path):
+            if let index = indexByPath[path] { return index }
+            if failedPaths.contains(path) { return nil }
+            do {
+                return add(try ModelDirectory(path: path), written: written.value)
+            } catch {
+                failedPaths.insert(path)
+                sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
+                return nil
+            }
+        case .hub(let reference):
+            switch hubModels.model(reference) {
+            case .success(let model):
+                return indexByPath[model.path] ?? add(model, written: written.value)
+            case .failure(let problem):
+                sink.add(.error("model '\(written.value)': \(problem.message)", at: written.location))
+                return nil
+            }
         }
     }
 
-    /// The model's directory: relative paths resolve against the recipe's folder first, then the
-    /// current directory (mergekit's convention).
-    private func resolve(_ written: Located<String>, into sink: inout DiagnosticSink) -> String? {
-        let path = written.value
-        if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
-            sink.add(.error(
-                "model '\(path)': LoRA adapters (model+adapter) are not supported yet", at: written.location))
-            return nil
-        }
-        var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
-        if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
-        sink.add(.error(
-            "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
-            at: written.location))
-        return nil
+    private func add(_ model: ModelDirectory, written: String) -> Int {
+        models.append(model)
+        writtenNames.append(written)
+        indexByPath[model.path] = models.count - 1
+        return models.count - 1
     }
 }

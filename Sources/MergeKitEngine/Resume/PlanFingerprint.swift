@@ -23,7 +23,8 @@ enum PlanFingerprint {
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
             for input in job.inputs where seen.insert(input.file.path).inserted {
                 hasher.add(FileSystem.resolved(input.file.path))
-                let status = input.file.status
+                // Only runnable plans are fingerprinted, and every file they read is mapped.
+                guard let status = input.file.status else { continue }
                 hasher.add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
                 input.file.withHeaderBytes { hasher.add($0) }
             }

@@ -1,0 +1,26 @@
+public import MergeKitRecipe
+
+/// The models a recipe names by Hub id, brought in by the caller before planning (the engine
+/// has no network code): per reference, its model directory (read from its headers, or from the
+/// cache), or why it could not be brought in. A Hub reference missing here is reported as such.
+public struct HubModels: Sendable {
+    public var models: [HubModelReference: Result<ModelDirectory, HubModelUnavailable>]
+
+    public init(_ models: [HubModelReference: Result<ModelDirectory, HubModelUnavailable>] = [:]) {
+        self.models = models
+    }
+
+    func model(_ reference: HubModelReference) -> Result<ModelDirectory, HubModelUnavailable> {
+        models[reference] ?? .failure(HubModelUnavailable(
+            "it is a Hugging Face Hub id, and this program reads local model directories only (the mergekit-swift command brings Hub models in)"))
+    }
+}
+
+/// Why a Hub model could not be brought in: reported at the model's place in the recipe.
+public struct HubModelUnavailable: Error, Sendable {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+}

@@ -1,0 +1,28 @@
+extension MergePlan {
+    /// The files of model `index` the merge reads, relative to the model's folder: config.json,
+    /// the shard index when there is one, the safetensors files holding tensors the plan reads,
+    /// and, when it is the tokenizer model, the side files found in its folder. What `apply`
+    /// downloads of a Hub model, and what `lock` pins.
+    public func filesRead(fromModel index: Int) -> [String] {
+        let model = models[index]
+        let prefix = model.path.hasSuffix("/") ? model.path : model.path + "/"
+        var files = [ModelDirectory.configFileName]
+        if model.index != nil { files.append(ModelDirectory.indexFileName) }
+        var read = Set<String>()
+        for job in jobs {
+            for input in job.inputs where input.modelIndex == index { read.insert(input.file.path) }
+        }
+        files += model.files.map(\.path).filter(read.contains).map { String($0.dropFirst(prefix.count)) }
+        if tokenizerModelIndex == index { files += model.sideFiles.map(\.name) }
+        return files
+    }
+
+    /// An input the plan reads from a file known by its header only (a Hub model's shard that
+    /// was not downloaded), if any: such a plan can be shown and checked, not run.
+    public var inputNotDownloaded: TensorInput? {
+        for job in jobs {
+            if let input = job.inputs.first(where: { !$0.file.isMapped }) { return input }
+        }
+        return nil
+    }
+}
