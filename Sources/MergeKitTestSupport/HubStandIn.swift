@@ -2,34 +2,43 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import MergeKitHub
-import MergeKitTestSupport
 
 /// A repository the stand-in serves: commits with their files, and branch or tag names.
-struct StandInRepository {
-    var id: String
-    var gated = false
-    var commits: [(commit: String, files: [String: Data])]
-    var refs: [String: String]
+public struct StandInRepository: Sendable {
+    public var id: String
+    public var gated: Bool
+    public var commits: [(commit: String, files: [String: Data])]
+    public var refs: [String: String]
+
+    public init(id: String, gated: Bool = false, commits: [(commit: String, files: [String: Data])], refs: [String: String]) {
+        self.id = id
+        self.gated = gated
+        self.commits = commits
+        self.refs = refs
+    }
 }
 
-/// The Hub stand-in (StandIn/hub_stand_in.py, python3's standard library only) on 127.0.0.1 and
-/// 127.0.0.2 with random ports, started for one test and stopped with it. The second address
-/// plays the CDN, so a redirect to it leaves the Hub's host as real LFS downloads do.
-final class HubStandIn: @unchecked Sendable {
-    let directory: TemporaryDirectory
-    let endpoint: URL
-    let cdn: URL
-    let token = "hf_standin_secret"
+/// The Hugging Face Hub stand-in (StandIn/hub_stand_in.py, python3's standard library only) on
+/// 127.0.0.1 and 127.0.0.2 with random ports, started for one test and stopped with it. The
+/// second address plays the CDN, so a redirect to it leaves the Hub's host as real LFS
+/// downloads do. No test reaches the real Hub.
+public final class HubStandIn: @unchecked Sendable {
+    // @unchecked: the process and pipe are set once in init and only closed in deinit.
+    public let directory: TemporaryDirectory
+    public let endpoint: URL
+    public let cdn: URL
+    public let token = "hf_standin_secret"
     private let process: Process
     private let input: Pipe
 
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("StandIn").path
+    /// The folder of the stand-in's scripts (and of the other python peers the tests start).
+    public static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("StandIn").path
 
-    init(_ repositories: [StandInRepository]) throws {
+    public init(_ repositories: [StandInRepository]) throws {
         directory = try TemporaryDirectory(prefix: "hub-stand-in")
         var repos: [String: Any] = [:]
         var counter = 0
+        try FileManager.default.createDirectory(atPath: directory.file("files"), withIntermediateDirectories: true)
         for repository in repositories {
             var commits: [String: [String: String]] = [:]
             for (commit, files) in repository.commits {
@@ -37,7 +46,6 @@ final class HubStandIn: @unchecked Sendable {
                 for (path, data) in files {
                     counter += 1
                     let local = "files/\(counter)"
-                    try FileManager.default.createDirectory(atPath: directory.file("files"), withIntermediateDirectories: true)
                     try data.write(to: URL(fileURLWithPath: directory.file(local)))
                     mapped[path] = local
                 }
@@ -76,55 +84,64 @@ final class HubStandIn: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// A configuration for this stand-in with a cache in `cache`, retrying quickly.
-    func configuration(cache: String, withToken: Bool = false, offline: Bool = false) -> HubConfiguration {
-        var configuration = HubConfiguration(
-            cacheDirectory: cache, endpoint: endpoint,
-            token: withToken ? HubToken(value: token, source: .environment("HF_TOKEN")) : nil, isOffline: offline)
-        configuration.retry = RetryPolicy(attempts: 4, initialDelay: .milliseconds(20), maximumDelay: .milliseconds(100))
-        configuration.idleTimeout = 20
-        return configuration
+    public struct Request: Decodable, Sendable {
+        public let method: String
+        public let path: String
+        public let range: String?
+        public let authorization: Bool
     }
 
-    struct Request: Decodable {
-        let method: String
-        let path: String
-        let range: String?
-        let authorization: Bool
+    public struct Stats: Decodable, Sendable {
+        public let body_bytes: [String: Int]
+        public let requests: [Request]
+
+        /// Body bytes of downloads from the CDN (LFS files: the weights).
+        public var cdnBytes: Int { body_bytes["cdn"] ?? 0 }
+        /// Body bytes of every answer: API listings, small files, CDN downloads.
+        public var totalBytes: Int { body_bytes.values.reduce(0, +) }
     }
 
-    struct Stats: Decodable {
-        let body_bytes: [String: Int]
-        let requests: [Request]
-
-        var cdnBytes: Int { body_bytes["cdn"] ?? 0 }
-        var totalBytes: Int { body_bytes.values.reduce(0, +) }
-    }
-
-    func stats() async throws -> Stats {
+    public func stats() async throws -> Stats {
         try JSONDecoder().decode(Stats.self, from: try await control("stats"))
     }
 
-    func reset() async throws { _ = try await control("reset") }
+    public func reset() async throws { _ = try await control("reset") }
 
     /// Arms a one-shot fault on the next CDN download of `sha256`: "drop" after `after` bytes,
     /// "corrupt" one byte, or "status" `code`.
-    func fault(_ kind: String, sha256: String, after: Int = 0, code: Int = 503, count: Int = 1) async throws {
+    public func fault(_ kind: String, sha256: String, after: Int = 0, code: Int = 503, count: Int = 1) async throws {
         _ = try await control("fault?kind=\(kind)&sha256=\(sha256)&after=\(after)&code=\(code)&count=\(count)")
     }
 
-    func throttle(bytesPerSecond: Int) async throws {
+    public func throttle(bytesPerSecond: Int) async throws {
         _ = try await control("throttle?bytes_per_second=\(bytesPerSecond)")
+    }
+
+    /// Points branch or tag `ref` of `repo` at `commit` (one of the repository's commits).
+    public func move(_ ref: String, of repo: String, to commit: String) async throws {
+        _ = try await control("move?repo=\(Self.escaped(repo))&ref=\(Self.escaped(ref))&commit=\(commit)")
+    }
+
+    /// Drops `commit` from `repo`, as a history rewrite (a force push, a squash) does.
+    public func forget(_ commit: String, of repo: String) async throws {
+        _ = try await control("forget?repo=\(Self.escaped(repo))&commit=\(commit)")
+    }
+
+    private static func escaped(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
     }
 
     private func control(_ command: String) async throws -> Data {
         guard let url = URL(string: endpoint.absoluteString + "/_stand_in/" + command) else { throw StandInError("bad command \(command)") }
-        let (data, _) = try await URLSession.shared.data(from: url)
+        let (data, response) = try await URLSession.shared.data(from: url)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw StandInError("\(command): \(String(decoding: data, as: UTF8.self))")
+        }
         return data
     }
 }
 
-struct StandInError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct StandInError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

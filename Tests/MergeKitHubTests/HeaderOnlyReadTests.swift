@@ -1,5 +1,6 @@
 import Foundation
 @testable import MergeKitHub
+import MergeKitRecipe
 import MergeKitSafetensors
 import MergeKitTestSupport
 import Testing

@@ -15,7 +15,8 @@ It serves the repositories described by DIR/manifest.json the way huggingface.co
 
 Test controls (GET): /_stand_in/stats (body bytes served, requests seen), /_stand_in/reset,
 /_stand_in/fault?kind=drop|corrupt|status&sha256=..&after=N&code=503&count=1 (one-shot faults on
-CDN downloads), /_stand_in/throttle?bytes_per_second=N.
+CDN downloads), /_stand_in/throttle?bytes_per_second=N, /_stand_in/move?repo=..&ref=..&commit=..
+(point a branch elsewhere), /_stand_in/forget?repo=..&commit=.. (a history rewrite drops a commit).
 
 manifest.json: {"token": "...", "repos": {"org/name": {"gated": false, "refs": {"main": COMMIT},
 "commits": {COMMIT: {"path/in/repo": "file under DIR"}}}}}
@@ -140,6 +141,18 @@ class Handler(BaseHTTPRequestHandler):
                     "kind": query["kind"], "sha256": query.get("sha256", ""), "after": int(query.get("after", "0")),
                     "code": int(query.get("code", "503")), "count": int(query.get("count", "1")),
                 })
+        elif command == "move":
+            repo = store.repos.get(query.get("repo", ""))
+            if repo is None or query.get("commit") not in repo["commits"]:
+                return self.reply(400, b"no such repository or commit", {}, count=None)
+            with store.lock:
+                repo["refs"][query["ref"]] = query["commit"]
+        elif command == "forget":
+            repo = store.repos.get(query.get("repo", ""))
+            if repo is None or query.get("commit") not in repo["commits"]:
+                return self.reply(400, b"no such repository or commit", {}, count=None)
+            with store.lock:
+                del repo["commits"][query["commit"]]
         elif command == "throttle":
             value = int(query.get("bytes_per_second", "0"))
             store.bytes_per_second = value or None
@@ -162,9 +175,8 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def commit_of(self, repo, revision):
-        if revision in repo["commits"]:
-            return revision
-        return repo["refs"].get(revision)
+        commit = revision if revision in repo["commits"] else repo["refs"].get(revision)
+        return commit if commit in repo["commits"] else None
 
     def resolve(self, repo_id, revision, file, head, cached):
         repo = self.store.repos.get(repo_id)
