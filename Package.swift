@@ -31,12 +31,12 @@ let package = Package(
             name: "MergeKitEngine",
             dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
-        .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitSafetensors"]),
+        .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitRecipe", "MergeKitSafetensors"]),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine",
+                "MergeKitEngine", "MergeKitHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,7 +55,8 @@ let package = Package(
         ),
         .target(
             name: "MergeKitTestSupport",
-            dependencies: ["MergeKitRandom", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: ["MergeKitRandom", "MergeKitTensor", "MergeKitSafetensors"],
+            exclude: ["StandIn"]
         ),
         .testTarget(name: "MergeKitRandomTests", dependencies: ["MergeKitRandom"]),
         .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML", "MergeKitRandom"]),
@@ -75,8 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MergeKitHubTests",
-            dependencies: ["MergeKitHub", "MergeKitTestSupport"],
-            exclude: ["StandIn"]
+            dependencies: ["MergeKitHub", "MergeKitRecipe", "MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MergeKitEngine
+import MergeKitHub
 import MergeKitRecipe
 import MergeKitSafetensors
 
@@ -22,6 +23,11 @@ enum CommandFailure {
             let count = error.diagnostics.filter { $0.severity == .error }.count
             printError("\(count) error\(count == 1 ? "" : "s"); nothing was written")
             return ExitCode(dataError)
+        case let error as InputFailure:
+            printDiagnostics(error.diagnostics, recipePath: recipePath)
+            let count = error.diagnostics.filter { $0.severity == .error }.count
+            printError("\(count) error\(count == 1 ? "" : "s"); nothing was written")
+            return ExitCode(error.exitCode)
         case let error as MergeInterrupted:
             printError(error.description)
             return ExitCode(128 + error.signal)
@@ -45,7 +51,9 @@ enum CommandFailure {
         case let error as OutputError: error.kind == .refused ? usageError : 1
         case let error as SafetensorsError:
             if case .writeFailed = error.kind { 1 } else { dataError }
-        case is NonFiniteInputError, is CheckpointError: dataError
+        case is NonFiniteInputError, is CheckpointError, is RecipeLockError: dataError
+        case is HubConfigurationError: usageError
+        case let error as HubError: InputFailure.exitCode(for: error)
         default: 1
         }
     }
@@ -55,6 +63,11 @@ enum CommandFailure {
         let text = FileManager.default.contents(atPath: recipePath).flatMap { String(data: $0, encoding: .utf8) }
         let renderer = DiagnosticRenderer(sources: text.map { [recipePath: $0] } ?? [:])
         FileHandle.standardError.write(Data((renderer.render(diagnostics) + "\n").utf8))
+    }
+
+    /// A line of information on stderr (what was read or will be downloaded), escaped.
+    static func printNote(_ message: String) {
+        FileHandle.standardError.write(Data("\(TerminalText.escaped(message))\n".utf8))
     }
 
     static func printWarning(_ message: String) {

@@ -1,11 +1,11 @@
 import ArgumentParser
 
 @main
-struct MergeKitSwift: ParsableCommand {
+struct MergeKitSwift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mergekit-swift",
         abstract: "Merge fine-tuned language models from YAML recipes (mergekit's recipe language).",
         version: MergeKitVersion.current,
-        subcommands: [Apply.self, Plan.self, Validate.self, Inspect.self, Methods.self]
+        subcommands: [Apply.self, Plan.self, Validate.self, Lock.self, Inspect.self, Methods.self]
     )
 }

@@ -1,0 +1,234 @@
+import MergeKitEngine
+import MergeKitHub
+import MergeKitRecipe
+import MergeKitSafetensors
+
+/// The recipe's models named by Hub id, brought to the planner (the engine has no network
+/// code). Before planning each is resolved to a commit and read from its headers: config.json,
+/// the shard index and every shard's safetensors header, never the weights. After planning,
+/// `apply` downloads the files the plan reads and nothing else. A model that cannot be brought
+/// in is kept as a problem, which the planner reports at the model's place in the recipe.
+///
+/// Which references are Hub ids is decided by `ModelLocator`, as the planner decides it.
+final class HubInputs {
+    /// One Hub model of the recipe.
+    struct Input: Sendable {
+        /// The first place the recipe writes it.
+        let written: Located<String>
+        let model: ResolvedHubModel
+        let checkpoint: RemoteCheckpoint
+        /// `snapshots/<commit>` in the cache: the model's folder for the planner.
+        let folder: String
+    }
+
+    /// A model that could not be brought in, and the exit code it calls for.
+    struct Problem {
+        let message: String
+        let exitCode: Int32
+    }
+
+    /// nil when the recipe names no Hub model (then nothing is configured or contacted).
+    let store: HubModelStore?
+    private(set) var inputs: [HubModelReference: Input] = [:]
+    private(set) var problems: [HubModelReference: Problem] = [:]
+    /// Hub references in recipe order, each with the first place it is written.
+    let references: [(reference: HubModelReference, written: Located<String>)]
+
+    private init(store: HubModelStore?, references: [(reference: HubModelReference, written: Located<String>)]) {
+        self.store = store
+        self.references = references
+    }
+
+    /// Resolves and reads the headers of every Hub model `recipe` names, several at a time.
+    ///
+    /// - Parameter pinned: for `apply --locked`, the commit to use instead of each reference's
+    ///   revision (keyed by the reference as written).
+    static func prepare(
+        _ recipe: Recipe, options: HubOptions, quiet: Bool, pinned: [HubModelReference: HubModelReference] = [:]
+    ) async throws -> HubInputs {
+        let locator = ModelLocator(recipeFile: recipe.file)
+        var seen = Set<HubModelReference>()
+        var references: [(reference: HubModelReference, written: Located<String>)] = []
+        for written in recipe.modelReferences {
+            // References that are not Hub ids are the planner's to open or report.
+            guard case .hub(let reference)? = try? locator.locate(written.value), seen.insert(reference).inserted else { continue }
+            references.append((reference, written))
+        }
+        guard !references.isEmpty else { return HubInputs(store: nil, references: []) }
+        let configuration = try HubConfiguration(cacheOverride: options.transformersCache)
+        let store = HubModelStore(configuration: configuration, progress: quiet ? .silent : .standardError)
+        let hub = HubInputs(store: store, references: references)
+        let results = await withTaskGroup(of: (HubModelReference, Result<Input, HubError>).self) { group in
+            for (reference, written) in references {
+                let target = pinned[reference] ?? reference
+                group.addTask {
+                    do throws(HubError) {
+                        let model = try await store.resolve(target)
+                        let checkpoint = try await store.readCheckpoint(of: model)
+                        let folder = store.cache.repository(model.repo).snapshotFolder(commit: model.commit)
+                        return (reference, .success(Input(written: written, model: model, checkpoint: checkpoint, folder: folder)))
+                    } catch {
+                        return (reference, .failure(error))
+                    }
+                }
+            }
+            var results: [(HubModelReference, Result<Input, HubError>)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (reference, result) in results {
+            switch result {
+            case .success(let input):
+                hub.inputs[reference] = input
+                if case .cacheAfterNetworkFailure(let reason) = input.model.origin, !quiet {
+                    CommandFailure.printWarning("'\(reference)': the Hub cannot be reached (\(reason)); using commit \(input.model.commit) from the Hugging Face cache")
+                }
+            case .failure(let error):
+                hub.problems[reference] = Problem(
+                    message: describe(error, pinnedTo: pinned[reference]), exitCode: InputFailure.exitCode(for: error))
+            }
+        }
+        return hub
+    }
+
+    /// The error's text; for a locked commit the Hub no longer has, what that means.
+    private static func describe(_ error: HubError, pinnedTo pin: HubModelReference?) -> String {
+        guard let pin, let commit = pin.revision, case .revisionNotFound(let repo, _) = error else { return error.description }
+        return "the lock file pins commit \(commit), which repository '\(repo)' no longer has (its history was rewritten?); run `mergekit-swift lock` to pin a commit it has"
+    }
+
+    /// The models for the planner: read from their headers, with the files already in the
+    /// cache mapped (all the plan reads, once `download` ran).
+    var hubModels: HubModels {
+        var models: [HubModelReference: Result<ModelDirectory, HubModelUnavailable>] = [:]
+        for (reference, problem) in problems {
+            models[reference] = .failure(HubModelUnavailable(problem.message))
+        }
+        for (reference, input) in inputs {
+            let checkpoint = input.checkpoint
+            do {
+                models[reference] = .success(try ModelDirectory(
+                    path: input.folder, config: checkpoint.config, index: checkpoint.index,
+                    shards: checkpoint.shards.map { ModelDirectory.ShardDescription(file: $0.file, header: $0.header) }))
+            } catch {
+                models[reference] = .failure(HubModelUnavailable(error.description))
+            }
+        }
+        return HubModels(models)
+    }
+
+    /// Plans `recipe` with these models (see `Planner.plan`).
+    func plan(_ recipe: Recipe, warnings: [Diagnostic], options: PlanOptions) throws -> MergePlan {
+        do {
+            return try Planner.plan(recipe, warnings: warnings, options: options, hubModels: hubModels)
+        } catch {
+            throw failure(planning: error)
+        }
+    }
+
+    /// What reading the headers cost, for stderr: bytes transferred against the weights' size.
+    var headerSummary: String? {
+        guard !inputs.isEmpty else { return nil }
+        let transferred = inputs.values.reduce(0) { $0 + $1.checkpoint.bytesTransferred }
+        let weights = inputs.values.reduce(0) { $0 + $1.checkpoint.weightBytes }
+        let models = "\(inputs.count) model\(inputs.count == 1 ? "" : "s")"
+        guard transferred > 0 else { return "Hub: checked \(models) from the files in the Hugging Face cache" }
+        return "Hub: checked \(models) from their headers: \(ByteFormatting.format(transferred)) transferred "
+            + "(config.json, indexes, safetensors headers), none of their \(ByteFormatting.format(weights)) of weights"
+    }
+
+    /// The failure to report for a plan that failed: its diagnostics, with exit code 1 when a
+    /// Hub model could not be brought in because the network or the machine failed.
+    func failure(planning error: RecipeError) -> any Error {
+        let exitCode = problems.values.map(\.exitCode).max() ?? CommandFailure.dataError
+        guard exitCode != CommandFailure.dataError else { return error }
+        return InputFailure(diagnostics: error.diagnostics, exitCode: exitCode)
+    }
+
+    // MARK: After planning
+
+    /// One Hub model of a plan and the files the plan reads from it.
+    struct Need {
+        let reference: HubModelReference
+        let input: Input
+        let files: [String]
+    }
+
+    /// Per Hub model of `plan` (in recipe order), the files the merge reads: config.json, the
+    /// index, the shards holding tensors it reads, and for the tokenizer model the tokenizer
+    /// files the commit has.
+    func needs(of plan: MergePlan) -> [Need] {
+        var needs: [Need] = []
+        for (reference, _) in references {
+            guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }),
+                  let index = plan.models.firstIndex(where: { $0.path == input.folder }) else { continue }
+            var files = plan.filesRead(fromModel: index)
+            if plan.tokenizerModelIndex == index {
+                files += SideFile.names.filter { input.model.file($0) != nil && !files.contains($0) }
+            }
+            needs.append(Need(reference: reference, input: input, files: files))
+        }
+        return needs
+    }
+
+    /// What downloading the needed files costs, per model.
+    func downloadPlans(_ needs: [Need]) throws(HubError) -> [HubDownloadPlan] {
+        guard let store else { return [] }
+        return try needs.map { need throws(HubError) in try store.downloadPlan(need.files, of: need.input.model) }
+    }
+
+    /// Downloads the needed files that are not in the cache yet.
+    func download(_ needs: [Need]) async throws(HubError) {
+        guard let store else { return }
+        for need in needs {
+            try await store.download(need.files, of: need.input.model)
+        }
+    }
+}
+
+extension HubInputs {
+    /// Says how much `apply` will download and where, and refuses before any download when the
+    /// disk holding the cache lacks the space (counting the output too when it is written to the
+    /// same file system).
+    func checkDiskSpace(for needs: [Need], outputPath: String, outputBytes: Int, quiet: Bool) throws {
+        guard let store else { return }
+        let plans = try downloadPlans(needs)
+        let bytes = plans.reduce(0) { $0 + $1.bytesToDownload }
+        let files = plans.reduce(0) { $0 + $1.items.filter { $0.bytesToDownload > 0 }.count }
+        let cache = store.cache.root
+        let free: (folder: String, bytes: Int)
+        switch FileSystem.availableBytes(onFileSystemOf: cache) {
+        case .success(let found): free = found
+        case .failure(let error): throw HubError.cache(path: cache, error)
+        }
+        guard bytes > 0 else {
+            if !quiet { CommandFailure.printNote("Hub: every file the merge reads is in the cache (\(cache))") }
+            return
+        }
+        let outputFolder = FileSystem.nearestExistingFolder(outputPath)
+        let sameDisk = (try? FileStatus.of(free.folder).get().device) == (try? FileStatus.of(outputFolder).get().device)
+        let needed = bytes + (sameDisk ? outputBytes : 0)
+        if needed > free.bytes {
+            throw DiskSpaceError(download: bytes, output: sameDisk ? outputBytes : 0, available: free.bytes, folder: free.folder)
+        }
+        if !quiet {
+            let models = plans.filter { $0.bytesToDownload > 0 }.count
+            CommandFailure.printNote("Hub: will download \(ByteFormatting.format(bytes)) in \(files) file\(files == 1 ? "" : "s") of \(models) model\(models == 1 ? "" : "s") into \(cache) (\(ByteFormatting.format(free.bytes)) free there)")
+        }
+    }
+}
+
+/// The downloads (and the output, on the same file system) would not fit on the disk.
+struct DiskSpaceError: Error, CustomStringConvertible {
+    let download: Int
+    let output: Int
+    let available: Int
+    let folder: String
+
+    var description: String {
+        let what = output > 0
+            ? "the download needs \(ByteFormatting.format(download)) and the output \(ByteFormatting.format(output))"
+            : "the download needs \(ByteFormatting.format(download))"
+        return "not enough free space: \(what), and the file system of '\(folder)' has \(ByteFormatting.format(available)) available; nothing was downloaded (free some space, or pass --transformers-cache DIR on a larger disk)"
+    }
+}
