@@ -27,8 +27,9 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
     case integrity(HubRepoID, file: String, expected: String, actual: String)
     /// A file in the cache could not be read or written.
     case cache(path: String, SystemError)
-    /// The download would not fit on the disk holding the cache.
-    case insufficientDiskSpace(needed: Int, available: Int, cacheDirectory: String)
+    /// The download (and `output` bytes of a merge written to the same disk) would not fit on
+    /// the disk holding the cache.
+    case insufficientDiskSpace(needed: Int, output: Int, available: Int, cacheDirectory: String)
     /// A remote safetensors header or JSON file that does not parse.
     case invalidFile(HubRepoID, file: String, problem: String)
     case cancelled
@@ -69,8 +70,10 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
             return "'\(file)' of '\(repo)' downloaded with \(actual), but the Hub announced \(expected), on every retry"
         case .cache(let path, let error):
             return "\(path): \(error)"
-        case .insufficientDiskSpace(let needed, let available, let folder):
-            return "the download needs \(ByteFormat.describe(needed)) but the disk holding \(folder) has \(ByteFormat.describe(available)) free"
+        case .insufficientDiskSpace(let needed, let output, let available, let folder):
+            let outputToo = output > 0 ? " (and the output \(ByteFormat.describe(output)) more on the same disk)" : ""
+            return "the download needs \(ByteFormat.describe(needed))\(outputToo) but the disk holding \(folder) has \(ByteFormat.describe(available)) free; "
+                + "nothing was downloaded (free some space, or choose a cache on a larger disk: --transformers-cache DIR or HF_HUB_CACHE)"
         case .invalidFile(let repo, let file, let problem):
             return "'\(file)' of '\(repo)': \(problem)"
         case .cancelled:

@@ -193,42 +193,20 @@ extension HubInputs {
     func checkDiskSpace(for needs: [Need], outputPath: String, outputBytes: Int, quiet: Bool) throws {
         guard let store else { return }
         let plans = try downloadPlans(needs)
-        let bytes = plans.reduce(0) { $0 + $1.bytesToDownload }
-        let files = plans.reduce(0) { $0 + $1.items.filter { $0.bytesToDownload > 0 }.count }
         let cache = store.cache.root
-        let free: (folder: String, bytes: Int)
-        switch FileSystem.availableBytes(onFileSystemOf: cache) {
-        case .success(let found): free = found
-        case .failure(let error): throw HubError.cache(path: cache, error)
-        }
+        let bytes = plans.reduce(0) { $0 + $1.bytesToDownload }
         guard bytes > 0 else {
             if !quiet { CommandFailure.printNote("Hub: every file the merge reads is in the cache (\(cache))") }
             return
         }
-        let outputFolder = FileSystem.nearestExistingFolder(outputPath)
-        let sameDisk = (try? FileStatus.of(free.folder).get().device) == (try? FileStatus.of(outputFolder).get().device)
-        let needed = bytes + (sameDisk ? outputBytes : 0)
-        if needed > free.bytes {
-            throw DiskSpaceError(download: bytes, output: sameDisk ? outputBytes : 0, available: free.bytes, folder: free.folder)
-        }
+        let device = { (path: String) in try? FileStatus.of(FileSystem.nearestExistingFolder(path)).get().device }
+        let sameDisk = device(cache) == device(outputPath)
+        try HubDownloadPlan.checkDiskSpace(plans, outputBytes: sameDisk ? outputBytes : 0)
         if !quiet {
+            let files = plans.reduce(0) { $0 + $1.items.filter { $0.bytesToDownload > 0 }.count }
             let models = plans.filter { $0.bytesToDownload > 0 }.count
-            CommandFailure.printNote("Hub: will download \(ByteFormatting.format(bytes)) in \(files) file\(files == 1 ? "" : "s") of \(models) model\(models == 1 ? "" : "s") into \(cache) (\(ByteFormatting.format(free.bytes)) free there)")
+            let free = plans.map(\.availableBytes).min() ?? 0
+            CommandFailure.printNote("Hub: will download \(ByteFormatting.format(bytes)) in \(files) file\(files == 1 ? "" : "s") of \(models) model\(models == 1 ? "" : "s") into \(cache) (\(ByteFormatting.format(free)) free there)")
         }
-    }
-}
-
-/// The downloads (and the output, on the same file system) would not fit on the disk.
-struct DiskSpaceError: Error, CustomStringConvertible {
-    let download: Int
-    let output: Int
-    let available: Int
-    let folder: String
-
-    var description: String {
-        let what = output > 0
-            ? "the download needs \(ByteFormatting.format(download)) and the output \(ByteFormatting.format(output))"
-            : "the download needs \(ByteFormatting.format(download))"
-        return "not enough free space: \(what), and the file system of '\(folder)' has \(ByteFormatting.format(available)) available; nothing was downloaded (free some space, or pass --transformers-cache DIR on a larger disk)"
     }
 }

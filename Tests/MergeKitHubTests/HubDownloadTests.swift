@@ -181,7 +181,15 @@ import Testing
         let plan = HubDownloadPlan(model: model, items: [.init(file: "model.safetensors", size: 5_000_000_000, bytesToDownload: 5_000_000_000)],
                                    availableBytes: 1_200_000_000, cacheDirectory: "/cache")
         let error = #expect(throws: HubError.self) { try plan.checkDiskSpace() }
-        #expect(error?.description == "the download needs 5.00 GB but the disk holding /cache has 1.20 GB free")
+        #expect(error?.description.hasPrefix("the download needs 5.00 GB but the disk holding /cache has 1.20 GB free; nothing was downloaded") == true)
+        let small = HubDownloadPlan(model: model, items: [.init(file: "config.json", size: 700_000_000, bytesToDownload: 700_000_000)],
+                                    availableBytes: 1_200_000_000, cacheDirectory: "/cache")
+        try HubDownloadPlan.checkDiskSpace([small])
+        let withOutput = #expect(throws: HubError.self) { try HubDownloadPlan.checkDiskSpace([small], outputBytes: 600_000_000) }
+        #expect(withOutput?.description.hasPrefix("the download needs 700 MB (and the output 600 MB more on the same disk) but") == true)
+        let cached = HubDownloadPlan(model: model, items: [.init(file: "config.json", size: 700, bytesToDownload: 0)],
+                                     availableBytes: 0, cacheDirectory: "/cache")
+        try HubDownloadPlan.checkDiskSpace([cached], outputBytes: 600_000_000)
     }
 
     @Test func progressLinesWhenNotATerminal() async throws {

@@ -21,8 +21,19 @@ public struct HubDownloadPlan: Sendable, Equatable {
 
     /// Throws when the download does not fit on the disk.
     public func checkDiskSpace() throws(HubError) {
-        if bytesToDownload > availableBytes {
-            throw HubError.insufficientDiskSpace(needed: bytesToDownload, available: availableBytes, cacheDirectory: cacheDirectory)
+        try Self.checkDiskSpace([self])
+    }
+
+    /// Throws when the downloads of `plans` (of one cache) together, and `outputBytes` more
+    /// written to the same disk (a merge's output), do not fit in its free space. Nothing to
+    /// download always fits.
+    public static func checkDiskSpace(_ plans: [HubDownloadPlan], outputBytes: Int = 0) throws(HubError) {
+        let download = plans.reduce(0) { $0 + $1.bytesToDownload }
+        guard download > 0, let first = plans.first else { return }
+        let available = plans.map(\.availableBytes).min() ?? first.availableBytes
+        if download + outputBytes > available {
+            throw HubError.insufficientDiskSpace(
+                needed: download, output: outputBytes, available: available, cacheDirectory: first.cacheDirectory)
         }
     }
 }
