@@ -13,8 +13,6 @@ import MergeKitSafetensors
 final class HubInputs {
     /// One Hub model of the recipe.
     struct Input: Sendable {
-        /// The first place the recipe writes it.
-        let written: Located<String>
         let model: ResolvedHubModel
         let checkpoint: RemoteCheckpoint
         /// `snapshots/<commit>` in the cache: the model's folder for the planner.
@@ -31,10 +29,10 @@ final class HubInputs {
     let store: HubModelStore?
     private(set) var inputs: [HubModelReference: Input] = [:]
     private(set) var problems: [HubModelReference: Problem] = [:]
-    /// Hub references in recipe order, each with the first place it is written.
-    let references: [(reference: HubModelReference, written: Located<String>)]
+    /// The Hub references in recipe order.
+    let references: [HubModelReference]
 
-    private init(store: HubModelStore?, references: [(reference: HubModelReference, written: Located<String>)]) {
+    private init(store: HubModelStore?, references: [HubModelReference]) {
         self.store = store
         self.references = references
     }
@@ -47,26 +45,25 @@ final class HubInputs {
         _ recipe: Recipe, options: HubOptions, quiet: Bool, pinned: [HubModelReference: HubModelReference] = [:]
     ) async throws -> HubInputs {
         let locator = ModelLocator(recipeFile: recipe.file)
-        var seen = Set<HubModelReference>()
-        var references: [(reference: HubModelReference, written: Located<String>)] = []
+        var references: [HubModelReference] = []
         for written in recipe.modelReferences {
             // References that are not Hub ids are the planner's to open or report.
-            guard case .hub(let reference)? = try? locator.locate(written.value), seen.insert(reference).inserted else { continue }
-            references.append((reference, written))
+            guard case .hub(let reference)? = try? locator.locate(written.value), !references.contains(reference) else { continue }
+            references.append(reference)
         }
         guard !references.isEmpty else { return HubInputs(store: nil, references: []) }
         let configuration = try HubConfiguration(cacheOverride: options.transformersCache)
         let store = HubModelStore(configuration: configuration, progress: quiet ? .silent : .standardError)
         let hub = HubInputs(store: store, references: references)
         let results = await withTaskGroup(of: (HubModelReference, Result<Input, HubError>).self) { group in
-            for (reference, written) in references {
+            for reference in references {
                 let target = pinned[reference] ?? reference
                 group.addTask {
                     do throws(HubError) {
                         let model = try await store.resolve(target)
                         let checkpoint = try await store.readCheckpoint(of: model)
                         let folder = store.cache.repository(model.repo).snapshotFolder(commit: model.commit)
-                        return (reference, .success(Input(written: written, model: model, checkpoint: checkpoint, folder: folder)))
+                        return (reference, .success(Input(model: model, checkpoint: checkpoint, folder: folder)))
                     } catch {
                         return (reference, .failure(error))
                     }
@@ -159,7 +156,7 @@ final class HubInputs {
     /// files the commit has.
     func needs(of plan: MergePlan) -> [Need] {
         var needs: [Need] = []
-        for (reference, _) in references {
+        for reference in references {
             guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }),
                   let index = plan.models.firstIndex(where: { $0.path == input.folder }) else { continue }
             var files = plan.filesRead(fromModel: index)
