@@ -2,9 +2,10 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Random, Recipe, Tensor, Safetensors) → Engine → CLI; (YAML, Safetensors) → Hub → CLI: Hub is
-// the only target that talks HTTP (through the toolchain's FoundationNetworking), and the engine
-// never links it. See docs/architecture.md.
+// (Random, Recipe, Tensor, Safetensors) → Engine → CLI; (YAML, Recipe, Safetensors) → Hub → CLI:
+// Hub is the only target that talks HTTP (through the toolchain's FoundationNetworking), and the
+// engine never links it; the companion commands: CLAPACK → LinearAlgebra; (Engine, LinearAlgebra,
+// BPE) → LoRAExtraction, MoE → CLI. See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
@@ -23,6 +24,12 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
+        .systemLibrary(
+            name: "CLAPACK",
+            pkgConfig: "lapacke",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "MergeKitLinearAlgebra", dependencies: ["CLAPACK"]),
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
@@ -32,11 +39,23 @@ let package = Package(
             dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
         .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitRecipe", "MergeKitSafetensors"]),
+        .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
+        .target(
+            name: "MergeKitLoRAExtraction",
+            dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
+        ),
+        .target(
+            name: "MergeKitMoE",
+            dependencies: [
+                "MergeKitEngine", "MergeKitRandom", "MergeKitRecipe", "MergeKitYAML", "MergeKitSafetensors",
+                "MergeKitTensor", "MergeKitLinearAlgebra", "MergeKitBPE",
+            ]
+        ),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine", "MergeKitHub",
+                "MergeKitEngine", "MergeKitHub", "MergeKitLoRAExtraction", "MergeKitMoE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +79,7 @@ let package = Package(
         ),
         .testTarget(name: "MergeKitRandomTests", dependencies: ["MergeKitRandom"]),
         .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML", "MergeKitRandom"]),
+        .testTarget(name: "MergeKitLinearAlgebraTests", dependencies: ["MergeKitLinearAlgebra", "MergeKitRandom"]),
         .testTarget(name: "MergeKitRecipeTests", dependencies: ["MergeKitRecipe"]),
         .testTarget(
             name: "MergeKitTensorTests",
@@ -72,6 +92,17 @@ let package = Package(
         .testTarget(
             name: "MergeKitEngineTests",
             dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE", "MergeKitRandom"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MergeKitLoRAExtractionTests",
+            dependencies: ["MergeKitLoRAExtraction", "MergeKitEngine", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitMoETests",
+            dependencies: ["MergeKitMoE", "MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -74,7 +74,7 @@ import Testing
         for (models, message) in [
             (HubModels([reference: .failure(HubModelUnavailable("repository 'org/published' was not found on the Hub"))]),
              "model 'org/published': repository 'org/published' was not found on the Hub"),
-            (HubModels(), "model 'org/published': it is a Hugging Face Hub id, and this program reads local model directories only"),
+            (HubModels(), "model 'org/published': it names a Hugging Face Hub model, which is not brought in here"),
         ] {
             #expect {
                 _ = try Planner.plan(recipeAt: recipe, hubModels: models)

@@ -12,7 +12,7 @@ public struct HubModels: Sendable {
 
     func model(_ reference: HubModelReference) -> Result<ModelDirectory, HubModelUnavailable> {
         models[reference] ?? .failure(HubModelUnavailable(
-            "it is a Hugging Face Hub id, and this program reads local model directories only (the mergekit-swift command brings Hub models in)"))
+            "it names a Hugging Face Hub model, which is not brought in here (mergekit-swift's validate, plan, apply and lock do); use a local directory"))
     }
 }
 

@@ -2,9 +2,10 @@ import MergeKitRecipe
 
 /// Every model a recipe names, opened once (headers only) and referred to by index. What a
 /// reference names is decided by `ModelLocator`; a Hub model comes from `hubModels`, brought in
-/// by the caller before planning.
-final class ModelCatalog {
-    private(set) var models: [ModelDirectory] = []
+/// by the caller before planning. `moe` opens the models of its configuration through it too, so
+/// references resolve the same way in both.
+package final class ModelCatalog {
+    package private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
     private var indexByPath: [String: Int] = [:]
@@ -12,7 +13,7 @@ final class ModelCatalog {
     private let locator: ModelLocator
     private let hubModels: HubModels
 
-    init(recipeFile: String, hubModels: HubModels = HubModels()) {
+    package init(recipeFile: String, hubModels: HubModels = HubModels()) {
         locator = ModelLocator(recipeFile: recipeFile)
         self.hubModels = hubModels
     }
@@ -20,11 +21,17 @@ final class ModelCatalog {
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
     func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
+        open(written) { sink.add($0) }
+    }
+
+    /// Opens (or finds) the model `written`, passing each problem to `report` as an error at its
+    /// recipe position. A model that failed once is reported only once.
+    package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         let source: ModelSource
         do {
             source = try locator.locate(written.value)
         } catch {
-            sink.add(.error(error.description, at: written.location))
+            report(.error(error.description, at: written.location))
             return nil
         }
         switch source {
@@ -35,7 +42,7 @@ final class ModelCatalog {
                 return add(try ModelDirectory(path: path), written: written.value)
             } catch {
                 failedPaths.insert(path)
-                sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
+                report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
                 return nil
             }
         case .hub(let reference):
@@ -43,7 +50,7 @@ final class ModelCatalog {
             case .success(let model):
                 return indexByPath[model.path] ?? add(model, written: written.value)
             case .failure(let problem):
-                sink.add(.error("model '\(written.value)': \(problem.message)", at: written.location))
+                report(.error("model '\(written.value)': \(problem.message)", at: written.location))
                 return nil
             }
         }
