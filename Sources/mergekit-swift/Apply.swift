@@ -8,68 +8,48 @@ struct Apply: AsyncParsableCommand {
         abstract: "Run a recipe and write the merged model.",
         discussion: """
             The output is built in <out>.partial/ and renamed to <out> only when complete. \
-            Without -o it goes to merged/<recipe name>. A run stopped by SIGINT/SIGTERM, a kill or \
+            Without an output directory it goes to merged/<recipe name>. A run stopped by SIGINT/SIGTERM, a kill or \
             a full disk keeps <out>.partial/ with a journal of the finished tensors: run the same \
             command with --resume to compute only what is missing. Models named by Hub id are \
             checked from their headers first; then only the files the merge reads are downloaded \
-            into the Hugging Face cache.
+            into the Hugging Face cache. mergekit-yaml command lines \
+            work as they are (`mergekit-swift apply CONFIG OUT [flags]`, or the binary run as \
+            mergekit-yaml); its flags that have nothing to do here (--cuda, --lazy-unpickle, ...) \
+            are accepted with a note saying why, and listed by --help-hidden.
             """)
 
-    @Argument(help: "The recipe file (YAML).")
-    var recipe: String
-
-    @Option(name: .shortAndLong, help: "Output directory (default: merged/<recipe name>).")
-    var output: String?
-
-    @Flag(name: .long, help: "Replace an existing output directory (or an interrupted run's <out>.partial/).")
-    var force = false
-
-    @Flag(name: .long, help: "Continue an interrupted run from <out>.partial/: verified tensors are kept, the rest computed.")
-    var resume = false
-
-    @Option(name: .long, help: "Largest output shard, in bytes (e.g. 5GB, 200K, 512MiB).")
-    var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
-
-    @Flag(name: .long, help: "Take every input as the lock file pins it (see `lock`): Hub models at the locked commits; refuse inputs that differ.")
-    var locked = false
-
-    @Option(name: .long, help: ArgumentHelp("The lock file for --locked (default: <recipe>.lock).", valueName: "file"))
-    var lockFile: String?
-
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var hub: HubOptions
-
-    func validate() throws {
-        if lockFile != nil, !locked {
-            throw ValidationError("--lock-file is for --locked")
-        }
-        if output?.isEmpty == true {
-            throw ValidationError("-o/--output is empty; give the directory to write (it would otherwise mean the current directory)")
-        }
-    }
-
-    var outputPath: String {
-        output ?? "merged/" + ((recipe as NSString).lastPathComponent as NSString).deletingPathExtension
-    }
+    @OptionGroup var arguments: ApplyArguments
 
     func run() async throws {
+        try await Self.run(arguments)
+    }
+
+    static func run(_ arguments: ApplyArguments) async throws {
+        let global = arguments.global
+        let recipe = arguments.recipe
+        if !global.quiet {
+            for note in arguments.mergekit.notes { CommandFailure.printNote(note) }
+        }
         do {
-            let plan = try await preparedPlan()
+            let plan = try await preparedPlan(arguments)
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
             let interrupt = InterruptFlag()
             interrupt.install()
-            let runner = MergeRunner(
-                plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount,
-                resume: resume, interrupt: interrupt)
+            var runner = MergeRunner(
+                plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: global.workerCount,
+                resume: arguments.resume, interrupt: interrupt)
+            runner.copiesTokenizer = arguments.copyTokenizer
+            runner.writesModelCard = arguments.writeModelCard
             try runner.checkOutput()
-            let progress = ProgressReporter.isTerminal && !global.quiet
-                ? ProgressReporter(totalTensors: plan.jobs.count, totalBytes: plan.layout.totalDataBytes) : nil
+            let progress = global.quiet ? nil : ProgressReporter(
+                totalTensors: plan.jobs.count, totalBytes: plan.layout.totalDataBytes,
+                style: .forStandardError(logInterval: arguments.progressInterval), perTensor: global.verbose > 0)
             let timings: MergeRunner.Timings
             do {
                 timings = try runner.run(progress: progress)
-                progress?.close()
+                progress?.close(completed: true)
             } catch {
-                progress?.close()
+                progress?.close(completed: false)
                 throw error
             }
             for finding in timings.nonFiniteInputs {
@@ -89,22 +69,24 @@ struct Apply: AsyncParsableCommand {
     /// models from their headers only), the lock file with --locked, and the output; only then
     /// the files the plan reads from Hub models are downloaded (refused early when the disk
     /// lacks the space), and the recipe planned again on the downloaded files.
-    private func preparedPlan() async throws -> MergePlan {
+    private static func preparedPlan(_ arguments: ApplyArguments) async throws -> MergePlan {
+        let global = arguments.global
+        let recipe = arguments.recipe
         let loaded = try Planner.load(recipeAt: recipe)
-        let lock = locked ? try LockedInputs(file: lockFile ?? recipe + ".lock", recipe: loaded.recipe) : nil
+        let lock = arguments.locked ? try LockedInputs(file: arguments.lockFile ?? recipe + ".lock", recipe: loaded.recipe) : nil
         try lock?.checkLocalModels()
-        let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet, pinned: lock?.pinned ?? [:])
+        let hubInputs = try await HubInputs.prepare(loaded.recipe, options: arguments.hub, quiet: global.quiet, pinned: lock?.pinned ?? [:])
         try await lock?.checkHubModels(hubInputs, quiet: global.quiet)
-        let options = PlanOptions(
-            outShardSize: outShardSize.bytes, strict: global.strict, memoryBudget: global.memoryBudget.bytes,
-            unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings)
+        let options = global.planOptions(outShardSize: arguments.outShardSize.bytes)
         let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
-        let needs = hubInputs.needs(of: plan)
+        let needs = hubInputs.needs(of: plan, copiesTokenizer: arguments.copyTokenizer)
         try lock?.checkFilesRead(by: plan, hubNeeds: needs)
         guard !needs.isEmpty else { return plan }
         // A refused output must not cost a download.
-        try MergeRunner(plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: 1, resume: resume).checkOutput()
-        try hubInputs.checkDiskSpace(for: needs, outputPath: outputPath, outputBytes: plan.bytesWritten, quiet: global.quiet)
+        try MergeRunner(
+            plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: 1, resume: arguments.resume
+        ).checkOutput()
+        try hubInputs.checkDiskSpace(for: needs, outputPath: arguments.outputPath, outputBytes: plan.bytesWritten, quiet: global.quiet)
         try await hubInputs.download(needs)
         try lock?.checkDownloaded(needs, store: hubInputs.store)
         return try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)

@@ -69,13 +69,12 @@ enum CommandFailure {
         FileHandle.standardError.write(Data((renderer.render(diagnostics) + "\n").utf8))
     }
 
-    /// A line of information on stderr (what was read or will be downloaded), escaped.
-    static func printNote(_ message: String) {
-        FileHandle.standardError.write(Data("\(TerminalText.escaped(message))\n".utf8))
-    }
-
     static func printWarning(_ message: String) {
         FileHandle.standardError.write(Data("warning: \(TerminalText.escaped(message))\n".utf8))
+    }
+
+    static func printNote(_ message: String) {
+        FileHandle.standardError.write(Data("note: \(TerminalText.escaped(message))\n".utf8))
     }
 
     static func printError(_ message: String) {

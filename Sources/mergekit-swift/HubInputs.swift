@@ -152,17 +152,18 @@ final class HubInputs {
     }
 
     /// Per Hub model of `plan` (in recipe order), the files the merge reads: config.json, the
-    /// index, the shards holding tensors it reads, and for the tokenizer model the tokenizer
-    /// files the commit has.
-    func needs(of plan: MergePlan) -> [Need] {
+    /// index, the shards holding tensors it reads, for the tokenizer model the tokenizer files
+    /// the commit has, and for the model whose config the output takes its
+    /// generation_config.json.
+    func needs(of plan: MergePlan, copiesTokenizer: Bool = true) -> [Need] {
         var needs: [Need] = []
         for reference in references {
             guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }),
                   let index = plan.models.firstIndex(where: { $0.path == input.folder }) else { continue }
             var files = plan.filesRead(fromModel: index)
-            if plan.tokenizerModelIndex == index {
-                files += SideFile.names.filter { input.model.file($0) != nil && !files.contains($0) }
-            }
+            var companions = plan.tokenizerModelIndex == index && copiesTokenizer ? SideFile.names : []
+            if plan.configModelIndex == index { companions.append(SideFile.generationConfigName) }
+            files += companions.filter { input.model.file($0) != nil && !files.contains($0) }
             needs.append(Need(reference: reference, input: input, files: files))
         }
         return needs

@@ -36,8 +36,7 @@ struct Lock: AsyncParsableCommand {
         do {
             let loaded = try Planner.load(recipeAt: recipe)
             let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
-            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: PlanOptions(
-                strict: global.strict, unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             let lock = RecipeLock(inputs: try await inputs(of: loaded.recipe, plan: plan, hubInputs: hubInputs))
             let path = output ?? recipe + ".lock"

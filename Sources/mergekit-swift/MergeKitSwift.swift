@@ -1,7 +1,6 @@
 import ArgumentParser
 
-@main
-struct MergeKitSwift: AsyncParsableCommand {
+struct MergeKitSwift: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mergekit-swift",
         abstract: "Merge fine-tuned language models from YAML recipes (mergekit's recipe language).",

@@ -13,7 +13,7 @@ struct Plan: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the plan as JSON.")
     var json = false
 
-    @Option(name: .long, help: "Largest output shard, in bytes (e.g. 5GB, 200K, 512MiB).")
+    @Option(name: .long, help: "Largest output shard, in bytes: 5B = 5×10⁹ as in mergekit (K, M, B, G, T and KB…TB are powers of 1000; KiB…TiB of 1024).")
     var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
 
     @OptionGroup var global: GlobalOptions
@@ -23,9 +23,8 @@ struct Plan: AsyncParsableCommand {
         do {
             let loaded = try Planner.load(recipeAt: recipe)
             let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
-            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: PlanOptions(
-                outShardSize: outShardSize.bytes, strict: global.strict, memoryBudget: global.memoryBudget.bytes,
-                unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            let plan = try hubInputs.plan(
+                loaded.recipe, warnings: loaded.warnings, options: global.planOptions(outShardSize: outShardSize.bytes))
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet, let summary = hubInputs.headerSummary { CommandFailure.printNote(summary) }
             let report = PlanReport(plan: plan, workers: global.workerCount)

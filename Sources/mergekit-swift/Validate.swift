@@ -20,8 +20,7 @@ struct Validate: AsyncParsableCommand {
         do {
             let loaded = try Planner.load(recipeAt: recipe)
             let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
-            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: PlanOptions(
-                strict: global.strict, unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
                 if let summary = hubInputs.headerSummary { CommandFailure.printNote(summary) }

@@ -18,6 +18,8 @@ public final class ModelDirectory: Sendable {
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// `generation_config.json`, copied when this model is the base (else the first model).
+    public let generationConfig: SideFile?
     private let locations: [String: (file: Int, info: TensorInfo)]
 
     public static let configFileName = "config.json"
@@ -29,7 +31,6 @@ public final class ModelDirectory: Sendable {
             throw CheckpointError(file: path, "not a model directory")
         }
         let config = try Self.readConfig(in: path)
-        let sideFiles = try SideFile.find(in: path)
         let indexPath = Self.join(path, Self.indexFileName)
         let singlePath = Self.join(path, Self.singleFileName)
         var files: [SafetensorsFile] = []
@@ -58,7 +59,7 @@ public final class ModelDirectory: Sendable {
         } catch {
             throw CheckpointError(file: path, "cannot be read", underlying: error)
         }
-        try self.init(path: path, config: config, sideFiles: sideFiles, files: files, index: index)
+        try self.init(path: path, config: config, files: files, index: index)
     }
 
     /// One safetensors file of a model known by its headers: its name in the model folder, and
@@ -98,13 +99,12 @@ public final class ModelDirectory: Sendable {
         if let index, index.shardFiles != shards.map(\.file) {
             throw CheckpointError(file: Self.join(path, Self.indexFileName), "names shards \(index.shardFiles), but their headers were read for \(shards.map(\.file))")
         }
-        try self.init(path: path, config: config, sideFiles: try SideFile.find(in: path), files: files, index: index)
+        try self.init(path: path, config: config, files: files, index: index)
     }
 
-    /// Locates every tensor: through the index's weight map, or in the single file.
-    private init(
-        path: String, config: JSONValue, sideFiles: [SideFile], files: [SafetensorsFile], index: CheckpointIndex?
-    ) throws(CheckpointError) {
+    /// Finds the side files and locates every tensor: through the index's weight map, or in the
+    /// single file.
+    private init(path: String, config: JSONValue, files: [SafetensorsFile], index: CheckpointIndex?) throws(CheckpointError) {
         var names: [String] = []
         var locations: [String: (file: Int, info: TensorInfo)] = [:]
         if let index {
@@ -133,7 +133,8 @@ public final class ModelDirectory: Sendable {
         }
         self.path = path
         self.config = config
-        self.sideFiles = sideFiles
+        sideFiles = try SideFile.find(in: path)
+        generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
         self.files = files
         self.index = index
         self.tensorNames = names
@@ -177,7 +178,7 @@ public final class ModelDirectory: Sendable {
     public var inputFiles: [String] {
         let indexPath = Self.join(path, Self.indexFileName)
         return [Self.join(path, Self.configFileName)] + (index != nil ? [indexPath] : [])
-            + files.map(\.path) + sideFiles.map(\.source)
+            + files.map(\.path) + sideFiles.map(\.source) + [generationConfig?.source].compactMap { $0 }
     }
 
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {

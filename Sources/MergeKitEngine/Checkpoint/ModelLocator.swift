@@ -51,6 +51,15 @@ public struct ModelLocator: Sendable {
         return fromRecipe == fromWorking ? [fromRecipe] : [fromRecipe, fromWorking]
     }
 
+    /// The path `locate` passed over: when a relative `written` exists both beside the recipe and
+    /// in the working directory as different things, the one in the working directory (which
+    /// mergekit, knowing only the working directory, would use).
+    public func shadowedCandidate(_ written: String) -> String? {
+        let existing = localCandidates(written).filter(Self.exists)
+        guard existing.count == 2, FileSystem.resolved(existing[0]) != FileSystem.resolved(existing[1]) else { return nil }
+        return existing[1]
+    }
+
     /// Paths that can only be local: absolute, home-relative, or starting with `.`/`..`.
     static func isExplicitPath(_ written: String) -> Bool {
         written.hasPrefix("/") || written.hasPrefix("~") || written.hasPrefix("./") || written.hasPrefix("../")

@@ -1,7 +1,8 @@
 extension MergePlan {
     /// The files of model `index` the merge reads, relative to the model's folder: config.json,
     /// the shard index when there is one, the safetensors files holding tensors the plan reads,
-    /// and, when it is the tokenizer model, the side files found in its folder. What `apply`
+    /// when it is the tokenizer model the side files found in its folder, and when its config is
+    /// the output's (the base, else the first model) its generation_config.json. What `apply`
     /// downloads of a Hub model, and what `lock` pins.
     public func filesRead(fromModel index: Int) -> [String] {
         let model = models[index]
@@ -14,6 +15,7 @@ extension MergePlan {
         }
         files += model.files.map(\.path).filter(read.contains).map { String($0.dropFirst(prefix.count)) }
         if tokenizerModelIndex == index { files += model.sideFiles.map(\.name) }
+        if configModelIndex == index, let generationConfig = model.generationConfig { files.append(generationConfig.name) }
         return files
     }
 

@@ -1,4 +1,5 @@
 import MergeKitRecipe
+import MergeKitYAML
 
 /// Every model a recipe names, opened once (headers only) and referred to by index. What a
 /// reference names is decided by `ModelLocator`; a Hub model comes from `hubModels`, brought in
@@ -8,8 +9,12 @@ package final class ModelCatalog {
     package private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
+    /// Where the recipe first names each model, per model index.
+    private(set) var writtenLocations: [SourceLocation] = []
     private var indexByPath: [String: Int] = [:]
     private var failedPaths: Set<String> = []
+    /// Paths already warned about as ambiguous, so each is reported once.
+    private var warnedAmbiguous: Set<String> = []
     private let locator: ModelLocator
     private let hubModels: HubModels
 
@@ -24,8 +29,9 @@ package final class ModelCatalog {
         open(written) { sink.add($0) }
     }
 
-    /// Opens (or finds) the model `written`, passing each problem to `report` as an error at its
-    /// recipe position. A model that failed once is reported only once.
+    /// Opens (or finds) the model `written`, passing each problem to `report` at its recipe
+    /// position: errors, and the warning for a relative path found in two places. A model that
+    /// failed once is reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         let source: ModelSource
         do {
@@ -36,10 +42,16 @@ package final class ModelCatalog {
         }
         switch source {
         case .localDirectory(let path):
+            if let other = locator.shadowedCandidate(written.value), warnedAmbiguous.insert(written.value).inserted {
+                report(.warning(
+                    "model '\(written.value)' exists beside the recipe ('\(path)') and in the current directory ('\(other)'); "
+                        + "using the one beside the recipe (mergekit would use the one in the current directory)",
+                    at: written.location))
+            }
             if let index = indexByPath[path] { return index }
             if failedPaths.contains(path) { return nil }
             do {
-                return add(try ModelDirectory(path: path), written: written.value)
+                return add(try ModelDirectory(path: path), written: written)
             } catch {
                 failedPaths.insert(path)
                 report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
@@ -48,7 +60,7 @@ package final class ModelCatalog {
         case .hub(let reference):
             switch hubModels.model(reference) {
             case .success(let model):
-                return indexByPath[model.path] ?? add(model, written: written.value)
+                return indexByPath[model.path] ?? add(model, written: written)
             case .failure(let problem):
                 report(.error("model '\(written.value)': \(problem.message)", at: written.location))
                 return nil
@@ -56,9 +68,10 @@ package final class ModelCatalog {
         }
     }
 
-    private func add(_ model: ModelDirectory, written: String) -> Int {
+    private func add(_ model: ModelDirectory, written: Located<String>) -> Int {
         models.append(model)
-        writtenNames.append(written)
+        writtenNames.append(written.value)
+        writtenLocations.append(written.location)
         indexByPath[model.path] = models.count - 1
         return models.count - 1
     }
