@@ -39,6 +39,24 @@ import Testing
         #expect(try await family.standIn.stats().cdnBytes == 0)
     }
 
+    /// A mergekit-yaml command line over a Hub recipe works as it does with mergekit: the binary
+    /// linked as `mergekit-yaml`, a positional output, and mergekit's `--transformers-cache`
+    /// naming the cache the models are downloaded into.
+    @Test func mergekitYAMLCommandLinesTakeHubIDs() throws {
+        let family = try HubFamily()
+        try family.writeRecipe()
+        try family.writeLocalRecipe()
+        let link = family.root.file("mergekit-yaml")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: CommandLineTool.executable)
+        let hub = try family.run(["recipe.yaml", "from-hub", "--transformers-cache", "elsewhere", "--random-seed", "7"], tool: link)
+        #expect(hub.status == 0, "\(hub.stderr)")
+        #expect(hub.stderr.contains(" of 3 models into elsewhere ("), "\(hub.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: family.cache), "HF_HUB_CACHE is overridden")
+        let local = try family.run(["apply", "local.yaml", "-o", "from-local"])
+        #expect(local.status == 0, "\(local.stderr)")
+        #expect(try family.mergedFiles("from-hub") == (try family.mergedFiles("from-local")))
+    }
+
     /// A slice of the first two layers of one model and the last two of another downloads only
     /// the shards holding the tensors it reads.
     @Test func onlyTheShardsThePlanReadsAreDownloaded() async throws {

@@ -110,8 +110,11 @@ final class HubFamily: @unchecked Sendable {
     }
 
     /// Runs the binary in the scratch folder.
-    func run(_ arguments: [String], token: Bool = false, offline: Bool = false) throws -> CommandLineTool.Result {
-        try CommandLineTool.run(arguments, in: root.path, environment: environment(token: token, offline: offline), timeLimit: .seconds(240))
+    func run(
+        _ arguments: [String], token: Bool = false, offline: Bool = false, tool: String = CommandLineTool.executable
+    ) throws -> CommandLineTool.Result {
+        try CommandLineTool.run(
+            arguments, in: root.path, tool: tool, environment: environment(token: token, offline: offline), timeLimit: .seconds(240))
     }
 
     /// The files of a merged model that do not quote the recipe (its card and copy do).
