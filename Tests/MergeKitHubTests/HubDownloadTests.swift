@@ -129,6 +129,56 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cache.path + "/models--org--model/blobs/\(HubFixtures.sha256(data)).incomplete"))
     }
 
+    /// A file larger than a chunk comes in bounded ranges (memory stays bounded whatever the
+    /// file's size), all but the first asked of the CDN address directly; a connection dropped
+    /// within a range resumes there, and a corrupted range makes the whole file come again.
+    @Test func largeFilesComeInBoundedRanges() async throws {
+        let shard = "model-00002-of-00003.safetensors"
+        let data = try #require(files[shard])
+        let chunk = data.count / 3 - 17
+        var configuration = standIn.configuration(cache: cache.path)
+        configuration.downloadChunkBytes = chunk
+        let store = HubModelStore(configuration: configuration, progress: .silent)
+        let model = try await store.resolve(try HubModelReference.parse("org/model"))
+        try await standIn.reset()
+        let snapshot = try await store.download([shard], of: model)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: snapshot + "/" + shard)) == data)
+        let stats = try await standIn.stats()
+        #expect(stats.requests.filter { $0.path.hasPrefix("/cdn/") }.map(\.range) == [
+            "bytes=0-\(chunk - 1)", "bytes=\(chunk)-\(2 * chunk - 1)", "bytes=\(2 * chunk)-\(3 * chunk - 1)", "bytes=\(3 * chunk)-",
+        ])
+        #expect(stats.requests.filter { $0.path.contains("/resolve/") }.count == 1, "the Hub is asked once per file")
+        #expect(stats.cdnBytes == data.count)
+
+        let other = "model-00003-of-00003.safetensors"
+        let otherData = try #require(files[other])
+        try await standIn.reset()
+        // The fault hits the first request of the file, the range from 0: cut after chunk / 2.
+        try await standIn.fault("drop", sha256: HubFixtures.sha256(otherData), after: chunk / 2)
+        let resumed = try await store.download([other], of: model)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: resumed + "/" + other)) == otherData)
+        let ranges = try await standIn.stats().requests.filter { $0.path.hasPrefix("/cdn/") }.map(\.range)
+        #expect(ranges.prefix(2) == ["bytes=0-\(chunk - 1)", "bytes=\(chunk / 2)-\(chunk / 2 + chunk - 1)"], "\(ranges)")
+    }
+
+    /// A CDN address refused during a download (a signed URL that expired) is asked of the Hub
+    /// again, once per refusal without progress; a refusal that persists is an error.
+    @Test func aRefusedCDNAddressIsAskedAgain() async throws {
+        let shard = "model-00001-of-00003.safetensors"
+        let data = try #require(files[shard])
+        let store = store()
+        let model = try await store.resolve(try HubModelReference.parse("org/model"))
+        try await standIn.reset()
+        try await standIn.fault("status", sha256: HubFixtures.sha256(data), code: 403)
+        let snapshot = try await store.download([shard], of: model)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: snapshot + "/" + shard)) == data)
+        #expect(try await standIn.stats().requests.filter { $0.path.contains("/resolve/") }.count == 2)
+
+        let other = "model-00002-of-00003.safetensors"
+        try await standIn.fault("status", sha256: HubFixtures.sha256(try #require(files[other])), code: 403, count: 10)
+        await #expect(throws: HubError.self) { try await store.download([other], of: model) }
+    }
+
     @Test func aCorruptedBodyIsDetectedAndDownloadedAgain() async throws {
         let shard = "model-00001-of-00003.safetensors"
         let data = try #require(files[shard])

@@ -14,6 +14,11 @@ public struct HubConfiguration: Sendable {
     /// Files downloaded at the same time.
     public var parallelDownloads: Int = 4
     public var retry = RetryPolicy()
+    /// Bytes asked for per request when downloading a larger file. The transport hands a body
+    /// over faster than it can be hashed and written, and cannot be paused, so one request for a
+    /// whole 5 GB shard could hold gigabytes in memory; a bounded range holds at most this much
+    /// per download.
+    public var downloadChunkBytes = 16 << 20
     /// Seconds without any byte from the server before a request counts as failed.
     public var idleTimeout: TimeInterval = 30
 

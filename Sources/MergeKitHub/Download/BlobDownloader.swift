@@ -50,10 +50,25 @@ struct BlobDownloader: Sendable {
         let receiver = try resumeState(descriptor, path: incomplete, expectedSize: metadata.size, progress: progress)
         var integrityFailures = 0
         var failuresWithoutProgress = 0
+        // Where the ranges are asked: the address the Hub redirected to (for LFS files a signed
+        // CDN URL, valid for a while). Refused later in a long download, it is asked again.
+        var source = metadata.downloadURL
+        var lengthAtRefresh: Int?
         while true {
             let before = receiver.length
-            let outcome = await transfer(metadata.downloadURL, into: receiver)
+            let end = chunkEnd(from: receiver.length, size: metadata.size)
+            let outcome = await transfer(source, into: receiver, end: end)
             if receiver.length > before { failuresWithoutProgress = 0 }
+            if case .success(let head) = outcome, [401, 403, 404, 410].contains(head.status), !client.isHubHost(source),
+               lengthAtRefresh != receiver.length {
+                lengthAtRefresh = receiver.length
+                let fresh = try await client.metadata(repo, revision: metadata.commit, file: file)
+                guard fresh.etag == metadata.etag else {
+                    throw HubError.unexpectedResponse(url: source.absoluteString, problem: "the file changed during its download (etag \(metadata.etag), now \(fresh.etag))")
+                }
+                source = fresh.downloadURL
+                continue
+            }
             switch outcome {
             case .failure(let error) where !Self.isRetryable(error):
                 throw error
@@ -77,6 +92,9 @@ struct BlobDownloader: Sendable {
                 continue
             case .success:
                 break
+            }
+            if let end, receiver.length == end, end < (metadata.size ?? 0) {
+                continue  // a range received whole: ask for the next one
             }
             if let size = metadata.size, receiver.length != size {
                 // The connection closed early without an error: resume.
@@ -146,11 +164,20 @@ struct BlobDownloader: Sendable {
                                 expectedSize: expectedSize, progress: progress)
     }
 
-    /// One GET from the current length, following redirects (the token only to the Hub).
-    private func transfer(_ start: URL, into receiver: BlobFileReceiver) async -> Result<HTTPResponseHead, HubError> {
+    /// Where the next request's range ends (exclusive): nil (to the end of the file) when the
+    /// rest fits in one chunk or the size is unknown.
+    private func chunkEnd(from length: Int, size: Int?) -> Int? {
+        let chunk = max(1, client.configuration.downloadChunkBytes)
+        guard let size, size - length > chunk else { return nil }
+        return length + chunk
+    }
+
+    /// One GET from the current length to `end` (or the end of the file), following redirects
+    /// (the token only to the Hub).
+    private func transfer(_ start: URL, into receiver: BlobFileReceiver, end: Int?) async -> Result<HTTPResponseHead, HubError> {
         var url = start
         for _ in 0...HubClient.maximumRedirects {
-            let range: Range<Int>? = receiver.length > 0 ? receiver.length..<receiver.length : nil
+            let range: Range<Int>? = end.map { receiver.length..<$0 } ?? (receiver.length > 0 ? receiver.length..<receiver.length : nil)
             let request = HTTPRequest("GET", url, headers: client.headers(for: url, range: range))
             let head: HTTPResponseHead
             do {
