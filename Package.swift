@@ -2,10 +2,11 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Random, Recipe, Tensor, Safetensors) → Engine → CLI; (YAML, Recipe, Safetensors) → Hub → CLI:
-// Hub is the only target that talks HTTP (through the toolchain's FoundationNetworking), and the
-// engine never links it; the companion commands: CLAPACK → LinearAlgebra; (Engine, LinearAlgebra,
-// BPE) → LoRAExtraction, MoE → CLI. See docs/architecture.md.
+// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI;
+// (YAML, Recipe, Safetensors) → Hub → CLI: Hub is the only target that talks HTTP (through the
+// toolchain's FoundationNetworking), and the engine never links it; the companion commands:
+// CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
+// See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
@@ -23,6 +24,7 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
         .systemLibrary(
             name: "CLAPACK",
@@ -34,9 +36,12 @@ let package = Package(
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
+        .target(name: "MergeKitTokenizer", dependencies: ["MergeKitRecipe", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
-            dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: [
+                "CMalloc", "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors", "MergeKitTokenizer",
+            ]
         ),
         .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitRecipe", "MergeKitSafetensors"]),
         .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
@@ -90,8 +95,12 @@ let package = Package(
             dependencies: ["MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
+            name: "MergeKitTokenizerTests",
+            dependencies: ["MergeKitTokenizer", "MergeKitSafetensors", "MergeKitTestSupport"]
+        ),
+        .testTarget(
             name: "MergeKitEngineTests",
-            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
+            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE", "MergeKitRandom"], exclude: ["Fixtures"]),

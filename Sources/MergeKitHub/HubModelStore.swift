@@ -122,6 +122,14 @@ public final class HubModelStore: Sendable {
         return folder.snapshotFolder(commit: model.commit)
     }
 
+    /// Brings those of `files` that the commit has into the cache, quietly unless large (the
+    /// small files a plan reads before the weights, such as a model's tokenizer files).
+    public func fetchListed(_ files: [String], of model: ResolvedHubModel) async throws(HubError) {
+        for file in files where model.file(file) != nil {
+            _ = try await fetchOne(file, of: model)
+        }
+    }
+
     /// Downloads one file, quietly unless it is large; returns its path in the cache.
     func fetchOne(_ file: String, of model: ResolvedHubModel) async throws(HubError) -> String {
         if let path = cachedPath(file, of: model) { return path }

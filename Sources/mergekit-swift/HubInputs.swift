@@ -55,13 +55,16 @@ final class HubInputs {
         let configuration = try HubConfiguration(cacheOverride: options.transformersCache)
         let store = HubModelStore(configuration: configuration, progress: quiet ? .silent : .standardError)
         let hub = HubInputs(store: store, references: references)
+        let tokenizerReaders = Set(tokenizersReadWhilePlanning(recipe, locator: locator))
         let results = await withTaskGroup(of: (HubModelReference, Result<Input, HubError>).self) { group in
             for reference in references {
                 let target = pinned[reference] ?? reference
+                let readsTokenizer = tokenizerReaders.contains(reference)
                 group.addTask {
                     do throws(HubError) {
                         let model = try await store.resolve(target)
                         let checkpoint = try await store.readCheckpoint(of: model)
+                        if readsTokenizer { try await store.fetchListed(SideFile.names, of: model) }
                         let folder = store.cache.repository(model.repo).snapshotFolder(commit: model.commit)
                         return (reference, .success(Input(model: model, checkpoint: checkpoint, folder: folder)))
                     } catch {
@@ -86,6 +89,18 @@ final class HubInputs {
             }
         }
         return hub
+    }
+
+    /// The Hub models whose tokenizer files the planner reads (they are small, and fetched
+    /// with the headers): under tokenizer settings or a chat template every model's, since the
+    /// output vocabulary is built from them; otherwise the one whose files are copied, the base
+    /// (else the first model).
+    private static func tokenizersReadWhilePlanning(_ recipe: Recipe, locator: ModelLocator) -> [HubModelReference] {
+        let written = recipe.tokenizer != nil || recipe.chatTemplate != nil ? recipe.modelReferences : Array(recipe.modelReferences.prefix(1))
+        return written.compactMap { reference in
+            guard case .hub(let hub)? = try? locator.locate(reference.value) else { return nil }
+            return hub
+        }
     }
 
     /// The error's text; for a locked commit the Hub no longer has, what that means.
@@ -161,7 +176,7 @@ final class HubInputs {
             guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }),
                   let index = plan.models.firstIndex(where: { $0.path == input.folder }) else { continue }
             var files = plan.filesRead(fromModel: index)
-            var companions = plan.tokenizerModelIndex == index && copiesTokenizer ? SideFile.names : []
+            var companions = plan.readsTokenizer(ofModel: index) && copiesTokenizer ? SideFile.names : []
             if plan.configModelIndex == index { companions.append(SideFile.generationConfigName) }
             files += companions.filter { input.model.file($0) != nil && !files.contains($0) }
             needs.append(Need(reference: reference, input: input, files: files))

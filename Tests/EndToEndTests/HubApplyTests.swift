@@ -57,6 +57,30 @@ import Testing
         #expect(try family.mergedFiles("from-hub") == (try family.mergedFiles("from-local")))
     }
 
+    /// A recipe whose tokenizer is planned (here a chat template written into the base's
+    /// tokenizer) reads the Hub base's tokenizer files while checking: they come with the
+    /// headers, and the output carries them with the template.
+    @Test func tokenizerSettingsReadTheHubModelsTokenizers() throws {
+        let family = try HubFamily()
+        try family.write("recipe.yaml", """
+            merge_method: linear
+            models:
+              - model: org/base
+                parameters: {weight: 0.5}
+              - model: org/ft-a
+                parameters: {weight: 0.5}
+            chat_template: chatml
+            """)
+        let validate = try family.run(["validate", "recipe.yaml"])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(!validate.stdout.contains("warning"), "\(validate.stdout)")
+        #expect(family.cachedFiles("org/base", commit: try #require(family.commits["org/base"])).contains("tokenizer.json"))
+        let apply = try family.run(["apply", "recipe.yaml", "-o", "merged"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let config = try String(contentsOfFile: family.root.file("merged/tokenizer_config.json"), encoding: .utf8)
+        #expect(config.contains("im_start"), "\(config)")
+    }
+
     /// A slice of the first two layers of one model and the last two of another downloads only
     /// the shards holding the tensors it reads.
     @Test func onlyTheShardsThePlanReadsAreDownloaded() async throws {

@@ -18,6 +18,10 @@ public final class ModelDirectory: Sendable {
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// config.json's vocabulary size (`vocab_size` or the architecture's key), nil when absent.
+    public let vocabularySize: Int?
+    /// config.json's hidden size (`hidden_size`, `n_embd`, ...), nil when absent.
+    public let hiddenSize: Int?
     /// `generation_config.json`, copied when this model is the base (else the first model).
     public let generationConfig: SideFile?
     private let locations: [String: (file: Int, info: TensorInfo)]
@@ -134,6 +138,8 @@ public final class ModelDirectory: Sendable {
         self.path = path
         self.config = config
         sideFiles = try SideFile.find(in: path)
+        vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
+        hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
         self.files = files
         self.index = index

@@ -91,15 +91,19 @@ private final class Worker {
             preconditionFailure("the layout was planned from these jobs")
         }
         let work: ActiveJob.Work
+        let aligned = try job.alignedRows.map {
+            try AlignedEmbedding.prepare(job, rows: $0, blockElements: budget.blockElements, decoder: decoder)
+        }
         if let verbatim = job.verbatimInput {
             work = .copy(input: verbatim)
         } else {
-            let reader = ChunkReader(job: job, blockElements: budget.blockElements)
+            let reader = ChunkReader(job: job, blockElements: budget.blockElements, aligned: aligned)
             work = .merge(try job.prepared.makeKernel(source: reader))
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
-        let active = ActiveJob(job: job, work: work, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
+        let active = ActiveJob(
+            job: job, work: work, aligned: aligned, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: 0)
@@ -111,7 +115,7 @@ private final class Worker {
     private func run(_ active: ActiveJob, chunk index: Int) throws {
         let job = active.job
         let range = active.chunks[index]
-        if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1]) }
+        if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1], aligned: active.aligned) }
         switch active.work {
         case .copy(let input):
             let source = job.inputs[input]
@@ -130,7 +134,7 @@ private final class Worker {
         case .merge(let kernel):
             let size = job.outputDType.byteSize
             let at = active.fileOffset + range.lowerBound * size
-            let chunk = try decoder.decode(job, range)
+            let chunk = try decoder.decode(job, range, aligned: active.aligned)
             try nonFinite.check(chunk, of: job)
             reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])
@@ -139,7 +143,7 @@ private final class Worker {
             ElementConversion.encode(UnsafeBufferPointer(output), as: job.outputDType, into: bytes)
             try active.writer.write(UnsafeRawBufferPointer(bytes), at: at)
         }
-        InputDecoder.release(job, range)
+        InputDecoder.release(job, range, aligned: active.aligned)
         if active.finishChunk() {
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: job.outputBytes)

@@ -68,6 +68,42 @@ package final class ModelCatalog {
         }
     }
 
+    /// The index of a model already opened under any spelling that names the same model
+    /// (`tokens:` and `tokenizer_source` name models the way `models:` does); nil when it is not
+    /// one of them. Reports nothing.
+    func index(of written: String) -> Int? {
+        switch try? locator.locate(written) {
+        case .localDirectory(let path)?: indexByPath[path]
+        case .hub(let reference)?: (try? hubModels.model(reference).get()).flatMap { indexByPath[$0.path] }
+        case nil: nil
+        }
+    }
+
+    /// The directory `written` names (as `open` finds it), reporting it when there is none; for
+    /// a directory that is read but not opened as a model (a tokenizer source). A Hub model's is
+    /// its snapshot folder in the cache.
+    func directory(of written: Located<String>, into sink: inout DiagnosticSink) -> String? {
+        let source: ModelSource
+        do {
+            source = try locator.locate(written.value)
+        } catch {
+            sink.add(.error(error.description, at: written.location))
+            return nil
+        }
+        switch source {
+        case .localDirectory(let path):
+            return path
+        case .hub(let reference):
+            switch hubModels.model(reference) {
+            case .success(let model):
+                return model.path
+            case .failure(let problem):
+                sink.add(.error("model '\(written.value)': \(problem.message)", at: written.location))
+                return nil
+            }
+        }
+    }
+
     private func add(_ model: ModelDirectory, written: Located<String>) -> Int {
         models.append(model)
         writtenNames.append(written.value)
