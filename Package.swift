@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI;
+// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors → Checkpoint;
+// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Checkpoint, Tokenizer) → Engine → CLI;
 // (YAML, Recipe, Safetensors) → Hub → CLI: Hub is the only target that talks HTTP (through the
 // toolchain's FoundationNetworking), and the engine never links it; the companion commands:
 // CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
@@ -36,31 +36,35 @@ let package = Package(
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
+        .target(name: "MergeKitCheckpoint", dependencies: ["MergeKitTensor", "MergeKitSafetensors"]),
         .target(name: "MergeKitTokenizer", dependencies: ["MergeKitRecipe", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
             dependencies: [
                 "CMalloc", "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors", "MergeKitTokenizer",
+                "MergeKitCheckpoint",
             ]
         ),
         .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitRecipe", "MergeKitSafetensors"]),
         .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
         .target(
             name: "MergeKitLoRAExtraction",
-            dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
+            dependencies: [
+                "MergeKitEngine", "MergeKitCheckpoint", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra",
+            ]
         ),
         .target(
             name: "MergeKitMoE",
             dependencies: [
-                "MergeKitEngine", "MergeKitRandom", "MergeKitRecipe", "MergeKitYAML", "MergeKitSafetensors",
-                "MergeKitTensor", "MergeKitLinearAlgebra", "MergeKitBPE",
+                "MergeKitEngine", "MergeKitCheckpoint", "MergeKitRandom", "MergeKitRecipe", "MergeKitYAML",
+                "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra", "MergeKitBPE",
             ]
         ),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine", "MergeKitHub", "MergeKitLoRAExtraction", "MergeKitMoE",
+                "MergeKitEngine", "MergeKitCheckpoint", "MergeKitHub", "MergeKitLoRAExtraction", "MergeKitMoE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,12 +99,17 @@ let package = Package(
             dependencies: ["MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
+            name: "MergeKitCheckpointTests",
+            dependencies: ["MergeKitCheckpoint", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "MergeKitTokenizerTests",
             dependencies: ["MergeKitTokenizer", "MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
             name: "MergeKitEngineTests",
-            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
+            dependencies: ["MergeKitEngine", "MergeKitCheckpoint", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE", "MergeKitRandom"], exclude: ["Fixtures"]),
@@ -120,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "mergekit-embedding-example", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -177,7 +177,7 @@ public final class HubModelStore: Sendable {
     }
 
     /// The error for a file the commit or the cache does not have.
-    func missing(_ file: String, of model: ResolvedHubModel) -> HubError {
+    public func missing(_ file: String, of model: ResolvedHubModel) -> HubError {
         let path = cache.repository(model.repo).snapshotPath(commit: model.commit, file: file)
         switch model.origin {
         case .hub:

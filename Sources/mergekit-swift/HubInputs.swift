@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitEngine
 import MergeKitHub
 import MergeKitRecipe
@@ -6,17 +7,23 @@ import MergeKitSafetensors
 /// The recipe's models named by Hub id, brought to the planner (the engine has no network
 /// code). Before planning each is resolved to a commit and read from its headers: config.json,
 /// the shard index and every shard's safetensors header, never the weights. After planning,
-/// `apply` downloads the files the plan reads and nothing else. A model that cannot be brought
-/// in is kept as a problem, which the planner reports at the model's place in the recipe.
+/// `apply` downloads the files the plan reads and nothing else. Two kinds are fetched whole
+/// before planning instead: the LoRA adapter of `model+adapter` (adapter_config.json and its
+/// weights, small), and a model with PyTorch `.bin` weights only (a pickle cannot be checked from
+/// a byte range; a line on stderr says so and how much). A model that cannot be brought in is
+/// kept as a problem, which the planner reports at the model's place in the recipe.
 ///
-/// Which references are Hub ids is decided by `ModelLocator`, as the planner decides it.
+/// Which references name Hub repositories is decided by `ModelLocator`, as the planner decides it.
 final class HubInputs {
     /// One Hub model of the recipe.
     struct Input: Sendable {
         let model: ResolvedHubModel
-        let checkpoint: RemoteCheckpoint
+        /// The model's headers; nil for a LoRA adapter.
+        let checkpoint: RemoteCheckpoint?
         /// `snapshots/<commit>` in the cache: the model's folder for the planner.
         let folder: String
+        /// The files fetched whole before planning: a LoRA adapter's, a `.bin` model's weights.
+        let fetched: [String]
     }
 
     /// A model that could not be brought in, and the exit code it calls for.
@@ -46,10 +53,12 @@ final class HubInputs {
     ) async throws -> HubInputs {
         let locator = ModelLocator(recipeFile: recipe.file)
         var references: [HubModelReference] = []
+        var adapters = Set<HubModelReference>()
         for written in recipe.modelReferences {
-            // References that are not Hub ids are the planner's to open or report.
-            guard case .hub(let reference)? = try? locator.locate(written.value), !references.contains(reference) else { continue }
-            references.append(reference)
+            // References that name nothing are the planner's to report.
+            guard let location = try? locator.locate(written.value) else { continue }
+            for reference in location.hubReferences where !references.contains(reference) { references.append(reference) }
+            if case .hub(let adapter)? = location.adapter { adapters.insert(adapter) }
         }
         guard !references.isEmpty else { return HubInputs(store: nil, references: []) }
         let configuration = try HubConfiguration(cacheOverride: options.transformersCache)
@@ -60,13 +69,19 @@ final class HubInputs {
             for reference in references {
                 let target = pinned[reference] ?? reference
                 let readsTokenizer = tokenizerReaders.contains(reference)
+                let isAdapter = adapters.contains(reference)
                 group.addTask {
                     do throws(HubError) {
                         let model = try await store.resolve(target)
+                        let folder = store.cache.repository(model.repo).snapshotFolder(commit: model.commit)
+                        if isAdapter {
+                            let fetched = try await fetchAdapter(model, store: store)
+                            return (reference, .success(Input(model: model, checkpoint: nil, folder: folder, fetched: fetched)))
+                        }
                         let checkpoint = try await store.readCheckpoint(of: model)
                         if readsTokenizer { try await store.fetchListed(SideFile.names, of: model) }
-                        let folder = store.cache.repository(model.repo).snapshotFolder(commit: model.commit)
-                        return (reference, .success(Input(model: model, checkpoint: checkpoint, folder: folder)))
+                        try await downloadPyTorchWeights(checkpoint, store: store, quiet: quiet)
+                        return (reference, .success(Input(model: model, checkpoint: checkpoint, folder: folder, fetched: checkpoint.pytorchFiles)))
                     } catch {
                         return (reference, .failure(error))
                     }
@@ -98,9 +113,35 @@ final class HubInputs {
     private static func tokenizersReadWhilePlanning(_ recipe: Recipe, locator: ModelLocator) -> [HubModelReference] {
         let written = recipe.tokenizer != nil || recipe.chatTemplate != nil ? recipe.modelReferences : Array(recipe.modelReferences.prefix(1))
         return written.compactMap { reference in
-            guard case .hub(let hub)? = try? locator.locate(reference.value) else { return nil }
+            guard case .hub(let hub)? = (try? locator.locate(reference.value))?.model else { return nil }
             return hub
         }
+    }
+
+    /// A LoRA adapter's files, fetched whole (an adapter is a few MB, and the planner checks its
+    /// config and factors against the base): adapter_config.json and its weights.
+    private static func fetchAdapter(_ model: ResolvedHubModel, store: HubModelStore) async throws(HubError) -> [String] {
+        let listed = { (file: String) in model.file(file) != nil || store.cachedPath(file, of: model) != nil }
+        guard listed(ModelFiles.adapterConfig) else { throw store.missing(ModelFiles.adapterConfig, of: model) }
+        guard let weights = ModelFiles.adapterWeights.first(where: listed) else {
+            throw store.missing(ModelFiles.adapterWeights[0], of: model)
+        }
+        let files = [ModelFiles.adapterConfig, weights]
+        try await store.download(files, of: model)
+        return files
+    }
+
+    /// A model with PyTorch `.bin` weights only: downloaded before planning, saying so first
+    /// (with the size and the disk space check), since a pickle cannot be read from its header.
+    private static func downloadPyTorchWeights(_ checkpoint: RemoteCheckpoint, store: HubModelStore, quiet: Bool) async throws(HubError) {
+        guard !checkpoint.pytorchFiles.isEmpty else { return }
+        let plan = try store.downloadPlan(checkpoint.pytorchFiles, of: checkpoint.model)
+        guard plan.bytesToDownload > 0 else { return }
+        try plan.checkDiskSpace()
+        if !quiet {
+            CommandFailure.printNote("Hub: '\(checkpoint.model.reference)' has PyTorch .bin weights only, which cannot be checked from their headers; will download them (\(ByteFormatting.format(plan.bytesToDownload))) before planning")
+        }
+        try await store.download(checkpoint.pytorchFiles, of: checkpoint.model)
     }
 
     /// The error's text; for a locked commit the Hub no longer has, what that means.
@@ -110,21 +151,21 @@ final class HubInputs {
     }
 
     /// The models for the planner: read from their headers, with the files already in the
-    /// cache mapped (all the plan reads, once `download` ran).
+    /// cache mapped (all the plan reads, once `download` ran); adapters and `.bin` models as the
+    /// folders they were fetched into.
     var hubModels: HubModels {
-        var models: [HubModelReference: Result<ModelDirectory, HubModelUnavailable>] = [:]
+        var models: [HubModelReference: Result<HubModel, HubModelUnavailable>] = [:]
         for (reference, problem) in problems {
             models[reference] = .failure(HubModelUnavailable(problem.message))
         }
         for (reference, input) in inputs {
-            let checkpoint = input.checkpoint
-            do {
-                models[reference] = .success(try ModelDirectory(
-                    path: input.folder, config: checkpoint.config, index: checkpoint.index,
-                    shards: checkpoint.shards.map { ModelDirectory.ShardDescription(file: $0.file, header: $0.header) }))
-            } catch {
-                models[reference] = .failure(HubModelUnavailable(error.description))
+            guard let checkpoint = input.checkpoint, checkpoint.pytorchFiles.isEmpty else {
+                models[reference] = .success(HubModel(folder: input.folder, contents: .files))
+                continue
             }
+            let shards = checkpoint.shards.map { CheckpointWeights.ShardHeader(file: $0.file, header: $0.header) }
+            models[reference] = .success(HubModel(
+                folder: input.folder, contents: .headers(config: checkpoint.config, index: checkpoint.index, shards: shards)))
         }
         return HubModels(models)
     }
@@ -140,10 +181,11 @@ final class HubInputs {
 
     /// What reading the headers cost, for stderr: bytes transferred against the weights' size.
     var headerSummary: String? {
-        guard !inputs.isEmpty else { return nil }
-        let transferred = inputs.values.reduce(0) { $0 + $1.checkpoint.bytesTransferred }
-        let weights = inputs.values.reduce(0) { $0 + $1.checkpoint.weightBytes }
-        let models = "\(inputs.count) model\(inputs.count == 1 ? "" : "s")"
+        let checked = inputs.values.compactMap(\.checkpoint).filter(\.pytorchFiles.isEmpty)
+        guard !checked.isEmpty else { return nil }
+        let transferred = checked.reduce(0) { $0 + $1.bytesTransferred }
+        let weights = checked.reduce(0) { $0 + $1.weightBytes }
+        let models = "\(checked.count) model\(checked.count == 1 ? "" : "s")"
         guard transferred > 0 else { return "Hub: checked \(models) from the files in the Hugging Face cache" }
         return "Hub: checked \(models) from their headers: \(ByteFormatting.format(transferred)) transferred "
             + "(config.json, indexes, safetensors headers), none of their \(ByteFormatting.format(weights)) of weights"
@@ -173,8 +215,15 @@ final class HubInputs {
     func needs(of plan: MergePlan, copiesTokenizer: Bool = true) -> [Need] {
         var needs: [Need] = []
         for reference in references {
-            guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }),
-                  let index = plan.models.firstIndex(where: { $0.path == input.folder }) else { continue }
+            guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }) else { continue }
+            guard input.checkpoint != nil else {
+                // An adapter: the files fetched before planning, when the plan applies it.
+                if plan.models.contains(where: { $0.adapterPath == input.folder }) {
+                    needs.append(Need(reference: reference, input: input, files: input.fetched))
+                }
+                continue
+            }
+            guard let index = plan.models.firstIndex(where: { $0.path == input.folder }) else { continue }
             var files = plan.filesRead(fromModel: index)
             var companions = plan.readsTokenizer(ofModel: index) && copiesTokenizer ? SideFile.names : []
             if plan.configModelIndex == index { companions.append(SideFile.generationConfigName) }

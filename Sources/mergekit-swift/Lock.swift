@@ -58,7 +58,9 @@ struct Lock: AsyncParsableCommand {
         var seen = Set<String>()
         var inputs: [RecipeLock.Input] = []
         for written in recipe.modelReferences where seen.insert(written.value).inserted {
-            switch try locator.locate(written.value) {
+            let location = try locator.locate(written.value)
+            guard location.adapter == nil else { throw LockedInputs.adaptersNotLocked(written) }
+            switch location.model {
             case .hub(let reference):
                 guard let store = hubInputs.store, let input = hubInputs.inputs[reference],
                       let need = needs.first(where: { $0.input.folder == input.folder }) else { continue }

@@ -32,7 +32,9 @@ struct LockedInputs {
         var seen = Set<String>()
         for written in recipe.modelReferences where seen.insert(written.value).inserted {
             // A reference that names nothing is the planner's to report.
-            guard let source = try? locator.locate(written.value) else { continue }
+            guard let location = try? locator.locate(written.value) else { continue }
+            guard location.adapter == nil else { throw Self.adaptersNotLocked(written) }
+            let source = location.model
             guard let locked = lock.input(reference: written.value) else {
                 problems.append(.error("model '\(written.value)' is not in the lock file \(file); run `mergekit-swift lock \(recipe.file)` to pin it", at: written.location))
                 continue
@@ -116,6 +118,14 @@ struct LockedInputs {
             problems += diagnostics(mismatches, at: entry)
         }
         try fail(problems)
+    }
+
+    /// Lock files pin models, not the adapters of `model+adapter`: refused rather than pinned
+    /// in part.
+    static func adaptersNotLocked(_ written: Located<String>) -> InputFailure {
+        InputFailure(
+            diagnostics: [.error("model '\(written.value)': lock files do not pin LoRA adapters (model+adapter) yet; lock a recipe without them, or apply without --locked", at: written.location)],
+            exitCode: CommandFailure.dataError)
     }
 
     private func diagnostics(_ mismatches: [LockMismatch], at entry: Entry) -> [Diagnostic] {

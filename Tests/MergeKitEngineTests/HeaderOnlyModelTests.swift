@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitCheckpoint
 import MergeKitEngine
 import MergeKitRecipe
 import MergeKitSafetensors
@@ -33,23 +34,23 @@ import Testing
     }
 
     /// `published` as read remotely: config, index and headers, its files under `folder` or not.
-    func describedModel(in folder: String) throws -> ModelDirectory {
+    func describedModel(in folder: String) throws -> HubModel {
         let source = root.file("published")
         let index = try CheckpointIndex.load(path: source + "/model.safetensors.index.json")
         let shards = try index.shardFiles.map { file in
-            ModelDirectory.ShardDescription(file: file, header: try SafetensorsFile(path: source + "/" + file).header)
+            CheckpointWeights.ShardHeader(file: file, header: try SafetensorsFile(path: source + "/" + file).header)
         }
         let config = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: source + "/config.json")))
-        return try ModelDirectory(path: folder, config: config, index: index, shards: shards)
+        return HubModel(folder: folder, contents: .headers(config: config, index: index, shards: shards))
     }
 
     @Test func plansFromHeadersAndRunsOnlyOnceTheFilesAreThere() throws {
         let remote = try describedModel(in: root.file("snapshot"))
-        #expect(remote.files.allSatisfy { !$0.isMapped })
         let plan = try Planner.plan(recipeAt: recipe, hubModels: HubModels([reference: .success(remote)]))
         #expect(plan.modelNames == ["./local", "org/published"])
-        #expect(plan.inputNotDownloaded?.modelIndex == 1)
-        let index = try #require(remote.index)
+        #expect(plan.models[1].weights.weightFiles.allSatisfy { !$0.isMapped })
+        let index = try CheckpointIndex.load(path: root.file("published/model.safetensors.index.json"))
+        #expect(plan.fileNotDownloaded == root.file("snapshot") + "/" + index.shardFiles[0])
         #expect(plan.filesRead(fromModel: 1) == ["config.json", "model.safetensors.index.json"] + index.shardFiles)
         let runner = MergeRunner(plan: plan, output: OutputDirectory(path: root.file("out")), force: false, threads: 1)
         #expect {
@@ -61,9 +62,9 @@ import Testing
 
         try FileManager.default.copyItem(atPath: root.file("published"), toPath: root.file("snapshot"))
         let downloaded = try describedModel(in: root.file("snapshot"))
-        #expect(downloaded.files.allSatisfy { $0.isMapped })
         let runnable = try Planner.plan(recipeAt: recipe, hubModels: HubModels([reference: .success(downloaded)]))
-        #expect(runnable.inputNotDownloaded == nil)
+        #expect(runnable.models[1].weights.weightFiles.allSatisfy { $0.isMapped })
+        #expect(runnable.fileNotDownloaded == nil)
         try MergeRunner(plan: runnable, output: OutputDirectory(path: root.file("out")), force: false, threads: 1).run(progress: nil)
         #expect(FileManager.default.fileExists(atPath: root.file("out/config.json")))
     }

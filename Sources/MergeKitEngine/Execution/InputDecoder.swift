@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitSafetensors
 import MergeKitTensor
 import MergeKitTokenizer
@@ -41,12 +42,8 @@ final class InputDecoder {
 
     /// `elements` of one stored input, decoded into `target` (and rounded through `readDType`).
     private func read(_ input: TensorInput, _ elements: Range<Int>, readDType: DType?, into target: UnsafeMutableBufferPointer<Float>) {
-        let dtype = input.info.dtype
-        input.file.withData(of: input.info) { bytes in
-            let slice = UnsafeRawBufferPointer(
-                rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
-            ElementConversion.decode(slice, as: dtype, into: target)
-        }
+        let dtype = input.source.dtype
+        input.source.decode(elements, into: target)
         if let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
             round(target, through: readDType)
         }
@@ -98,9 +95,8 @@ final class InputDecoder {
     /// of the stored rows those aligned elements were gathered from.
     static func release(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
         for (i, input) in job.inputs.enumerated() {
-            let size = input.info.dtype.byteSize
             for range in storedElements(i, job, elements, aligned) {
-                input.file.releasePages(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+                input.source.releasePages(range)
             }
         }
     }
@@ -108,9 +104,8 @@ final class InputDecoder {
     /// Asks the kernel to read `elements` of every input ahead of use (helps a cold page cache).
     static func prefetch(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
         for (i, input) in job.inputs.enumerated() {
-            let size = input.info.dtype.byteSize
             for range in storedElements(i, job, elements, aligned) {
-                input.file.prefetch(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+                input.source.prefetch(range)
             }
         }
     }

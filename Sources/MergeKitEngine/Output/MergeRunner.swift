@@ -43,7 +43,7 @@ public struct MergeRunner: Sendable {
     /// space. `run` checks again once it holds the output's lock.
     public func checkOutput() throws(OutputError) {
         try output.checkBeforeWriting(
-            inputDirectories: plan.models.map(\.path) + [plan.tokenizer.sourceDirectory].compactMap { $0 },
+            inputDirectories: plan.models.flatMap(\.inputDirectories) + [plan.tokenizer.sourceDirectory].compactMap { $0 },
             inputFiles: plan.models.flatMap(\.inputFiles),
             recipe: plan.recipe.file, force: force, resume: resume, bytesNeeded: plan.bytesWritten)
     }
@@ -52,9 +52,9 @@ public struct MergeRunner: Sendable {
     public func run(progress: ProgressReporter?) throws -> Timings {
         let clock = ContinuousClock()
         let start = clock.now
-        if let input = plan.inputNotDownloaded {
+        if let file = plan.fileNotDownloaded {
             throw CheckpointError(
-                file: input.file.path,
+                file: file,
                 "is known by its header only (a Hub model's file that was not downloaded); a plan that reads it can be shown and checked, not run")
         }
         try checkOutput()

@@ -3,8 +3,8 @@ import Glibc
 import MergeKitSafetensors
 
 extension HubModelStore {
-    /// The safetensors files holding the weights: the index's shards, or `model.safetensors`.
-    /// Reads (and caches) the index when there is one.
+    /// The files holding the weights: the index's shards, or `model.safetensors` (else the
+    /// PyTorch `.bin` equivalents). Reads (and caches) the index when there is one.
     public func weightFiles(of model: ResolvedHubModel) async throws(HubError) -> [String] {
         try await weightLayout(of: model, transferred: ByteCounter()).files
     }
@@ -12,7 +12,8 @@ extension HubModelStore {
     /// config.json, the shard index and every shard's header, without the weights: config and
     /// index are small and go into the cache (apply needs them too); a shard's header is read
     /// with two range requests (its 8-byte length, then the JSON), unless the shard is cached.
-    /// Shards are read several at a time.
+    /// Shards are read several at a time. A model with PyTorch `.bin` weights only is returned
+    /// with `pytorchFiles` instead of headers, nothing of its weights read.
     public func readCheckpoint(of model: ResolvedHubModel) async throws(HubError) -> RemoteCheckpoint {
         let transferred = ByteCounter()
         let configPath = try await fetchCounting(ModelFiles.config, of: model, transferred: transferred)
@@ -28,31 +29,42 @@ extension HubModelStore {
         guard config.objectValue != nil else {
             throw HubError.invalidFile(model.repo, file: ModelFiles.config, problem: "must hold a JSON object")
         }
-        let (files, index) = try await weightLayout(of: model, transferred: transferred)
+        let (files, index, isPyTorch) = try await weightLayout(of: model, transferred: transferred)
+        guard !isPyTorch else {
+            return RemoteCheckpoint(model: model, config: config, index: index, shards: [],
+                                    pytorchFiles: (index == nil ? [] : [ModelFiles.pytorchIndex]) + files,
+                                    bytesTransferred: transferred.value)
+        }
         let shards = try await readShardHeaders(files, of: model, transferred: transferred)
-        return RemoteCheckpoint(model: model, config: config, index: index, shards: shards,
+        return RemoteCheckpoint(model: model, config: config, index: index, shards: shards, pytorchFiles: [],
                                 bytesTransferred: transferred.value)
     }
 
+    /// The weight files in transformers' order of preference: safetensors (sharded, then
+    /// single), then PyTorch `.bin` (sharded, then single).
     private func weightLayout(
         of model: ResolvedHubModel, transferred: ByteCounter
-    ) async throws(HubError) -> (files: [String], index: CheckpointIndex?) {
-        let hasIndex = model.file(ModelFiles.weightIndex) != nil || cachedPath(ModelFiles.weightIndex, of: model) != nil
-        guard hasIndex else {
-            guard model.file(ModelFiles.singleWeights) != nil || cachedPath(ModelFiles.singleWeights, of: model) != nil else {
-                throw HubError.invalidFile(model.repo, file: ModelFiles.singleWeights,
-                                           problem: "the repository has no \(ModelFiles.singleWeights) and no \(ModelFiles.weightIndex) at \(model.commit)")
+    ) async throws(HubError) -> (files: [String], index: CheckpointIndex?, isPyTorch: Bool) {
+        func has(_ file: String) -> Bool { model.file(file) != nil || cachedPath(file, of: model) != nil }
+        let layouts: [(index: String, single: String, isPyTorch: Bool)] = [
+            (ModelFiles.weightIndex, ModelFiles.singleWeights, false), (ModelFiles.pytorchIndex, ModelFiles.pytorchWeights, true),
+        ]
+        for layout in layouts {
+            if has(layout.index) {
+                let path = try await fetchCounting(layout.index, of: model, transferred: transferred)
+                let index: CheckpointIndex
+                do throws(SafetensorsError) {
+                    index = try CheckpointIndex.load(path: path)
+                } catch {
+                    throw HubError.invalidFile(model.repo, file: layout.index, problem: Self.withoutPath(error.description, path))
+                }
+                return (index.shardFiles, index, layout.isPyTorch)
             }
-            return ([ModelFiles.singleWeights], nil)
+            if has(layout.single) { return ([layout.single], nil, layout.isPyTorch) }
         }
-        let path = try await fetchCounting(ModelFiles.weightIndex, of: model, transferred: transferred)
-        let index: CheckpointIndex
-        do throws(SafetensorsError) {
-            index = try CheckpointIndex.load(path: path)
-        } catch {
-            throw HubError.invalidFile(model.repo, file: ModelFiles.weightIndex, problem: Self.withoutPath(error.description, path))
-        }
-        return (index.shardFiles, index)
+        throw HubError.invalidFile(
+            model.repo, file: ModelFiles.singleWeights,
+            problem: "the repository has no \(ModelFiles.singleWeights), \(ModelFiles.weightIndex), \(ModelFiles.pytorchWeights) or \(ModelFiles.pytorchIndex) at \(model.commit)")
     }
 
     private func fetchCounting(_ file: String, of model: ResolvedHubModel, transferred: ByteCounter) async throws(HubError) -> String {
