@@ -13,10 +13,12 @@ struct PlanBuilder {
     let options: PlanOptions
     /// Diagnostics found before planning (the decoder's warnings).
     let warnings: [Diagnostic]
+    /// The models the recipe names by Hub id.
+    let hubModels: HubModels
 
     func build() throws(RecipeError) -> MergePlan {
         var sink = DiagnosticSink(warnings)
-        let catalog = ModelCatalog(recipeFile: self.recipe.file)
+        let catalog = ModelCatalog(recipeFile: self.recipe.file, hubModels: hubModels)
         guard let module = module(catalog: catalog, into: &sink) else { throw sink.failure(strict: options.strict) }
         // From here on the recipe is its module: its models or slices, its parameters apart.
         var recipe = self.recipe
