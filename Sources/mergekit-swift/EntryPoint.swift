@@ -11,20 +11,25 @@ enum EntryPoint {
     static let mergekitYAMLName = "mergekit-yaml"
     static let mergekitMultiName = "mergekit-multi"
 
-    static func main() {
+    static func main() async {
         let invokedAs = CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }
         let root: any ParsableCommand.Type = switch invokedAs {
         case mergekitYAMLName: MergekitYAML.self
         case mergekitMultiName: MergekitMulti.self
         default: MergeKitSwift.self
         }
-        run(root, Array(CommandLine.arguments.dropFirst()))
+        await run(root, Array(CommandLine.arguments.dropFirst()))
     }
 
-    static func run(_ root: any ParsableCommand.Type, _ arguments: [String]) -> Never {
+    /// Commands that fetch models from the Hub are asynchronous (`AsyncParsableCommand`).
+    static func run(_ root: any ParsableCommand.Type, _ arguments: [String]) async -> Never {
         do {
             var command = try root.parseAsRoot(arguments)
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
             root.exit()
         } catch {
             if let hinted = UnknownOptionHint.message(for: error, root: root, arguments: arguments) {

@@ -7,7 +7,7 @@ import MergeKitEngine
 /// stages are merged in one plan as with `apply`; like mergekit-multi, each named stage is also
 /// written to DIR/<name> (`--keep-intermediates DIR`), and without --out-path (every document
 /// named) the output is the stage no other reads, written to DIR/<its name>.
-struct MergekitMulti: ParsableCommand {
+struct MergekitMulti: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mergekit-multi",
         abstract: "Run a multi-stage recipe (mergekit-swift apply --keep-intermediates, under mergekit-multi's name).",
@@ -29,24 +29,24 @@ struct MergekitMulti: ParsableCommand {
 
     @OptionGroup var arguments: ApplyArguments
 
-    func run() throws {
+    func run() async throws {
         var arguments = arguments
         arguments.keepIntermediates = intermediateDir
         if let outPath {
             arguments.output = outPath
         } else if arguments.output == nil, arguments.outPath == nil {
             let recipe = arguments.recipe
-            let plan: MergePlan
+            let output: String?
             do {
-                plan = try Planner.plan(recipeAt: recipe, options: arguments.global.planOptions())
+                output = try Planner.load(recipeAt: recipe).outputName()
             } catch {
                 throw CommandFailure.report(error, recipePath: recipe)
             }
-            guard let name = plan.recipe.name?.value else {
+            guard let name = output else {
                 throw ValidationError("--out-path is required when the recipe has an unnamed final merge")
             }
             arguments.output = (intermediateDir as NSString).appendingPathComponent(name)
         }
-        try Apply.run(arguments, keepingExistingStages: lazy)
+        try await Apply.run(arguments, keepingExistingStages: lazy)
     }
 }

@@ -28,7 +28,7 @@ import Testing
         let job = try #require(plan.jobs.first { $0.outputName == "model.layers.1.mlp.up_proj.weight" })
         let inputs = Self.stageInputs(of: job)
         #expect(inputs.map(\.stage) == ["mix_ab", "mix_bc"])
-        #expect(inputs.allSatisfy { !$0.copiesStoredBytes && $0.withStoredBytes { _ in () } == nil })
+        #expect(inputs.allSatisfy { !$0.hasStoredBytes && $0.withStoredBytes { _ in () } == nil })
         // Two consumers, as when two output tensors read one stage tensor.
         StageTensor.reserveInputs(of: [job, job])
         let preparer = StagePreparer(blockElements: plan.chunkElements, nonFinite: NonFiniteInputs(strict: false))

@@ -1,9 +1,11 @@
-import Foundation
 import MergeKitRecipe
 import MergeKitYAML
 
-/// Every model a recipe names, opened once (headers only) and referred to by index. `moe` opens
-/// the models of its configuration through it too, so references resolve the same way in both.
+/// Every model a recipe names, opened once (headers only) and referred to by index. What a
+/// reference names (a directory, a Hub id, or `model+adapter` of either) is decided by
+/// `ModelLocator`; a Hub repository comes from `hubModels`, brought in by the caller before
+/// planning. `moe` opens the models of its configuration through it too, so references resolve
+/// the same way in both.
 package final class ModelCatalog {
     package private(set) var models: [ModelDirectory] = []
     /// The model reference as the recipe wrote it, per model index (the first spelling seen).
@@ -14,13 +16,16 @@ package final class ModelCatalog {
     private var failedKeys: Set<String> = []
     /// Paths already warned about as ambiguous, so each is reported once.
     private var warnedAmbiguous: Set<String> = []
-    private let recipeDirectory: String
+    private let locator: ModelLocator
+    private let hubModels: HubModels
     /// The named stages of a multi-stage recipe this document may read: a reference equal to a
-    /// name is that stage's output (before any directory of that name, as in mergekit-multi).
+    /// name is that stage's output, before any directory or Hub id of that spelling (mergekit-multi
+    /// replaces stage names in later documents before it resolves any model).
     private let stages: [String: ModelDirectory]
 
-    package init(recipeFile: String, stages: [String: ModelDirectory] = [:]) {
-        recipeDirectory = ModelLocation.absolute((recipeFile as NSString).deletingLastPathComponent)
+    package init(recipeFile: String, hubModels: HubModels = HubModels(), stages: [String: ModelDirectory] = [:]) {
+        locator = ModelLocator(recipeFile: recipeFile)
+        self.hubModels = hubModels
         self.stages = stages
     }
 
@@ -30,26 +35,30 @@ package final class ModelCatalog {
         open(written) { sink.add($0) }
     }
 
-    /// Opens (or finds) the model `written` (a directory, or `model+adapter`: see
-    /// `ModelLocation`), passing each problem to `report` at its recipe position: errors, and
-    /// the warning for a relative path found in two places. A model that failed once is
-    /// reported only once.
+    /// Opens (or finds) the model `written` (see `ModelLocator`), passing each problem to
+    /// `report` at its recipe position: errors, and the warning for a relative path found in two
+    /// places. A model that failed once is reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         if let stage = StageGraph.stageName(of: written.value, among: stages.mapValues { _ in 0 }) {
             return openStage(stage, written: written, report: report)
         }
-        guard let location = locate(written, report: report) else { return nil }
-        if let index = indexByKey[location.key] { return index }
-        if failedKeys.contains(location.key) { return nil }
-        do {
-            let model = try ModelDirectory(path: location.model, adapter: location.adapter)
+        guard let resolved = resolve(written, report: report) else { return nil }
+        if let index = indexByKey[resolved.key] { return index }
+        if failedKeys.contains(resolved.key) { return nil }
+        do throws(CheckpointError) {
+            let model: ModelDirectory
+            if let hub = resolved.hub {
+                model = try hub.open(adapter: resolved.adapter)
+            } else {
+                model = try ModelDirectory(path: resolved.model, adapter: resolved.adapter)
+            }
             models.append(model)
             writtenNames.append(written.value)
             writtenLocations.append(written.location)
-            indexByKey[location.key] = models.count - 1
+            indexByKey[resolved.key] = models.count - 1
             return models.count - 1
         } catch {
-            failedKeys.insert(location.key)
+            failedKeys.insert(resolved.key)
             report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
@@ -61,7 +70,7 @@ package final class ModelCatalog {
             report(.error("stage '\(name)' cannot take a LoRA adapter ('\(written.value)') yet; merge the adapter into one of the stage's models instead", at: written.location))
             return nil
         }
-        let key = "\u{0}stage " + name
+        let key = Self.stageKey(name)
         if let index = indexByKey[key] { return index }
         models.append(model)
         writtenNames.append(written.value)
@@ -70,33 +79,47 @@ package final class ModelCatalog {
         return models.count - 1
     }
 
+    /// A stage's key among the models': no directory or Hub reference can spell it.
+    private static func stageKey(_ name: String) -> String { "\u{0}stage " + name }
+
     /// The index of a model already opened under any spelling that resolves to the same
     /// directory (and adapter) (`tokens:` and `tokenizer_source` name models the way `models:`
     /// does); nil when it is not one of them. Reports nothing.
     func index(of written: String) -> Int? {
-        guard case .success(let location) = ModelLocation.locate(written, in: folders) else { return nil }
-        return indexByKey[location.key]
+        if stages[written] != nil { return indexByKey[Self.stageKey(written)] }
+        let unplaced = Located(written, at: SourceLocation(file: "", line: 0, column: 0))
+        return resolve(unplaced, report: { _ in }).flatMap { indexByKey[$0.key] }
     }
 
     /// The directory `written` names (as `open` resolves it; the model's for `model+adapter`,
-    /// whose tokenizer is the model's), reporting it when it does not exist; for a directory that
-    /// is read but not opened as a model (a tokenizer source).
+    /// whose tokenizer is the model's; a Hub model's snapshot folder in the cache), reporting it
+    /// when there is none; for a directory that is read but not opened as a model (a tokenizer
+    /// source).
     func directory(of written: Located<String>, into sink: inout DiagnosticSink) -> String? {
-        locate(written) { sink.add($0) }?.model
+        resolve(written) { sink.add($0) }?.model
     }
 
-    /// Relative paths resolve against the recipe's folder first, then the current directory
-    /// (mergekit's convention).
-    private var folders: [String] { [recipeDirectory, FileManager.default.currentDirectoryPath] }
+    /// A reference with its Hub repositories brought in: the folders it reads.
+    private struct Resolved {
+        /// The model's directory (a Hub model's snapshot folder).
+        let model: String
+        /// How to open the model when it comes from the Hub.
+        let hub: HubModel?
+        /// The adapter's directory, for `model+adapter`.
+        let adapter: String?
+
+        /// Identifies the model as opened: the same directory with another adapter is another model.
+        var key: String { adapter.map { model + "+" + $0 } ?? model }
+    }
 
     /// Where `written` points, or nil after reporting why it points nowhere. mergekit looks in
     /// the current directory only: when a relative path exists in both places as different
     /// things, the warning says which was used.
-    private func locate(_ written: Located<String>, report: (Diagnostic) -> Void) -> ModelLocation? {
+    private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> Resolved? {
         let location: ModelLocation
-        switch ModelLocation.locate(written.value, in: folders) {
-        case .success(let found): location = found
-        case .failure(let error):
+        do {
+            location = try locator.locate(written.value)
+        } catch {
             report(.error(error.description, at: written.location))
             return nil
         }
@@ -107,6 +130,32 @@ package final class ModelCatalog {
                     + "using the one beside the recipe (mergekit would use the one in the current directory)",
                 at: written.location))
         }
-        return location
+        let model: (folder: String, hub: HubModel?)
+        switch location.model {
+        case .localDirectory(let path):
+            model = (path, nil)
+        case .hub(let reference):
+            switch hubModels.model(reference) {
+            case .success(let found): model = (found.folder, found)
+            case .failure(let problem):
+                report(.error("model '\(written.value)': \(problem.message)", at: written.location))
+                return nil
+            }
+        }
+        var adapter: String?
+        switch location.adapter {
+        case nil:
+            adapter = nil
+        case .localDirectory(let path)?:
+            adapter = path
+        case .hub(let reference)?:
+            switch hubModels.model(reference) {
+            case .success(let found): adapter = found.folder
+            case .failure(let problem):
+                report(.error("LoRA adapter '\(reference)' of '\(written.value)': \(problem.message)", at: written.location))
+                return nil
+            }
+        }
+        return Resolved(model: model.folder, hub: model.hub, adapter: adapter)
     }
 }

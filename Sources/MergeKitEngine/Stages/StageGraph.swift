@@ -3,8 +3,10 @@ import MergeKitRecipe
 
 /// The documents of a multi-stage recipe (mergekit-multi's format) and how they read each other.
 /// A document's `name:` makes it a stage; a model reference anywhere in another document
-/// (`models:`, a slice's sources, `base_model:`, `tokenizer_source:`; `name+adapter` too) whose
-/// model part is that name reads the stage's output. The output is the unnamed document, or,
+/// (`Recipe.modelReferences`: `models:`, a slice's sources and own `base_model`, modules,
+/// `base_model:`, `tokenizer_source:`; `name+adapter` too) whose model part is that name reads
+/// the stage's output, whatever else the name could spell (a Hub id, a directory): mergekit-multi
+/// replaces stage names before it resolves any model. The output is the unnamed document, or,
 /// when every document is named, the one stage no other stage reads.
 struct StageGraph {
     let recipes: [Recipe]
@@ -39,7 +41,7 @@ struct StageGraph {
         self.indexByName = indexByName
         reads = recipes.map { recipe in
             var seen = Set<String>()
-            return Self.references(of: recipe).compactMap { reference in
+            return recipe.modelReferences.compactMap { reference in
                 guard let stage = Self.stageName(of: reference.value, among: indexByName), seen.insert(stage).inserted else { return nil }
                 return Located(stage, at: reference.location)
             }
@@ -51,18 +53,6 @@ struct StageGraph {
         if names[reference] != nil { return reference }
         guard reference.contains("+"), let model = try? ModelReference.parse(reference).model, names[model] != nil else { return nil }
         return model
-    }
-
-    /// Every model reference of a document, in order.
-    static func references(of recipe: Recipe) -> [Located<String>] {
-        var references: [Located<String>] = []
-        switch recipe.layout {
-        case .models(let entries): references += entries.map(\.model)
-        case .slices(let slices): references += slices.flatMap(\.sources).map(\.model)
-        }
-        if let base = recipe.baseModel { references.append(base) }
-        if let source = recipe.tokenizerSource { references.append(source) }
-        return references
     }
 
     /// The document whose merge is the output, or nil after reporting why there is none.

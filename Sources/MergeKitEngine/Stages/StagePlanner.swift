@@ -9,6 +9,8 @@ struct StagePlanner {
     let options: PlanOptions
     /// The decoder's warnings.
     let warnings: [Diagnostic]
+    /// The models the documents name by Hub id.
+    let hubModels: HubModels
 
     func plan() throws(RecipeError) -> MergePlan {
         var diagnostics = warnings
@@ -42,7 +44,7 @@ struct StagePlanner {
             guard graph.reads[index].allSatisfy({ stageModels[$0.value] != nil }) else { continue }
             let plan: MergePlan
             do {
-                plan = try PlanBuilder(recipe: recipe, options: options, warnings: [], stageModels: stageModels).build()
+                plan = try PlanBuilder(recipe: recipe, options: options, warnings: [], hubModels: hubModels, stageModels: stageModels).build()
             } catch {
                 diagnostics += error.diagnostics
                 failed = true

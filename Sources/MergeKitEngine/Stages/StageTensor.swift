@@ -45,11 +45,11 @@ public final class StageTensor: TensorSource {
     public var shape: [Int] { job.shape }
     public var elementCount: Int { job.merge.elementCount }
 
-    /// Whether the stage copies an input's stored bytes, so a consumer may copy them too.
-    var copiesStoredBytes: Bool {
+    /// Whether the stage copies an input's stored bytes, so a consumer may copy them too
+    /// (asked while planning, before the stage ran).
+    public var hasStoredBytes: Bool {
         guard let verbatim = job.verbatimInput else { return false }
-        let source = job.inputs[verbatim].source
-        return (source as? StageTensor)?.copiesStoredBytes ?? (source.withStoredBytes { _ in () } != nil)
+        return job.inputs[verbatim].source.hasStoredBytes
     }
 
     public func withStoredBytes<Result, Failure: Error>(
