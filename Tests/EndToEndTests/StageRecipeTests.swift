@@ -234,6 +234,43 @@ import Testing
         #expect(try ResumeTests.shardBytes(directory.path + "/all/final") == ResumeTests.shardBytes(directory.path + "/out"))
     }
 
+    /// main's `modules:` in a stage document and a stage as a slice's own `base_model`: the
+    /// output is what the same merge writes over the stage written out (`--keep-intermediates`)
+    /// and read back as a folder, and the `modules:` stage is the `models:` one.
+    @Test func aModulesStageAsASlicesOwnBase() throws {
+        let directory = try TemporaryDirectory()
+        try SourceFamily.copy(into: directory.path)
+        let final = """
+            merge_method: task_arithmetic
+            base_model: ./base
+            slices:
+              - sources:
+                  - {model: ./ft_c, layer_range: [0, 2], parameters: {weight: 0.7}}
+                  - {model: ./base, layer_range: [0, 2]}
+              - sources:
+                  - {model: ./ft_c, layer_range: [2, 4], parameters: {weight: 0.6}}
+                  - {model: soup, layer_range: [2, 4]}
+                base_model: soup
+
+            """
+        let modulesStage = "name: soup\nmerge_method: linear\nmodules:\n  default:\n    models: [{model: ./ft_a}, {model: ./ft_b}]\nparameters: {weight: 0.5}\n---\n"
+        let modelsStage = "name: soup\nmerge_method: linear\nmodels: [{model: ./ft_a}, {model: ./ft_b}]\nparameters: {weight: 0.5}\n---\n"
+        try (modulesStage + final).write(toFile: directory.path + "/modules.yaml", atomically: true, encoding: .utf8)
+        try (modelsStage + final).write(toFile: directory.path + "/models.yaml", atomically: true, encoding: .utf8)
+        try final.replacingOccurrences(of: "soup", with: "./inter/soup").write(toFile: directory.path + "/single.yaml", atomically: true, encoding: .utf8)
+        let staged = try CommandLineTool.run(["apply", "modules.yaml", "-o", "staged", "--keep-intermediates", "inter", "-q"], in: directory.path)
+        #expect(staged.status == 0, "\(staged.stderr)")
+        let single = try CommandLineTool.run(["apply", "single.yaml", "-o", "single", "-q"], in: directory.path)
+        #expect(single.status == 0, "\(single.stderr)")
+        let models = try CommandLineTool.run(["apply", "models.yaml", "-o", "models", "-q"], in: directory.path)
+        #expect(models.status == 0, "\(models.stderr)")
+        let bytes = try ResumeTests.shardBytes(directory.path + "/staged")
+        let fromFolder = try ResumeTests.shardBytes(directory.path + "/single")
+        let fromModelsStage = try ResumeTests.shardBytes(directory.path + "/models")
+        #expect(!bytes.isEmpty && bytes == fromFolder)
+        #expect(bytes == fromModelsStage)
+    }
+
     static func json(_ path: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
