@@ -16,27 +16,27 @@ struct ElementConversionTests {
     }()
 
     /// Scalar encoding of one value as little-endian bytes: the ground truth for the bulk loops.
-    static func scalarBytes(_ value: Float, as dtype: DType) -> [UInt8] {
+    static func scalarBytes(_ value: Float, as dtype: FloatDType) -> [UInt8] {
         switch dtype {
         case .bf16: return withUnsafeBytes(of: BFloat16Conversion.encode(value).littleEndian, Array.init)
         case .f16: return withUnsafeBytes(of: Float16Conversion.encode(value).littleEndian, Array.init)
         case .f64: return withUnsafeBytes(of: Double(value).bitPattern.littleEndian, Array.init)
-        default: return withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
+        case .f32: return withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
         }
     }
 
-    static func scalarDecode(_ bytes: ArraySlice<UInt8>, as dtype: DType) -> Float {
+    static func scalarDecode(_ bytes: ArraySlice<UInt8>, as dtype: FloatDType) -> Float {
         let word = bytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         switch dtype {
         case .bf16: return BFloat16Conversion.decode(UInt16(word))
         case .f16: return Float16Conversion.decode(UInt16(word))
         case .f64: return Float(Double(bitPattern: word))
-        default: return Float(bitPattern: UInt32(word))
+        case .f32: return Float(bitPattern: UInt32(word))
         }
     }
 
-    @Test("bulk encode matches scalar encode at unaligned destinations", arguments: [DType.f32, .f16, .bf16, .f64], [0, 1, 3])
-    func encodeMatchesScalar(dtype: DType, misalignment: Int) {
+    @Test("bulk encode matches scalar encode at unaligned destinations", arguments: FloatDType.allCases, [0, 1, 3])
+    func encodeMatchesScalar(dtype: FloatDType, misalignment: Int) {
         let values = Self.values
         let expected = values.flatMap { Self.scalarBytes($0, as: dtype) }
         var storage = [UInt8](repeating: 0xAA, count: expected.count + misalignment + 1)
@@ -50,8 +50,8 @@ struct ElementConversionTests {
         #expect(storage.last == 0xAA, "wrote past the destination")
     }
 
-    @Test("bulk decode matches scalar decode from unaligned sources", arguments: [DType.f32, .f16, .bf16, .f64], [0, 1, 3])
-    func decodeMatchesScalar(dtype: DType, misalignment: Int) {
+    @Test("bulk decode matches scalar decode from unaligned sources", arguments: FloatDType.allCases, [0, 1, 3])
+    func decodeMatchesScalar(dtype: FloatDType, misalignment: Int) {
         let encoded = Self.values.flatMap { Self.scalarBytes($0, as: dtype) }
         let storage = [UInt8](repeating: 0x55, count: misalignment) + encoded
         var decoded = [Float](repeating: 0, count: Self.values.count)
@@ -71,8 +71,8 @@ struct ElementConversionTests {
         #expect(failures.isEmpty, "\(failures.prefix(5))")
     }
 
-    @Test("empty buffers are fine", arguments: [DType.f32, .f16, .bf16, .f64])
-    func emptyBuffers(dtype: DType) {
+    @Test("empty buffers are fine", arguments: FloatDType.allCases)
+    func emptyBuffers(dtype: FloatDType) {
         ElementConversion.decode(UnsafeRawBufferPointer(start: nil, count: 0), as: dtype, into: UnsafeMutableBufferPointer(start: nil, count: 0))
         ElementConversion.encode(UnsafeBufferPointer(start: nil, count: 0), as: dtype, into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
     }
@@ -88,14 +88,13 @@ struct ElementConversionTests {
         }
     }
 
-    @Test("a non-mergeable dtype is a programmer error that traps")
-    func nonMergeableTraps() async {
-        await #expect(processExitsWith: .failure) {
-            let bytes = [UInt8](repeating: 0, count: 8)
-            var output = [Float](repeating: 0, count: 2)
-            bytes.withUnsafeBytes { raw in
-                output.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: .i32, into: $0) }
-            }
-        }
+    /// Conversion takes a `FloatDType`, so an integer or FP8 tensor cannot reach it: the float
+    /// type exists exactly for the dtypes merge arithmetic reads.
+    @Test("a float type exists exactly for the mergeable dtypes", arguments: DType.allCases)
+    func floatTypes(dtype: DType) {
+        let format = FloatDType(dtype)
+        #expect((format != nil) == [DType.f64, .f32, .f16, .bf16].contains(dtype))
+        #expect(format.map(\.dtype) ?? dtype == dtype)
+        #expect(dtype.isMergeable == (format != nil))
     }
 }

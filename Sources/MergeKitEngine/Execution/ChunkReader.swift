@@ -9,6 +9,7 @@ import MergeKitSafetensors
 /// a larger job's blocks are released once consumed, so its inputs never stay resident.
 final class ChunkReader: ChunkSource {
     let job: TensorJob
+    let formats: MergeFormats
     let rowsPerBlock: Int
     /// Whether each block's pages are released once consumed (see `residentBytes`).
     let releasesBlocks: Bool
@@ -17,8 +18,9 @@ final class ChunkReader: ChunkSource {
     /// The most input bytes a job may keep mapped across its reduction passes.
     static let residentBytes = 64 << 20
 
-    init(job: TensorJob, blockElements: Int) {
+    init(job: TensorJob, formats: MergeFormats, blockElements: Int) {
         self.job = job
+        self.formats = formats
         rowsPerBlock = Self.rowsPerBlock(job.merge, blockElements: blockElements)
         let inputBytes = job.inputs.reduce(0) { $0 + job.merge.elementCount * $1.info.dtype.byteSize }
         releasesBlocks = inputBytes > Self.residentBytes
@@ -42,7 +44,7 @@ final class ChunkReader: ChunkSource {
         let ranges = blockRanges
         for (index, range) in ranges.enumerated() {
             if index + 1 < ranges.count { InputDecoder.prefetch(job, ranges[index + 1]) }
-            try body(try decoder.decode(job, range))
+            try body(try decoder.decode(job, as: formats, range))
             if releasesBlocks { InputDecoder.release(job, range) }
         }
     }

@@ -87,15 +87,16 @@ private final class Worker {
 
     /// Reduction passes, then the job's map chunks are opened to every worker.
     private func start(_ job: TensorJob) throws {
-        guard let placed = plan.layout.location(of: job.outputName) else {
-            preconditionFailure("the layout was planned from these jobs")
-        }
+        // `PlanBuilder` lays out every job it plans; a plan whose jobs were edited by a program
+        // embedding the engine may not match its layout.
+        guard let placed = plan.layout.location(of: job.outputName) else { throw UnplannedTensor(name: job.outputName) }
         let work: ActiveJob.Work
-        if let verbatim = job.verbatimInput {
-            work = .copy(input: verbatim)
-        } else {
-            let reader = ChunkReader(job: job, blockElements: budget.blockElements)
-            work = .merge(try job.prepared.makeKernel(source: reader))
+        switch job.storage {
+        case .copy(let input):
+            work = .copy(input: input)
+        case .merge(let formats):
+            let reader = ChunkReader(job: job, formats: formats, blockElements: budget.blockElements)
+            work = .merge(try job.prepared.makeKernel(source: reader), formats)
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
@@ -127,16 +128,16 @@ private final class Worker {
                 throw source.file.shrinkError() ?? error
             }
             if let truncated = MappedFile.truncationError { throw truncated }
-        case .merge(let kernel):
-            let size = job.outputDType.byteSize
+        case .merge(let kernel, let formats):
+            let size = formats.output.byteSize
             let at = active.fileOffset + range.lowerBound * size
-            let chunk = try decoder.decode(job, range)
+            let chunk = try decoder.decode(job, as: formats, range)
             try nonFinite.check(chunk, of: job)
             reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])
             kernel.merge(chunk, into: output)
             let bytes = UnsafeMutableRawBufferPointer(rebasing: encoded[0..<(range.count * size)])
-            ElementConversion.encode(UnsafeBufferPointer(output), as: job.outputDType, into: bytes)
+            ElementConversion.encode(UnsafeBufferPointer(output), as: formats.output, into: bytes)
             try active.writer.write(UnsafeRawBufferPointer(bytes), at: at)
         }
         InputDecoder.release(job, range)
@@ -160,3 +161,12 @@ private final class Worker {
 
 /// The run stopped because its `InterruptFlag` was raised.
 struct ExecutionInterrupted: Error {}
+
+/// A job of the plan has no place in the plan's shard layout.
+public struct UnplannedTensor: Error, Sendable, CustomStringConvertible {
+    public var name: String
+
+    public var description: String {
+        "tensor '\(name)' is not in the plan's shard layout; the plan's jobs and layout do not match"
+    }
+}

@@ -13,23 +13,22 @@ final class InputDecoder {
         rounding?.deallocate()
     }
 
-    /// Decodes `elements` of every input of `job` (rounded through the recipe's `dtype:` when it
-    /// asks). The views stay valid until the next call. Throws when a mapped input was read past
-    /// its end since the process started (it shrank during the merge: see `MappingFaultGuard`),
-    /// so values read as zeros never reach an output.
-    func decode(_ job: TensorJob, _ elements: Range<Int>) throws(SafetensorsError) -> InputChunk {
+    /// Decodes `elements` of every input of `job`, each as its float type in `formats` (rounded
+    /// through the recipe's `dtype:` when it asks). The views stay valid until the next call.
+    /// Throws when a mapped input was read past its end since the process started (it shrank
+    /// during the merge: see `MappingFaultGuard`), so values read as zeros never reach an output.
+    func decode(_ job: TensorJob, as formats: MergeFormats, _ elements: Range<Int>) throws(SafetensorsError) -> InputChunk {
         reserve(inputs: job.inputs.count, elements: elements.count)
         var views: [UnsafeBufferPointer<Float>] = []
         views.reserveCapacity(job.inputs.count)
-        for (i, input) in job.inputs.enumerated() {
-            let dtype = input.info.dtype
+        for (i, (input, dtype)) in zip(job.inputs, formats.inputs).enumerated() {
             let target = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<elements.count])
             input.file.withData(of: input.info) { bytes in
                 let slice = UnsafeRawBufferPointer(
                     rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
                 ElementConversion.decode(slice, as: dtype, into: target)
             }
-            if let readDType = job.readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
+            if let readDType = formats.read, readDType != dtype, readDType.byteSize < dtype.byteSize {
                 round(target, through: readDType)
             }
             views.append(UnsafeBufferPointer(target))
@@ -66,7 +65,7 @@ final class InputDecoder {
     }
 
     /// Rounds values as if they had been stored as `dtype` (what reading with `dtype:` means).
-    private func round(_ values: UnsafeMutableBufferPointer<Float>, through dtype: DType) {
+    private func round(_ values: UnsafeMutableBufferPointer<Float>, through dtype: FloatDType) {
         let bytes = values.count * dtype.byteSize
         if let existing = rounding, existing.count < bytes {
             existing.deallocate()

@@ -4,7 +4,8 @@ import Synchronization
 /// One job whose reduction passes are done: its map chunks can be taken by any worker.
 final class ActiveJob: Sendable {
     enum Work: Sendable {
-        case merge(any MergeKernel)
+        /// The kernel, and the float types of the inputs and the output.
+        case merge(any MergeKernel, MergeFormats)
         /// The output is this input's bytes.
         case copy(input: Int)
     }

@@ -39,11 +39,12 @@ public struct DeltaInspector: Sendable {
                 skipped.append("\(tensorName): shape \(fineTuned.info.shape) vs the base's \(original.info.shape)")
                 continue
             }
-            guard fineTuned.info.dtype.isMergeable, original.info.dtype.isMergeable else {
+            guard let fineTunedFormat = FloatDType(fineTuned.info.dtype), let baseFormat = FloatDType(original.info.dtype) else {
                 skipped.append("\(tensorName): dtype \(fineTuned.info.dtype.rawValue) is not a float type")
                 continue
             }
-            let measured = measure(tensorName, fineTuned: fineTuned, base: original)
+            let measured = measure(
+                tensorName, fineTuned: (fineTuned.file, fineTuned.info, fineTunedFormat), base: (original.file, original.info, baseFormat))
             groups[TensorGroup(tensorName: tensorName), default: DeltaAccumulator(bounds: bounds, dropRates: rates)].add(measured)
             overall.add(measured)
         }
@@ -56,7 +57,8 @@ public struct DeltaInspector: Sendable {
 
     /// One tensor, row by row (a 0-d or 1-d tensor acts as the diagonal matrix diag(θ)).
     private func measure(
-        _ name: String, fineTuned: (file: SafetensorsFile, info: TensorInfo), base: (file: SafetensorsFile, info: TensorInfo)
+        _ name: String, fineTuned: (file: SafetensorsFile, info: TensorInfo, format: FloatDType),
+        base: (file: SafetensorsFile, info: TensorInfo, format: FloatDType)
     ) -> DeltaAccumulator {
         let shape = fineTuned.info.shape
         let count = fineTuned.info.elementCount
@@ -91,8 +93,8 @@ public struct DeltaInspector: Sendable {
                     let length = min(rowLength, count - rowStart)
                     let tunedRow = UnsafeMutableBufferPointer(rebasing: tuned[0..<length])
                     let baseRow = UnsafeMutableBufferPointer(rebasing: original[0..<length])
-                    Self.decode(tunedBytes, dtype: fineTuned.info.dtype, elements: rowStart..<(rowStart + length), into: tunedRow)
-                    Self.decode(baseBytes, dtype: base.info.dtype, elements: rowStart..<(rowStart + length), into: baseRow)
+                    Self.decode(tunedBytes, dtype: fineTuned.format, elements: rowStart..<(rowStart + length), into: tunedRow)
+                    Self.decode(baseBytes, dtype: base.format, elements: rowStart..<(rowStart + length), into: baseRow)
                     var output = 0.0
                     for p in keepBelow.indices {
                         rescaledRow[p] = 0
@@ -144,7 +146,7 @@ public struct DeltaInspector: Sendable {
     }
 
     private static func decode(
-        _ bytes: UnsafeRawBufferPointer, dtype: DType, elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>
+        _ bytes: UnsafeRawBufferPointer, dtype: FloatDType, elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>
     ) {
         let size = dtype.byteSize
         let slice = UnsafeRawBufferPointer(rebasing: bytes[(elements.lowerBound * size)..<(elements.upperBound * size)])

@@ -79,9 +79,9 @@ struct PlanBuilder {
             chunkElements: options.chunkElements, memoryBudget: options.memoryBudget, strict: options.strict)
     }
 
-    private func dtype(_ written: Located<String>?, into sink: inout DiagnosticSink) -> DType? {
+    private func dtype(_ written: Located<String>?, into sink: inout DiagnosticSink) -> FloatDType? {
         guard let written else { return nil }
-        if let dtype = DType(recipeName: written.value) { return dtype }
+        if let dtype = FloatDType(recipeName: written.value) { return dtype }
         sink.add(.error("unknown dtype '\(written.value)'; expected float32, float16 or bfloat16", at: written.location))
         return nil
     }

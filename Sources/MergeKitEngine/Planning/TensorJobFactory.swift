@@ -84,7 +84,7 @@ struct TensorJobFactory {
         }
         let job = TensorJob(
             outputName: outputName, shape: shape, outputDType: storage.dtype, placement: placement, inputs: tensors,
-            merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput)
+            merge: merge, prepared: prepared, storage: storage.storage)
         return .planned(job, croppedRows: croppedRows)
     }
 
@@ -144,26 +144,29 @@ struct TensorJobFactory {
         return MergeJob(tensorName: outputName, shape: shape, inputs: mergeInputs, parameters: ResolvedParameters(globals), seed: context.seed)
     }
 
-    /// The output dtype, and the input copied byte for byte when the method's merge is the
-    /// identity and nothing needs converting; nil after reporting an input that cannot be merged.
+    /// The output dtype and how the bytes are made: the input copied byte for byte when the
+    /// method's merge is the identity and nothing needs converting, else every input decoded
+    /// and the result encoded, which needs float types throughout. nil after reporting an input
+    /// (or an output dtype) that cannot be merged.
     private func storage(
         of tensors: [TensorInput], shape: [Int], merge: MergeJob, verbatimInput: Int?, into sink: inout DiagnosticSink
-    ) -> (dtype: DType, verbatimInput: Int?)? {
+    ) -> (dtype: DType, storage: TensorStorage)? {
         let readDType = context.readDType
         let storedDType = tensors[merge.baseIndex ?? 0].info.dtype
-        let outputDType = context.outDType ?? readDType ?? storedDType
-        var verbatim = verbatimInput
-        if let index = verbatim,
-           tensors[index].info.dtype != outputDType || (readDType ?? outputDType) != outputDType || tensors[index].info.shape != shape {
-            verbatim = nil
+        let outputDType = context.outDType?.dtype ?? readDType?.dtype ?? storedDType
+        if let index = verbatimInput, tensors[index].info.dtype == outputDType,
+           (readDType?.dtype ?? outputDType) == outputDType, tensors[index].info.shape == shape {
+            return (outputDType, .copy(input: index))
         }
-        if verbatim == nil, let bad = tensors.first(where: { !$0.info.dtype.isMergeable }) ?? (outputDType.isMergeable ? nil : tensors.first) {
+        let inputFormats = tensors.compactMap { FloatDType($0.info.dtype) }
+        guard inputFormats.count == tensors.count, let output = FloatDType(outputDType) else {
+            let bad = tensors.first { FloatDType($0.info.dtype) == nil } ?? tensors[0]
             sink.report(.error(
                 "tensor '\(bad.tensorName)' of model '\(context.catalog.writtenNames[bad.modelIndex])' has dtype \(bad.info.dtype.rawValue); only float tensors can be merged (passthrough copies others as they are)",
                 at: context.methodLocation), code: .unmergeableDType)
             return nil
         }
-        return (outputDType, verbatim)
+        return (outputDType, .merge(MergeFormats(inputs: inputFormats, read: readDType, output: output)))
     }
 
     /// A required parameter nothing sets for this tensor (a filter list that matches no

@@ -6,12 +6,11 @@
 public enum ElementConversion {
     /// Decodes `dst.count` elements of `dtype` from `src` into `dst`.
     ///
-    /// - Precondition: `dtype.isMergeable` and `src.count == dst.count * dtype.byteSize`
-    ///   (programmer errors: callers have validated the header).
+    /// - Precondition: `src.count == dst.count * dtype.byteSize` (a programmer error: callers
+    ///   size both from a validated header).
     public static func decode(
-        _ src: UnsafeRawBufferPointer, as dtype: DType, into dst: UnsafeMutableBufferPointer<Float>
+        _ src: UnsafeRawBufferPointer, as dtype: FloatDType, into dst: UnsafeMutableBufferPointer<Float>
     ) {
-        precondition(dtype.isMergeable, "ElementConversion.decode: \(dtype) is not mergeable")
         precondition(
             src.count == dst.count * dtype.byteSize,
             "ElementConversion.decode: \(src.count) bytes for \(dst.count) × \(dtype)")
@@ -35,18 +34,15 @@ public enum ElementConversion {
                 let bits = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: 8 &* i, as: UInt64.self))
                 output[i] = Float(Double(bitPattern: bits))
             }
-        default:
-            preconditionFailure("ElementConversion.decode: \(dtype) is not mergeable")
         }
     }
 
     /// Encodes `src` as `dtype` into `dst`, rounding to nearest even where `dtype` is narrower.
     ///
-    /// - Precondition: `dtype.isMergeable` and `dst.count == src.count * dtype.byteSize`.
+    /// - Precondition: `dst.count == src.count * dtype.byteSize` (a programmer error).
     public static func encode(
-        _ src: UnsafeBufferPointer<Float>, as dtype: DType, into dst: UnsafeMutableRawBufferPointer
+        _ src: UnsafeBufferPointer<Float>, as dtype: FloatDType, into dst: UnsafeMutableRawBufferPointer
     ) {
-        precondition(dtype.isMergeable, "ElementConversion.encode: \(dtype) is not mergeable")
         precondition(
             dst.count == src.count * dtype.byteSize,
             "ElementConversion.encode: \(dst.count) bytes for \(src.count) × \(dtype)")
@@ -70,8 +66,6 @@ public enum ElementConversion {
                 let bits = Double(input[i]).bitPattern
                 output.storeBytes(of: bits.littleEndian, toByteOffset: 8 &* i, as: UInt64.self)
             }
-        default:
-            preconditionFailure("ElementConversion.encode: \(dtype) is not mergeable")
         }
     }
 }
