@@ -16,12 +16,23 @@ public final class ModelDirectory: Sendable {
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
-    private let locations: [String: (file: Int, info: TensorInfo)]
+    /// The number of transformer layers, checked when the model was opened (see
+    /// `checkedLayerCount`).
+    public let layerCount: Int
+    /// Tensor names by where they sit (embeddings, each layer, final weights), in file order.
+    private let namesByPlacement: [TensorPlacement: [String]]
+    /// By name bytes: two names that differ only in Unicode normalisation are two tensors.
+    private let locations: [ByteString: (file: Int, info: TensorInfo)]
 
     public static let configFileName = "config.json"
     public static let singleFileName = "model.safetensors"
     public static let indexFileName = "model.safetensors.index.json"
+    /// More layers than any model has; a larger count in a config is a mistake, not a model.
+    public static let maximumLayerCount = 100_000
 
+    /// Opens the model and checks it as every input is checked (a base like any other): its
+    /// files are readable and consistent, it holds at least one tensor, and its layer count is
+    /// sound (`checkedLayerCount`).
     public init(path: String) throws(CheckpointError) {
         self.path = path
         guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
@@ -34,9 +45,11 @@ public final class ModelDirectory: Sendable {
         let singlePath = Self.join(path, Self.singleFileName)
         var files: [SafetensorsFile] = []
         var names: [String] = []
-        var locations: [String: (file: Int, info: TensorInfo)] = [:]
+        var locations: [ByteString: (file: Int, info: TensorInfo)] = [:]
+        let weightsFile: String
         do {
             if Self.exists(indexPath) {
+                weightsFile = indexPath
                 let index = try CheckpointIndex.load(path: indexPath)
                 for shard in index.shardFiles {
                     let shardPath = Self.join(path, shard)
@@ -45,28 +58,30 @@ public final class ModelDirectory: Sendable {
                     }
                     files.append(try SafetensorsFile(path: shardPath))
                 }
-                let shardNumber = Dictionary(uniqueKeysWithValues: index.shardFiles.enumerated().map { ($1, $0) })
+                var shardNumber: [ByteString: Int] = [:]
+                for (number, shard) in index.shardFiles.enumerated() { shardNumber[ByteString(shard)] = number }
                 for entry in index.weightMap {
-                    guard let fileIndex = shardNumber[entry.shard],
+                    guard let fileIndex = shardNumber[ByteString(entry.shard)],
                           let info = files[fileIndex].tensor(named: entry.tensor) else {
                         throw CheckpointError(
                             file: indexPath, "maps tensor '\(entry.tensor)' to '\(entry.shard)', which does not contain it")
                     }
                     names.append(entry.tensor)
-                    locations[entry.tensor] = (fileIndex, info)
+                    locations[ByteString(entry.tensor)] = (fileIndex, info)
                 }
                 // The index is the map; keep file order (shard, then offset) for the output order.
                 names.sort { lhs, rhs in
-                    let l = locations[lhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
-                    let r = locations[rhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
+                    let l = locations[ByteString(lhs)].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
+                    let r = locations[ByteString(rhs)].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
                     return l < r
                 }
             } else if Self.exists(singlePath) {
+                weightsFile = singlePath
                 let file = try SafetensorsFile(path: singlePath)
                 files.append(file)
                 for info in file.header.tensors {
                     names.append(info.name)
-                    locations[info.name] = (0, info)
+                    locations[ByteString(info.name)] = (0, info)
                 }
             } else {
                 throw CheckpointError(
@@ -79,42 +94,78 @@ public final class ModelDirectory: Sendable {
         } catch {
             throw CheckpointError(file: path, "cannot be read", underlying: error)
         }
+        guard !names.isEmpty else {
+            throw CheckpointError(file: weightsFile, "holds no tensors; a model needs its weights")
+        }
+        var byPlacement: [TensorPlacement: [String]] = [:]
+        for name in names { byPlacement[TensorNaming.placement(of: name), default: []].append(name) }
         self.files = files
         self.tensorNames = names
         self.locations = locations
+        self.namesByPlacement = byPlacement
+        self.layerCount = try Self.checkedLayerCount(
+            config: config, configFile: Self.join(path, Self.configFileName), directory: path,
+            layersFound: byPlacement.keys.compactMap { if case .layer(let index) = $0 { index } else { nil } })
     }
 
+    /// The tensor whose name has exactly these bytes.
     public func tensor(named name: String) -> (file: SafetensorsFile, info: TensorInfo)? {
-        guard let found = locations[name] else { return nil }
+        guard let found = locations[ByteString(name)] else { return nil }
         return (files[found.file], found.info)
     }
 
-    /// The number of transformer layers from config.json (`num_hidden_layers`, or the GPT-2 /
-    /// MPT spellings), or nil when the config does not say.
-    public var configLayerCount: Int? {
-        for key in Self.layerCountKeys {
-            if let value = config[key]?.intValue { return value }
-        }
-        return nil
+    /// The names of the tensors at `placement` (before the layers, in one layer, after them),
+    /// in file order.
+    public func tensorNames(at placement: TensorPlacement) -> [String] {
+        namesByPlacement[placement] ?? []
+    }
+
+    /// The tensor to read in place of `name`, which this model lacks, when its embeddings are
+    /// tied: the input embedding stands for an output head (`lm_head.weight`) that a tied model
+    /// does not store (mergekit reads the same). nil unless `name` is an output head, the model
+    /// has exactly one input embedding, and config.json does not say
+    /// `tie_word_embeddings: false` (transformers ties by default).
+    public func tiedEmbedding(for name: String) -> String? {
+        guard tensor(named: name) == nil, TensorNaming.isOutputHead(name),
+              config["tie_word_embeddings"]?.boolValue != false else { return nil }
+        let embeddings = tensorNames(at: .beforeLayers).filter(TensorNaming.isInputEmbedding)
+        return embeddings.count == 1 ? embeddings[0] : nil
     }
 
     static let layerCountKeys = ["num_hidden_layers", "n_layer", "num_layers", "n_layers"]
 
-    /// The layer count: config.json's, checked against the layer indices found in tensor names.
-    public func layerCount() throws(CheckpointError) -> Int {
-        let indices = tensorNames.compactMap { TensorNaming.layerIndex(in: $0)?.index }
-        let found = (indices.max() ?? -1) + 1
-        guard let declared = configLayerCount else {
-            if found > 0 { return found }
-            throw CheckpointError(file: Self.join(path, Self.configFileName),
-                                  "does not give the layer count (num_hidden_layers)")
+    /// The layer count of a model whose tensor names number the layers `layersFound`. When
+    /// config.json gives one (the first of `layerCountKeys` present and not null), it must be
+    /// a positive integer up to `maximumLayerCount` and equal the count the names give;
+    /// without one the names decide. Either way every layer from 0 to count − 1 must hold a
+    /// tensor, so no layer of the output can come out empty.
+    static func checkedLayerCount(
+        config: JSONValue, configFile: String, directory: String, layersFound: [Int]
+    ) throws(CheckpointError) -> Int {
+        let found = (layersFound.max() ?? -1) + 1
+        let written = layerCountKeys.lazy.compactMap { key in config[key].flatMap { $0.isNull ? nil : (key, $0) } }.first
+        let count: Int
+        if let (key, value) = written {
+            guard let declared = value.intValue, declared > 0, declared <= maximumLayerCount else {
+                throw CheckpointError(
+                    file: configFile, "\(key) must be a positive integer up to \(maximumLayerCount), found \(value.serialized())")
+            }
+            guard declared == found else {
+                throw CheckpointError(file: configFile, "says \(key) = \(declared), but the weights hold \(found) layers")
+            }
+            count = declared
+        } else {
+            guard found > 0 else {
+                throw CheckpointError(file: configFile, "does not give the layer count (num_hidden_layers), and no tensor name numbers a layer")
+            }
+            count = found
         }
-        guard declared == found else {
+        let present = Set(layersFound)
+        if let empty = (0..<count).first(where: { !present.contains($0) }) {
             throw CheckpointError(
-                file: Self.join(path, Self.configFileName),
-                "says num_hidden_layers = \(declared), but the weights hold \(found) layers")
+                file: directory, "holds no tensor of layer \(empty), though its tensor names number layers 0…\(count - 1)")
         }
-        return declared
+        return count
     }
 
     /// Every file this model is read from: config.json, the index, the shards, the side files.

@@ -1,3 +1,4 @@
+import MergeKitSafetensors
 import Synchronization
 
 /// NaN and ±Inf found in input tensors while merging. By default they are reported as warnings
@@ -10,7 +11,8 @@ public final class NonFiniteInputs: Sendable {
         public var count: Int
     }
 
-    private let findings = Mutex<[String: Finding]>([:])
+    /// By file and tensor name bytes.
+    private let findings = Mutex<[ByteString: Finding]>([:])
     let strict: Bool
 
     init(strict: Bool) {
@@ -30,7 +32,7 @@ public final class NonFiniteInputs: Sendable {
             let finding = Finding(file: input.file.path, tensor: input.tensorName, count: count)
             if strict { throw NonFiniteInputError(finding: finding) }
             findings.withLock { all in
-                all["\(finding.file)\u{0}\(finding.tensor)", default: Finding(file: finding.file, tensor: finding.tensor, count: 0)].count += count
+                all[ByteString("\(finding.file)\u{0}\(finding.tensor)"), default: Finding(file: finding.file, tensor: finding.tensor, count: 0)].count += count
             }
         }
     }

@@ -2,8 +2,9 @@ import MergeKitRecipe
 import MergeKitYAML
 
 /// Turns a recipe's `models:` or `slices:` into `PlannedSlice`s: every model opened (headers
-/// only), `models:` as one slice over every layer, `slices:` ranges checked against the models'
-/// layer counts and renumbered from 0. The recipe is not changed.
+/// only, and checked as the catalog checks every model), `models:` as one slice over every
+/// layer, `slices:` ranges checked against the models' layer counts and renumbered from 0. The
+/// recipe is not changed.
 struct SliceNormalizer {
     let recipe: Recipe
     let catalog: ModelCatalog
@@ -21,8 +22,8 @@ struct SliceNormalizer {
     private func modelSlice(_ entries: [ModelEntry], into sink: inout DiagnosticSink) -> PlannedSlice? {
         var sources: [PlannedSlice.Source] = []
         for (position, entry) in entries.enumerated() {
-            guard let model = catalog.open(entry.model, into: &sink),
-                  let count = layerCount(of: model, at: entry.model.location, into: &sink) else { continue }
+            guard let model = catalog.open(entry.model, into: &sink) else { continue }
+            let count = catalog.models[model].layerCount
             sources.append(.init(model: model, written: entry.model, layers: LayerRange(start: 0, end: count),
                                  parameters: parameters.models[position], position: position))
         }
@@ -49,8 +50,8 @@ struct SliceNormalizer {
         for (index, spec) in specs.enumerated() {
             var sources: [PlannedSlice.Source] = []
             for (position, source) in spec.sources.enumerated() {
-                guard let model = catalog.open(source.model, into: &sink),
-                      let count = layerCount(of: model, at: source.model.location, into: &sink) else { continue }
+                guard let model = catalog.open(source.model, into: &sink) else { continue }
+                let count = catalog.models[model].layerCount
                 let range = source.layerRange?.value ?? LayerRange(start: 0, end: count)
                 guard range.end <= count else {
                     sink.add(.error(
@@ -74,14 +75,5 @@ struct SliceNormalizer {
             outputStart += first.layers.count
         }
         return slices
-    }
-
-    private func layerCount(of model: Int, at location: SourceLocation, into sink: inout DiagnosticSink) -> Int? {
-        do {
-            return try catalog.models[model].layerCount()
-        } catch {
-            sink.add(.error("model '\(catalog.writtenNames[model])' cannot be used: \(error.description)", at: location))
-            return nil
-        }
     }
 }

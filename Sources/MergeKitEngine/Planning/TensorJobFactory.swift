@@ -1,5 +1,5 @@
-import Foundation
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitTensor
 
 /// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor,
@@ -18,32 +18,45 @@ struct TensorJobFactory {
         case rejected
     }
 
-    /// The tensors of output layer `offset` of the slice, named as its reference input names
-    /// them and renumbered to the output layer.
+    /// The tensors of output layer `offset` of the slice: every name an input has in the layer
+    /// it reads, renumbered to the output layer (see `outputNames`).
     func layerJobs(_ inputs: SliceInputs, offset: Int, into sink: inout DiagnosticSink) -> [Outcome] {
-        guard let reference = inputs.reference else { return [] }
         let slice = inputs.slice
-        let referenceLayer = reference.firstLayer + offset
         let outputLayer = slice.outputStart + offset
         let t = ParameterResolver.layerPosition(offset: offset, count: slice.layerCount)
-        let names = context.catalog.models[reference.model].tensorNames.filter {
-            TensorNaming.layerIndex(in: $0)?.index == referenceLayer
+        let names = outputNames(of: inputs) { slot in
+            context.catalog.models[slot.model].tensorNames(at: .layer(slot.firstLayer + offset))
+                .map { TensorNaming.renumbered($0, to: outputLayer) }
         }
         return names.map { name in
-            job(named: TensorNaming.renumbered(name, to: outputLayer), at: .layer(outputLayer),
+            job(named: name, at: .layer(outputLayer),
                 reading: inputs.slots.map { TensorNaming.renumbered(name, to: $0.firstLayer + offset) }, from: inputs, t: t,
                 into: &sink)
         }
     }
 
-    /// The tensors before or after the layers (embeddings; final norm, lm_head), from the slice's
-    /// reference input, at layer position t = 0.
+    /// The tensors before or after the layers (embeddings; final norm, lm_head) that the
+    /// slice's inputs have, at layer position t = 0.
     func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
-        guard let reference = inputs.reference else { return [] }
-        let names = context.catalog.models[reference.model].tensorNames.filter { TensorNaming.placement(of: $0) == placement }
+        let names = outputNames(of: inputs) { context.catalog.models[$0.model].tensorNames(at: placement) }
         return names.map { name in
             job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: 0, into: &sink)
         }
+    }
+
+    /// What the output needs at one place: every tensor name any input has there (the union,
+    /// names told apart by their bytes), the reference input's in its order, then the names only
+    /// other inputs have, in input order. A tensor some input lacks is not dropped: `locate`
+    /// reports it, naming the model.
+    private func outputNames(of inputs: SliceInputs, _ names: (SliceInputs.Slot) -> [String]) -> [String] {
+        var seen = Set<ByteString>()
+        var union: [String] = []
+        for slot in inputs.slotsReferenceFirst {
+            for name in names(slot) where seen.insert(ByteString(name)).inserted {
+                union.append(name)
+            }
+        }
+        return union
     }
 
     private func job(
@@ -68,7 +81,7 @@ struct TensorJobFactory {
             sink.report(.error(message, at: inputs.slots[input].written.location), code: .shapeMismatch)
             return .rejected
         }
-        guard let merge = mergeJob(outputName, shape: shape, tensors: tensors, inputs: inputs, t: t, into: &sink) else {
+        guard let merge = mergeJob(outputName, shape: shape, tensors: tensors, names: inputNames, inputs: inputs, t: t, into: &sink) else {
             return .rejected
         }
         let method = context.method
@@ -88,37 +101,57 @@ struct TensorJobFactory {
         return .planned(job, croppedRows: croppedRows)
     }
 
-    /// Each input's tensor, or nil after reporting the first one missing.
+    /// Each input's tensor, or nil after reporting the first one missing. A model with tied
+    /// embeddings that lacks the output head is read through its input embedding
+    /// (`ModelDirectory.tiedEmbedding`).
     private func locate(_ names: [String], in slots: [SliceInputs.Slot], into sink: inout DiagnosticSink) -> [TensorInput]? {
         var tensors: [TensorInput] = []
         for (slot, name) in zip(slots, names) {
             let model = context.catalog.models[slot.model]
-            guard let found = model.tensor(named: name) else {
-                let files = model.files.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
-                sink.report(
-                    .error("tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))", at: slot.written.location),
-                    code: .missingTensor)
+            let stored = model.tensor(named: name) == nil ? model.tiedEmbedding(for: name) ?? name : name
+            guard let found = model.tensor(named: stored) else {
+                reportMissing(name, in: slot, names: names, slots: slots, into: &sink)
                 return nil
             }
-            tensors.append(TensorInput(modelIndex: slot.model, tensorName: name, info: found.info, file: found.file))
+            tensors.append(TensorInput(modelIndex: slot.model, tensorName: stored, info: found.info, file: found.file))
         }
         return tensors
     }
 
+    /// A tensor the output needs (another input has it) that the model of `slot` lacks.
+    private func reportMissing(
+        _ name: String, in slot: SliceInputs.Slot, names: [String], slots: [SliceInputs.Slot], into sink: inout DiagnosticSink
+    ) {
+        let model = context.catalog.models[slot.model]
+        let files = model.files.map { $0.path.split(separator: "/").last.map(String.init) ?? $0.path }.joined(separator: ", ")
+        let holder = zip(slots, names).first { context.catalog.models[$0.0.model].tensor(named: $0.1) != nil }
+        var message = "tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))"
+        if let holder {
+            message += "; the output needs it because model '\(holder.0.written.value)' has it"
+            if !holder.1.hasSameBytes(as: name) { message += " (as '\(holder.1)')" }
+        }
+        if TensorNaming.isOutputHead(name), model.config["tie_word_embeddings"]?.boolValue == false {
+            message += "; its config.json says tie_word_embeddings: false, so its embeddings cannot stand in"
+        }
+        sink.report(.error(message, at: slot.written.location), code: .missingTensor)
+    }
+
     /// What the method sees: the inputs with their per-model parameters (resolved against each
-    /// input's own tensor name) and the global parameters (against the output name). nil after
-    /// reporting a required parameter that nothing sets.
+    /// input's own tensor name, as the recipe's layer ranges name it: `lm_head.weight` also for
+    /// a tied model read through its embedding, as mergekit does) and the global parameters
+    /// (against the output name). nil after reporting a required parameter that nothing sets.
     private func mergeJob(
-        _ outputName: String, shape: [Int], tensors: [TensorInput], inputs: SliceInputs, t: Double, into sink: inout DiagnosticSink
+        _ outputName: String, shape: [Int], tensors: [TensorInput], names: [String], inputs: SliceInputs, t: Double,
+        into sink: inout DiagnosticSink
     ) -> MergeJob? {
         let keys = context.method.parameters
         var mergeInputs: [MergeJob.Input] = []
-        for (slot, tensor) in zip(inputs.slots, tensors) {
+        for (slot, (tensor, name)) in zip(inputs.slots, zip(tensors, names)) {
             var values: [(key: String, value: ResolvedValue)] = []
             // A base the method treats specially takes no per-model parameters (it is not
             // weighted or sparsified), so none are resolved for it.
             for key in keys where key.scope == .perModel && !slot.isBase {
-                guard let value = ParameterResolver.resolve(key, tensorName: tensor.tensorName, t: t, tables: slot.tables) else {
+                guard let value = ParameterResolver.resolve(key, tensorName: name, t: t, tables: slot.tables) else {
                     guard !key.isRequired else {
                         reportMissing(key, for: slot, into: &sink)
                         return nil

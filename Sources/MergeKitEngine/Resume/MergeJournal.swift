@@ -59,17 +59,18 @@ public final class MergeJournal: Sendable {
 
     /// What an earlier run recorded: its plan fingerprint and the finished tensors' checksums.
     /// nil when there is no journal or its first line is unreadable.
-    public static func load(from directory: String) -> (fingerprint: UInt64, finished: [String: UInt64])? {
+    /// Tensor names are keys by their bytes (`ByteString`), as in the shard headers.
+    public static func load(from directory: String) -> (fingerprint: UInt64, finished: [ByteString: UInt64])? {
         guard let data = try? FileSystem.contents(of: ModelDirectory.join(directory, fileName)).get() else { return nil }
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
         guard let first = lines.first, let header = try? JSONParser.parse(first),
               header["mergekit_swift_journal"]?.intValue == formatVersion,
               let plan = header["plan"]?.stringValue, let fingerprint = UInt64(plan, radix: 16) else { return nil }
-        var finished: [String: UInt64] = [:]
+        var finished: [ByteString: UInt64] = [:]
         for line in lines.dropFirst() {
             guard let entry = try? JSONParser.parse(line), let tensor = entry["tensor"]?.stringValue,
                   let text = entry["checksum"]?.stringValue, let checksum = UInt64(text, radix: 16) else { continue }
-            finished[tensor] = checksum
+            finished[ByteString(tensor)] = checksum
         }
         return (fingerprint, finished)
     }

@@ -17,11 +17,11 @@ enum PlanFingerprint {
             hasher.add(shard.fileName)
             shard.headerBytes.withUnsafeBytes { hasher.add($0) }
         }
-        var seen = Set<String>()
+        var seen = Set<ByteString>()
         for job in plan.jobs {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
-            for input in job.inputs where seen.insert(input.file.path).inserted {
+            for input in job.inputs where seen.insert(ByteString(input.file.path)).inserted {
                 hasher.add(FileSystem.resolved(input.file.path))
                 let status = input.file.status
                 hasher.add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")

@@ -10,7 +10,7 @@ enum ResumeVerifier {
         guard let journal = MergeJournal.load(from: partial), journal.fingerprint == fingerprint else { return [] }
         var done = Set<Int>()
         for (index, job) in plan.jobs.enumerated() {
-            guard let recorded = journal.finished[job.outputName],
+            guard let recorded = journal.finished[ByteString(job.outputName)],
                   let placed = plan.layout.location(of: job.outputName) else { continue }
             let file = ModelDirectory.join(partial, plan.layout.shards[placed.shardIndex].fileName)
             if case .success(recorded?) = checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) {
