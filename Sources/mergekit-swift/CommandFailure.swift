@@ -52,7 +52,7 @@ enum CommandFailure {
 
     static func printDiagnostics(_ diagnostics: [Diagnostic], recipePath: String) {
         guard !diagnostics.isEmpty else { return }
-        let text = FileManager.default.contents(atPath: recipePath).flatMap { String(data: $0, encoding: .utf8) }
+        let text = RecipeFile.text(recipePath)
         let renderer = DiagnosticRenderer(sources: text.map { [recipePath: $0] } ?? [:])
         FileHandle.standardError.write(Data((renderer.render(diagnostics) + "\n").utf8))
     }

@@ -34,6 +34,29 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
     }
 
+    /// The recipe is read like every input: a FIFO (or a device) given as the recipe is refused
+    /// at once instead of blocking the open, and no command hangs rendering the error.
+    @Test(arguments: ["fifo", "/dev/zero"])
+    func aSpecialFileAsTheRecipeIsRefusedWithoutHanging(_ replacement: String) throws {
+        let directory = try TemporaryDirectory()
+        try ExampleFamily.copy(into: directory.path)
+        let recipe = directory.path + "/recipe.yaml"
+        try FileManager.default.removeItem(atPath: recipe)
+        if replacement == "fifo" {
+            try #require(mkfifo(recipe, 0o644) == 0)
+        } else {
+            try FileManager.default.createSymbolicLink(atPath: recipe, withDestinationPath: replacement)
+        }
+        for command in [["validate", "recipe.yaml"], ["plan", "recipe.yaml"], ["apply", "recipe.yaml", "-o", "out"]] {
+            let result = try CommandLineTool.run(command, in: directory.path, timeLimit: .seconds(20))
+            #expect(!result.timedOut, "\(replacement): \(command[0]) hung")
+            #expect(result.status == 65, "\(replacement): \(command[0]): \(result.stderr)")
+            #expect(result.stderr.contains("recipe.yaml:1:1"), "\(replacement): \(result.stderr)")
+            #expect(result.stderr.contains("not a regular file"), "\(replacement): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
+    }
+
     /// An input truncated while the merge reads it: a clear error naming the file (exit 1, not
     /// a SIGBUS crash), and `<out>.partial/` stays resumable.
     @Test func anInputTruncatedDuringTheMergeIsAnError() throws {

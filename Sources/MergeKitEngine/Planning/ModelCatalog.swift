@@ -1,40 +1,44 @@
-import Foundation
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitYAML
 
-/// Every model a recipe names, opened once (headers only) and referred to by index.
+/// Every model a recipe names, opened once (headers only, every model checked the same way by
+/// `ModelDirectory`) and referred to by index.
 final class ModelCatalog {
     private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
-    private var indexByPath: [String: Int] = [:]
-    private var failedPaths: Set<String> = []
+    /// By path bytes: paths that differ only in Unicode normalisation are different folders.
+    private var indexByPath: [ByteString: Int] = [:]
+    private var failedPaths: Set<ByteString> = []
     private let recipeDirectory: String
 
     init(recipeFile: String) {
-        recipeDirectory = Self.absolute((recipeFile as NSString).deletingLastPathComponent)
+        let slash = recipeFile.lastIndex(of: "/")
+        let folder = slash.map { $0 == recipeFile.startIndex ? "/" : String(recipeFile[..<$0]) } ?? "."
+        recipeDirectory = Self.absolute(folder)
     }
 
-    /// `path` made absolute against the current directory, with `.` and `..` resolved.
+    /// `path` made absolute against the current directory, with `.`, `..` and symbolic links
+    /// resolved.
     static func absolute(_ path: String) -> String {
-        let joined = path.hasPrefix("/") ? path : ModelDirectory.join(FileManager.default.currentDirectoryPath, path)
-        return (joined as NSString).standardizingPath
+        FileSystem.resolved(path)
     }
 
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
     func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
         guard let path = resolve(written, into: &sink) else { return nil }
-        if let index = indexByPath[path] { return index }
-        if failedPaths.contains(path) { return nil }
+        if let index = indexByPath[ByteString(path)] { return index }
+        if failedPaths.contains(ByteString(path)) { return nil }
         do {
             let model = try ModelDirectory(path: path)
             models.append(model)
             writtenNames.append(written.value)
-            indexByPath[path] = models.count - 1
+            indexByPath[ByteString(path)] = models.count - 1
             return models.count - 1
         } catch {
-            failedPaths.insert(path)
+            failedPaths.insert(ByteString(path))
             sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
@@ -44,18 +48,24 @@ final class ModelCatalog {
     /// current directory (mergekit's convention).
     private func resolve(_ written: Located<String>, into sink: inout DiagnosticSink) -> String? {
         let path = written.value
-        if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
+        if path.contains("+") && !Self.exists(path) {
             sink.add(.error(
                 "model '\(path)': LoRA adapters (model+adapter) are not supported yet", at: written.location))
             return nil
         }
         var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
-        if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+        if !path.hasPrefix("/"), !Self.absolute(path).hasSameBytes(as: candidates[0]) { candidates.append(Self.absolute(path)) }
+        if let found = candidates.first(where: Self.exists) { return found }
         let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
         sink.add(.error(
             "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
             at: written.location))
         return nil
+    }
+
+    /// Whether something is at `path` (symbolic links followed).
+    private static func exists(_ path: String) -> Bool {
+        if case .success = FileStatus.of(path) { return true }
+        return false
     }
 }

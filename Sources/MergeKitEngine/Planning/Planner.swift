@@ -1,4 +1,3 @@
-import Foundation
 public import MergeKitRecipe
 import MergeKitYAML
 
@@ -8,10 +7,7 @@ import MergeKitYAML
 public enum Planner {
     /// Reads, decodes, checks and plans the recipe at `path`.
     public static func plan(recipeAt path: String, options: PlanOptions = .init()) throws(RecipeError) -> MergePlan {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RecipeError([.error("cannot read the recipe file", at: SourceLocation(file: path, line: 1, column: 1))])
-        }
-        let decoded = try RecipeDecoder.decode(utf8: [UInt8](data), file: path)
+        let decoded = try RecipeDecoder.decode(utf8: try RecipeFile.read(path), file: path)
         guard let recipe = decoded.recipes.first else {
             throw RecipeError([.error("the recipe is empty", at: SourceLocation(file: path, line: 1, column: 1))] + decoded.warnings)
         }
