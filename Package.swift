@@ -72,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "mergekit-embedding-example", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "MergeKitRandom", "MergeKitTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Glibc
+import MergeKitRandom
 import MergeKitSafetensors
 
 /// The output model directory. It is built as `<out>.partial/` and renamed to `<out>` only when
@@ -9,17 +10,33 @@ import MergeKitSafetensors
 /// interrupted run, or with `--force` an `<out>` that is a previous merge output or empty. None
 /// of `<out>`, `<out>.partial`, `<out>.replaced` and `<out>.lock` may be, hold or lie inside an
 /// input, the recipe or the current directory (compared as real paths, symbolic links resolved).
+///
+/// The work paths are named after the output: `<out>.partial` and so on. For an output name so
+/// long that `<out>.replaced` would not fit in a file name (255 bytes), they are named after a
+/// short stem instead: the name's first 200 bytes, `~` and a hash of the whole name
+/// (`<first bytes>~<16 hex digits>.partial`). The stem depends on the name alone, so a resumed
+/// run finds the same work directory and lock, and the rules above hold for the short names.
 public struct OutputDirectory: Sendable {
     /// Absolute; its folder is resolved (no symbolic links), its last component is as written.
     public let path: String
     /// `-o ""`: refused by `checkAllowed`, never taken to mean the current directory.
     private let isEmptyPath: Bool
+    /// The path the work paths add their suffix to: `path`, or its shortened form.
+    private let workStem: String
 
-    public var partialPath: String { path + ".partial" }
+    public var partialPath: String { workStem + Self.partialSuffix }
     /// Where `--force` moves an existing output while the new one takes its place.
-    public var displacedPath: String { path + ".replaced" }
+    public var displacedPath: String { workStem + Self.displacedSuffix }
     /// The file locked (`flock`) for the whole run (see `OutputLock`).
-    public var lockPath: String { path + ".lock" }
+    public var lockPath: String { workStem + Self.lockSuffix }
+
+    static let partialSuffix = ".partial"
+    static let displacedSuffix = ".replaced"
+    static let lockSuffix = ".lock"
+    /// The longest file name Linux file systems take (`NAME_MAX`), in bytes.
+    static let maximumNameBytes = 255
+    /// How much of a long output name a shortened work name keeps.
+    static let keptNameBytes = 200
 
     /// Prefix of `writeFile`'s temporary names, and the files that mark a previous output.
     static let temporaryPrefix = ".mergekit-tmp-"
@@ -38,6 +55,31 @@ public struct OutputDirectory: Sendable {
             let folder = FileSystem.resolved(slash == absolute.startIndex ? "/" : String(absolute[..<slash]))
             self.path = ModelDirectory.join(folder, name)
         }
+        workStem = Self.workStem(of: self.path)
+    }
+
+    /// `path` itself when its last component leaves room for every work suffix in a file name;
+    /// else the folder joined with the shortened name (see the type's comment).
+    static func workStem(of path: String) -> String {
+        let slash = path.lastIndex(of: "/") ?? path.startIndex
+        let name = String(path[path.index(after: slash)...])
+        let longestSuffix = [partialSuffix, displacedSuffix, lockSuffix].map(\.utf8.count).max() ?? 0
+        guard name.utf8.count + longestSuffix > maximumNameBytes else { return path }
+        var kept = String.UnicodeScalarView()
+        var keptBytes = 0
+        for scalar in name.unicodeScalars {
+            keptBytes += UTF8.width(scalar)
+            guard keptBytes <= keptNameBytes else { break }
+            kept.append(scalar)
+        }
+        let hash = String(FNV1a64.hash(name), radix: 16)
+        let stem = String(kept) + "~" + String(repeating: "0", count: 16 - hash.count) + hash
+        return ModelDirectory.join(slash == path.startIndex ? "/" : String(path[..<slash]), stem)
+    }
+
+    /// The output's own name (its last path component).
+    private var name: String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// The work paths a run creates, writes, renames or deletes.
@@ -51,6 +93,9 @@ public struct OutputDirectory: Sendable {
     public func checkAllowed(inputDirectories: [String], inputFiles: [String], recipe: String?, force: Bool) throws(OutputError) {
         guard !isEmptyPath else {
             throw OutputError(.refused, "the output path is empty; pass -o with the directory to write")
+        }
+        guard name.utf8.count <= Self.maximumNameBytes else {
+            throw OutputError(.refused, "the output name '\(name)' is \(name.utf8.count) bytes long; a file name may have at most \(Self.maximumNameBytes)")
         }
         // Inputs may be neither inside nor around a work path; the recipe and the current
         // directory only not inside one (an output inside the current directory is normal).
