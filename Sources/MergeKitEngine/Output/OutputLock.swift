@@ -4,7 +4,7 @@ import MergeKitSafetensors
 /// One run per output: an exclusive `flock` on `<out>.lock`, held for the whole run. The lock is
 /// the `flock`, not the file: the kernel releases it when the holder exits, however it dies, so a
 /// lock file left behind never blocks. The file holds the holder's pid, to name it.
-final class OutputLock {
+package final class OutputLock {
     let path: String
     private let descriptor: FileDescriptor
 
@@ -15,7 +15,7 @@ final class OutputLock {
 
     /// Takes the lock for `output` at `path` (creating its folder), or fails at once, naming the
     /// process that holds it.
-    static func acquire(_ path: String, for output: String) throws(OutputError) -> OutputLock {
+    package static func acquire(_ path: String, for output: String) throws(OutputError) -> OutputLock {
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         if !folder.isEmpty, case .failure(let error) = FileSystem.makeDirectories(folder) {
             throw OutputError(.io, "cannot create the output's folder '\(folder)'", underlying: error)
@@ -69,7 +69,7 @@ final class OutputLock {
     }
 
     /// Removes the lock file, then releases the lock (closing the descriptor).
-    func release() {
+    package func release() {
         _ = Syscall.unlink(path)
         _ = descriptor.close()
     }
