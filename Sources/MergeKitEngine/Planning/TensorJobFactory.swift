@@ -81,7 +81,7 @@ struct TensorJobFactory {
             sink.report(.error(message, at: inputs.slots[input].written.location), code: .shapeMismatch)
             return .rejected
         }
-        guard let merge = mergeJob(outputName, shape: shape, tensors: tensors, names: inputNames, inputs: inputs, t: t, into: &sink) else {
+        guard let merge = mergeJob(outputName, shape: shape, names: inputNames, inputs: inputs, t: t, into: &sink) else {
             return .rejected
         }
         let method = context.method
@@ -141,12 +141,11 @@ struct TensorJobFactory {
     /// a tied model read through its embedding, as mergekit does) and the global parameters
     /// (against the output name). nil after reporting a required parameter that nothing sets.
     private func mergeJob(
-        _ outputName: String, shape: [Int], tensors: [TensorInput], names: [String], inputs: SliceInputs, t: Double,
-        into sink: inout DiagnosticSink
+        _ outputName: String, shape: [Int], names: [String], inputs: SliceInputs, t: Double, into sink: inout DiagnosticSink
     ) -> MergeJob? {
         let keys = context.method.parameters
         var mergeInputs: [MergeJob.Input] = []
-        for (slot, (tensor, name)) in zip(inputs.slots, zip(tensors, names)) {
+        for (slot, name) in zip(inputs.slots, names) {
             var values: [(key: String, value: ResolvedValue)] = []
             // A base the method treats specially takes no per-model parameters (it is not
             // weighted or sparsified), so none are resolved for it.
