@@ -160,13 +160,16 @@ import Testing
         #expect(try TinyCheckpoint.readAll(directory.path + "/out")["lm_head.weight"] == nil)
     }
 
-    /// A model that lacks the head while its config says the embeddings are not tied is
+    /// A model that lacks the head while its config does not say the embeddings are tied is
     /// incomplete: nothing may stand in for the head.
-    @Test func anUntiedModelWithoutAHeadIsAnError() throws {
+    @Test(arguments: ["\"tie_word_embeddings\": false", "\"unrelated\": false"])
+    func anUntiedModelWithoutAHeadIsAnError(_ tying: String) throws {
         let directory = try TemporaryDirectory()
-        try Self.writeFamily(in: directory.path, changing: "ft_b", drop: ["lm_head.weight"])
+        try Self.writeFamily(in: directory.path, changing: "ft_b", drop: ["lm_head.weight"]) {
+            $0.replacingOccurrences(of: "\"tie_word_embeddings\": false", with: tying)
+        }
         try Self.writeRecipe(Self.taskArithmetic, in: directory.path)
-        try Self.expectRefused(in: directory.path, ["lm_head.weight", "'./ft_b'", "tie_word_embeddings: false"])
+        try Self.expectRefused(in: directory.path, ["lm_head.weight", "'./ft_b'", "does not say tie_word_embeddings: true"])
     }
 
     /// A passthrough frankenmerge takes each slice from its own model: only that slice's model

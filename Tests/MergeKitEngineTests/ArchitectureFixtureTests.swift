@@ -56,7 +56,7 @@ import Testing
     @Test(arguments: models)
     func findsTheStackAndItsCount(_ model: SingleStack) throws {
         let directory = try ModelDirectory(path: FixturePaths.architectureModel(model.architecture))
-        #expect(try directory.layerCount() == Self.layerCount)
+        #expect(directory.layerCount == Self.layerCount)
         #expect(directory.config[model.countKey]?.intValue == Self.layerCount)
         var indices: Set<Int> = []
         for name in directory.tensorNames {

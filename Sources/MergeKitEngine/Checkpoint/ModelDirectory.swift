@@ -122,14 +122,19 @@ public final class ModelDirectory: Sendable {
 
     /// The tensor to read in place of `name`, which this model lacks, when its embeddings are
     /// tied: the input embedding stands for an output head (`lm_head.weight`) that a tied model
-    /// does not store (mergekit reads the same). nil unless `name` is an output head, the model
-    /// has exactly one input embedding, and config.json does not say
-    /// `tie_word_embeddings: false` (transformers ties by default).
+    /// does not store (mergekit's `tied_names`). nil unless `name` is an output head, the model
+    /// declares its embeddings tied (`declaresTiedEmbeddings`) and has exactly one input
+    /// embedding.
     public func tiedEmbedding(for name: String) -> String? {
-        guard tensor(named: name) == nil, TensorNaming.isOutputHead(name),
-              config["tie_word_embeddings"]?.boolValue != false else { return nil }
+        guard tensor(named: name) == nil, TensorNaming.isOutputHead(name), declaresTiedEmbeddings else { return nil }
         let embeddings = tensorNames(at: .beforeLayers).filter(TensorNaming.isInputEmbedding)
         return embeddings.count == 1 ? embeddings[0] : nil
+    }
+
+    /// Whether config.json says `tie_word_embeddings: true`, at the top level or in
+    /// `text_config` (multimodal models keep the text model's settings there).
+    public var declaresTiedEmbeddings: Bool {
+        config["tie_word_embeddings"]?.boolValue == true || config["text_config"]?["tie_word_embeddings"]?.boolValue == true
     }
 
     static let layerCountKeys = ["num_hidden_layers", "n_layer", "num_layers", "n_layers"]

@@ -130,8 +130,8 @@ struct TensorJobFactory {
             message += "; the output needs it because model '\(holder.0.written.value)' has it"
             if !holder.1.hasSameBytes(as: name) { message += " (as '\(holder.1)')" }
         }
-        if TensorNaming.isOutputHead(name), model.config["tie_word_embeddings"]?.boolValue == false {
-            message += "; its config.json says tie_word_embeddings: false, so its embeddings cannot stand in"
+        if TensorNaming.isOutputHead(name), !model.declaresTiedEmbeddings {
+            message += "; its config.json does not say tie_word_embeddings: true, so its input embedding cannot stand in for it"
         }
         sink.report(.error(message, at: slot.written.location), code: .missingTensor)
     }
