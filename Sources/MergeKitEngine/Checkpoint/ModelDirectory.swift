@@ -16,6 +16,8 @@ public final class ModelDirectory: Sendable {
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// `generation_config.json`, copied when this model is the base (else the first model).
+    public let generationConfig: SideFile?
     /// The number of transformer layers, checked when the model was opened (see
     /// `checkedLayerCount`).
     public let layerCount: Int
@@ -40,6 +42,7 @@ public final class ModelDirectory: Sendable {
         }
         config = try Self.readConfig(in: path)
         sideFiles = try SideFile.find(in: path)
+        generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
 
         let indexPath = Self.join(path, Self.indexFileName)
         let singlePath = Self.join(path, Self.singleFileName)
@@ -177,7 +180,7 @@ public final class ModelDirectory: Sendable {
     public var inputFiles: [String] {
         let index = Self.join(path, Self.indexFileName)
         return [Self.join(path, Self.configFileName)] + (Self.exists(index) ? [index] : [])
-            + files.map(\.path) + sideFiles.map(\.source)
+            + files.map(\.path) + sideFiles.map(\.source) + [generationConfig?.source].compactMap { $0 }
     }
 
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {

@@ -103,7 +103,7 @@ private final class Worker {
         let active = ActiveJob(job: job, work: work, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             try onJobFinished?(job)
-            progress?.finished(bytes: 0)
+            progress?.finished(job.outputName, bytes: 0)
             return
         }
         queue.open(active)
@@ -143,7 +143,7 @@ private final class Worker {
         InputDecoder.release(job, range)
         if active.finishChunk() {
             try onJobFinished?(job)
-            progress?.finished(bytes: job.outputBytes)
+            progress?.finished(job.outputName, bytes: job.outputBytes)
         }
     }
 

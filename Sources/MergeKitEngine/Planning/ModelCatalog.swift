@@ -9,9 +9,13 @@ package final class ModelCatalog {
     package private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
+    /// Where the recipe first names each model, per model index.
+    private(set) var writtenLocations: [SourceLocation] = []
     /// By path bytes: paths that differ only in Unicode normalisation are different folders.
     private var indexByPath: [ByteString: Int] = [:]
     private var failedPaths: Set<ByteString> = []
+    /// Paths already warned about as ambiguous, so each is reported once.
+    private var warnedAmbiguous: Set<ByteString> = []
     private let recipeDirectory: String
 
     package init(recipeFile: String) {
@@ -32,8 +36,9 @@ package final class ModelCatalog {
         open(written) { sink.add($0) }
     }
 
-    /// Opens (or finds) the model `written`, passing each problem to `report` as an error at its
-    /// recipe position. A model that failed once is reported only once.
+    /// Opens (or finds) the model `written`, passing each problem to `report` at its recipe
+    /// position: errors, and the warning for a relative path found in two places. A model that
+    /// failed once is reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         guard let path = resolve(written, report: report) else { return nil }
         if let index = indexByPath[ByteString(path)] { return index }
@@ -42,6 +47,7 @@ package final class ModelCatalog {
             let model = try ModelDirectory(path: path)
             models.append(model)
             writtenNames.append(written.value)
+            writtenLocations.append(written.location)
             indexByPath[ByteString(path)] = models.count - 1
             return models.count - 1
         } catch {
@@ -52,7 +58,8 @@ package final class ModelCatalog {
     }
 
     /// The model's directory: relative paths resolve against the recipe's folder first, then the
-    /// current directory (mergekit's convention).
+    /// current directory (mergekit's convention: it knows only the current directory). When both
+    /// hold different things, the warning says which was used, since mergekit would use the other.
     private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> String? {
         let path = written.value
         if path.contains("+") && !Self.exists(path) {
@@ -62,7 +69,17 @@ package final class ModelCatalog {
         }
         var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
         if !path.hasPrefix("/"), !Self.absolute(path).hasSameBytes(as: candidates[0]) { candidates.append(Self.absolute(path)) }
-        if let found = candidates.first(where: Self.exists) { return found }
+        let existing = candidates.filter(Self.exists)
+        if let found = existing.first {
+            if existing.count == 2, !FileSystem.resolved(existing[0]).hasSameBytes(as: FileSystem.resolved(existing[1])),
+               warnedAmbiguous.insert(ByteString(path)).inserted {
+                report(.warning(
+                    "model '\(path)' exists beside the recipe ('\(existing[0])') and in the current directory ('\(existing[1])'); "
+                        + "using the one beside the recipe (mergekit would use the one in the current directory)",
+                    at: written.location))
+            }
+            return found
+        }
         let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
         report(.error(
             "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
