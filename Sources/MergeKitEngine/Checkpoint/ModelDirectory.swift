@@ -16,6 +16,10 @@ public final class ModelDirectory: Sendable {
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// config.json's vocabulary size (`vocab_size` or the architecture's key), nil when absent.
+    public let vocabularySize: Int?
+    /// config.json's hidden size (`hidden_size`, `n_embd`, ...), nil when absent.
+    public let hiddenSize: Int?
     /// `generation_config.json`, copied when this model is the base (else the first model).
     public let generationConfig: SideFile?
     /// The number of transformer layers, checked when the model was opened (see
@@ -42,6 +46,8 @@ public final class ModelDirectory: Sendable {
         }
         config = try Self.readConfig(in: path)
         sideFiles = try SideFile.find(in: path)
+        vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
+        hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
 
         let indexPath = Self.join(path, Self.indexFileName)
@@ -121,17 +127,6 @@ public final class ModelDirectory: Sendable {
     /// in file order.
     public func tensorNames(at placement: TensorPlacement) -> [String] {
         namesByPlacement[placement] ?? []
-    }
-
-    /// The tensor to read in place of `name`, which this model lacks, when its embeddings are
-    /// tied: the input embedding stands for an output head (`lm_head.weight`) that a tied model
-    /// does not store (mergekit's `tied_names`). nil unless `name` is an output head, the model
-    /// declares its embeddings tied (`declaresTiedEmbeddings`) and has exactly one input
-    /// embedding.
-    public func tiedEmbedding(for name: String) -> String? {
-        guard tensor(named: name) == nil, TensorNaming.isOutputHead(name), declaresTiedEmbeddings else { return nil }
-        let embeddings = tensorNames(at: .beforeLayers).filter(TensorNaming.isInputEmbedding)
-        return embeddings.count == 1 ? embeddings[0] : nil
     }
 
     /// Whether config.json says `tie_word_embeddings: true`, at the top level or in

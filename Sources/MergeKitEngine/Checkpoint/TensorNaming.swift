@@ -59,10 +59,4 @@ public enum TensorNaming {
     public static func isOutputHead(_ name: String) -> Bool {
         placement(of: name) == .afterLayers && isVocabularySized(name)
     }
-
-    /// Whether `name` is an input embedding matrix (before the layers, one row per vocabulary
-    /// entry), the weight a tied output head reads.
-    public static func isInputEmbedding(_ name: String) -> Bool {
-        placement(of: name) == .beforeLayers && isVocabularySized(name) && name.hasSuffix(".weight")
-    }
 }

@@ -91,16 +91,21 @@ private final class Worker {
         // embedding the engine may not match its layout.
         guard let placed = plan.layout.location(of: job.outputName) else { throw UnplannedTensor(name: job.outputName) }
         let work: ActiveJob.Work
+        var aligned: AlignedEmbedding?
         switch job.storage {
         case .copy(let input):
             work = .copy(input: input)
         case .merge(let formats):
-            let reader = ChunkReader(job: job, formats: formats, blockElements: budget.blockElements)
+            aligned = try job.alignedRows.map {
+                try AlignedEmbedding.prepare(job, as: formats, rows: $0, blockElements: budget.blockElements, decoder: decoder)
+            }
+            let reader = ChunkReader(job: job, formats: formats, blockElements: budget.blockElements, aligned: aligned)
             work = .merge(try job.prepared.makeKernel(source: reader), formats)
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
-        let active = ActiveJob(job: job, work: work, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
+        let active = ActiveJob(
+            job: job, work: work, aligned: aligned, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: 0)
@@ -112,7 +117,7 @@ private final class Worker {
     private func run(_ active: ActiveJob, chunk index: Int) throws {
         let job = active.job
         let range = active.chunks[index]
-        if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1]) }
+        if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1], aligned: active.aligned) }
         switch active.work {
         case .copy(let input):
             let source = job.inputs[input]
@@ -131,7 +136,7 @@ private final class Worker {
         case .merge(let kernel, let formats):
             let size = formats.output.byteSize
             let at = active.fileOffset + range.lowerBound * size
-            let chunk = try decoder.decode(job, as: formats, range)
+            let chunk = try decoder.decode(job, as: formats, range, aligned: active.aligned)
             try nonFinite.check(chunk, of: job)
             reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])
@@ -140,7 +145,7 @@ private final class Worker {
             ElementConversion.encode(UnsafeBufferPointer(output), as: formats.output, into: bytes)
             try active.writer.write(UnsafeRawBufferPointer(bytes), at: at)
         }
-        InputDecoder.release(job, range)
+        InputDecoder.release(job, range, aligned: active.aligned)
         if active.finishChunk() {
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: job.outputBytes)

@@ -12,14 +12,17 @@ final class ActiveJob: Sendable {
 
     let job: TensorJob
     let work: Work
+    /// The inputs' alignment to the output vocabulary, for a token-indexed tensor.
+    let aligned: AlignedEmbedding?
     let writer: ShardFileWriter
     let fileOffset: Int
     let chunks: [Range<Int>]
     private let unfinished: Atomic<Int>
 
-    init(job: TensorJob, work: Work, writer: ShardFileWriter, fileOffset: Int, chunks: [Range<Int>]) {
+    init(job: TensorJob, work: Work, aligned: AlignedEmbedding?, writer: ShardFileWriter, fileOffset: Int, chunks: [Range<Int>]) {
         self.job = job
         self.work = work
+        self.aligned = aligned
         self.writer = writer
         self.fileOffset = fileOffset
         self.chunks = chunks

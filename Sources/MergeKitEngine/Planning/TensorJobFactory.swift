@@ -2,19 +2,18 @@ import MergeKitRecipe
 import MergeKitSafetensors
 import MergeKitTensor
 
-/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor,
-/// settles the output shape (`ShapePolicy`), resolves the parameters, lets the method prepare
-/// its configuration and picks the output dtype (or a byte copy). Problems go to the sink with
-/// their `DiagnosticCode`; a tensor with a problem is left out.
+/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor (a
+/// missing output head read from a tied model's embedding, `TiedHeads`), settles the output
+/// shape (`OutputShapeResolver`), resolves the parameters, lets the method prepare its
+/// configuration and picks the output dtype (or a byte copy). Problems go to the sink with their
+/// `DiagnosticCode`; a tensor with a problem is left out.
 struct TensorJobFactory {
     let context: PlanContext
 
     enum Outcome {
         /// `croppedRows`: the rows a vocabulary-sized tensor was cropped to.
         case planned(TensorJob, croppedRows: Int?)
-        /// Inputs of different vocabulary sizes (reported).
-        case vocabularyMismatch
-        /// Any other problem (reported).
+        /// A problem (reported).
         case rejected
     }
 
@@ -36,7 +35,8 @@ struct TensorJobFactory {
     }
 
     /// The tensors before or after the layers (embeddings; final norm, lm_head) that the
-    /// slice's inputs have, at layer position t = 0.
+    /// slice's inputs have, at layer position t = 0. An output head only some inputs have is
+    /// among them: a tied input reads its input embedding instead (`locate`).
     func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
         let names = outputNames(of: inputs) { context.catalog.models[$0.model].tensorNames(at: placement) }
         return names.map { name in
@@ -63,24 +63,10 @@ struct TensorJobFactory {
         named outputName: String, at placement: TensorPlacement, reading inputNames: [String], from inputs: SliceInputs,
         t: Double, into sink: inout DiagnosticSink
     ) -> Outcome {
-        guard let tensors = locate(inputNames, in: inputs.slots, into: &sink) else { return .rejected }
-        let policy = ShapePolicy(cropsVocabulary: context.options.unsafeTruncateEmbeddings)
-        let shape: [Int]
-        var croppedRows: Int?
-        switch policy.decide(outputName: outputName, shapes: tensors.map(\.info.shape), models: inputs.slots.map(\.written.value)) {
-        case .uniform(let uniform):
-            shape = uniform
-        case .cropped(let cropped, let warning):
-            sink.add(.warning(warning, at: context.methodLocation))
-            shape = cropped
-            croppedRows = cropped.first
-        case .vocabularyMismatch(let message):
-            sink.report(.error(message, at: context.methodLocation), code: .vocabularyMismatch)
-            return .vocabularyMismatch
-        case .mismatch(let message, let input):
-            sink.report(.error(message, at: inputs.slots[input].written.location), code: .shapeMismatch)
-            return .rejected
-        }
+        guard let tensors = locate(inputNames, in: inputs.slots, at: placement, into: &sink) else { return .rejected }
+        guard let resolved = OutputShapeResolver(context: context).resolve(outputName, tensors: tensors, slots: inputs.slots, into: &sink)
+        else { return .rejected }
+        let shape = resolved.shape
         guard let merge = mergeJob(outputName, shape: shape, names: inputNames, inputs: inputs, t: t, into: &sink) else {
             return .rejected
         }
@@ -92,23 +78,31 @@ struct TensorJobFactory {
             sink.report(.error("\(method.name) cannot merge '\(outputName)': \(error.message)", at: context.methodLocation), code: .methodProblem)
             return .rejected
         }
-        guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: prepared.verbatimInput, into: &sink) else {
+        // Aligned rows are gathered, never copied as stored.
+        let verbatim = resolved.alignedRows == nil ? prepared.verbatimInput : nil
+        guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: verbatim, into: &sink) else {
             return .rejected
         }
         let job = TensorJob(
             outputName: outputName, shape: shape, outputDType: storage.dtype, placement: placement, inputs: tensors,
-            merge: merge, prepared: prepared, storage: storage.storage)
-        return .planned(job, croppedRows: croppedRows)
+            merge: merge, prepared: prepared, storage: storage.storage, alignedRows: resolved.alignedRows)
+        return .planned(job, croppedRows: resolved.croppedRows)
     }
 
-    /// Each input's tensor, or nil after reporting the first one missing. A model with tied
-    /// embeddings that lacks the output head is read through its input embedding
-    /// (`ModelDirectory.tiedEmbedding`).
-    private func locate(_ names: [String], in slots: [SliceInputs.Slot], into sink: inout DiagnosticSink) -> [TensorInput]? {
+    /// Each input's tensor, or nil after reporting the first one missing. An output head that an
+    /// input lacks is read from that input's embedding when its config.json says the embeddings
+    /// are tied (`TiedHeads`, mergekit's `tied_names`).
+    private func locate(
+        _ names: [String], in slots: [SliceInputs.Slot], at placement: TensorPlacement, into sink: inout DiagnosticSink
+    ) -> [TensorInput]? {
         var tensors: [TensorInput] = []
         for (slot, name) in zip(slots, names) {
             let model = context.catalog.models[slot.model]
-            let stored = model.tensor(named: name) == nil ? model.tiedEmbedding(for: name) ?? name : name
+            var stored = name
+            if placement == .afterLayers, model.tensor(named: name) == nil,
+               let tied = TiedHeads.standIn(for: name, in: slot.model, slots: slots, catalog: context.catalog) {
+                stored = tied
+            }
             guard let found = model.tensor(named: stored) else {
                 reportMissing(name, in: slot, names: names, slots: slots, into: &sink)
                 return nil
