@@ -28,9 +28,6 @@ public struct ExtractionPlan: Sendable {
         public var rank: Int
         /// The factors' dtype: the two weights' common dtype (torch's promotion when they differ).
         public var dtype: FloatDType
-        /// How the fine-tuned and the base weight are stored (both float types: checked here).
-        public var fineTunedFormat: FloatDType
-        public var baseFormat: FloatDType
     }
 
     public enum Action: Sendable {
@@ -138,7 +135,7 @@ public struct ExtractionPlan: Sendable {
     }
 
     private static func vocabularySize(of model: ModelDirectory) -> Int? {
-        ModuleInventory.inputEmbeddingTensor(of: model).flatMap { model.tensor(named: $0)?.info.shape.first }
+        ModuleInventory.inputEmbeddingTensor(of: model).flatMap { model.tensor(named: $0)?.shape.first }
     }
 
     /// The decomposition of `module`, after checking that the base has the same weight (a tied
@@ -146,7 +143,7 @@ public struct ExtractionPlan: Sendable {
     private static func decomposition(
         of module: CheckpointModule, model: ModelDirectory, base: ModelDirectory, maxRank: Int, problems: inout [String]
     ) -> Decomposition? {
-        guard let fineTuned = model.tensor(named: module.weightTensor)?.info else {
+        guard let fineTuned = model.tensor(named: module.weightTensor) else {
             problems.append("\(model.path): no tensor '\(module.weightTensor)'")
             return nil
         }
@@ -155,7 +152,7 @@ public struct ExtractionPlan: Sendable {
            let tied = ModuleInventory.inputEmbeddingTensor(of: base) {
             baseName = tied
         }
-        guard let baseWeight = base.tensor(named: baseName)?.info else {
+        guard let baseWeight = base.tensor(named: baseName) else {
             problems.append("\(base.path): no tensor '\(baseName)' (module '\(module.name)' of the fine-tuned model needs it)")
             return nil
         }
@@ -164,17 +161,15 @@ public struct ExtractionPlan: Sendable {
             problems.append("module '\(module.name)': shape \(fineTuned.shape) in \(model.path) but \(baseWeight.shape) in \(base.path)")
             usable = false
         }
-        let fineTunedFormat = FloatDType(fineTuned.dtype)
-        let baseFormat = FloatDType(baseWeight.dtype)
-        for (info, path, format) in [(fineTuned, model.path, fineTunedFormat), (baseWeight, base.path, baseFormat)] where format == nil {
-            problems.append("\(path): tensor '\(info.name)' is \(info.dtype.rawValue); only float weights can be decomposed")
+        for (tensor, path) in [(fineTuned, model.path), (baseWeight, base.path)] where !tensor.dtype.isMergeable {
+            problems.append("\(path): tensor '\(tensor.name)' is \(tensor.dtype.rawValue); only float weights can be decomposed")
             usable = false
         }
         // The fine-tuned bias is saved as it is (PEFT loads it into the base layer), so it only
         // has to fit the base's.
         if let bias = module.biasTensor {
-            let fineTunedShape = model.tensor(named: bias)?.info.shape ?? []
-            if let baseShape = base.tensor(named: bias)?.info.shape {
+            let fineTunedShape = model.tensor(named: bias)?.shape ?? []
+            if let baseShape = base.tensor(named: bias)?.shape {
                 if baseShape != fineTunedShape {
                     problems.append("module '\(module.name)': bias shape \(fineTunedShape) in \(model.path) but \(baseShape) in \(base.path)")
                     usable = false
@@ -184,7 +179,8 @@ public struct ExtractionPlan: Sendable {
                 usable = false
             }
         }
-        guard usable, let fineTunedFormat, let baseFormat, fineTuned.shape.count == 2 else {
+        guard usable, let fineTunedFormat = FloatDType(fineTuned.dtype), let baseFormat = FloatDType(baseWeight.dtype),
+              fineTuned.shape.count == 2 else {
             if usable { problems.append("module '\(module.name)': weight of shape \(fineTuned.shape) is not a matrix") }
             return nil
         }
@@ -198,7 +194,7 @@ public struct ExtractionPlan: Sendable {
         return Decomposition(
             module: module, baseWeightTensor: baseName, rows: rows, columns: columns,
             transposed: transposed, rank: min(maxRank, rows, columns),
-            dtype: promoted(fineTunedFormat, baseFormat), fineTunedFormat: fineTunedFormat, baseFormat: baseFormat)
+            dtype: promoted(fineTunedFormat, baseFormat))
     }
 
     /// torch's result dtype of `fine-tuned − base` for float dtypes.

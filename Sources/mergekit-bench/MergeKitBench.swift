@@ -31,6 +31,11 @@ struct MergeKitBench: ParsableCommand {
     @Option(help: "Comma-separated thread counts; every method runs once per count (default: all cores).")
     var threads: String?
 
+    @Option(help: ArgumentHelp(
+        "Comma-separated formats the fine-tunes are read in: safetensors, bin.",
+        discussion: "bin: each fine-tune's tensors as a PyTorch pytorch_model.bin (torch.save's zip layout), written once beside it in <model>-bin/; the base stays safetensors. Its rows are marked (.bin)."))
+    var formats = "safetensors"
+
     @Option(help: "Passed to apply as --memory-budget.")
     var memoryBudget: String?
 
@@ -52,6 +57,10 @@ struct MergeKitBench: ParsableCommand {
             guard let count = Int(text), count >= 1 else { throw ValidationError("bad thread count '\(text)'") }
             return count
         }
+        let formatList = formats.split(separator: ",").map(String.init)
+        if let unknown = formatList.first(where: { !Self.formats.contains($0) }) {
+            throw ValidationError("unknown format '\(unknown)'; one of \(Self.formats.joined(separator: ", "))")
+        }
         let binary = mergekitSwift ?? (Self.executableDirectory() + "/mergekit-swift")
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ValidationError("\(binary) not found; run `swift build -c release` first (it builds mergekit-swift next to mergekit-bench) or pass --mergekit-swift")
@@ -72,9 +81,20 @@ struct MergeKitBench: ParsableCommand {
             log(String(format: "generated in %.1f s", Date().timeIntervalSince(start)))
         }
 
+        let fineTunePaths = family.modelNames.dropFirst().map { family.path(of: $0) }
+        var fineTunesByFormat = ["safetensors": fineTunePaths]
+        if formatList.contains("bin") {
+            let twins = fineTunePaths.map { PyTorchTwin(model: $0) }
+            for twin in twins where !twin.isComplete {
+                log("writing \(twin.directory)/\(PyTorchTwin.fileName)…")
+                try twin.write()
+            }
+            fineTunesByFormat["bin"] = twins.map(\.directory)
+        }
+
         var readSeconds: [String: Double] = [:]
-        for model in family.modelNames {
-            readSeconds[family.path(of: model)] = try IOFloor.readSeconds(ofFilesIn: family.path(of: model))
+        for model in family.modelNames.map(family.path(of:)) + (fineTunesByFormat["bin"] ?? []) {
+            readSeconds[model] = try IOFloor.readSeconds(ofFilesIn: model)
         }
         let write = try IOFloor.writeSeconds(bytes: modelBytes, at: "\(dir)/io-floor.tmp")
 
@@ -91,31 +111,38 @@ struct MergeKitBench: ParsableCommand {
                 Self.emit("| \(method) | – | not registered in this build | | | | | | |")
                 continue
             }
-            let (text, models) = BenchRecipes.recipe(for: method, family: family)
-            let recipePath = "\(dir)/\(method).yaml"
-            try text.write(toFile: recipePath, atomically: true, encoding: .utf8)
-            let inputBytes = models.reduce(0) { $0 + Self.fileBytes(in: $1) }
-            let floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
-            for count in threadCounts {
-                let output = "\(dir)/out-\(method)"
-                try? FileManager.default.removeItem(atPath: output)
-                var arguments = [binary, "apply", recipePath, "-o", output, "--threads", "\(count)"]
-                if let memoryBudget { arguments += ["--memory-budget", memoryBudget] }
-                let logPath = "\(dir)/\(method).log"
-                let usage = try ChildProcess.run(arguments, logPath: logPath)
-                let logText = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-                try? FileManager.default.removeItem(atPath: output)
-                guard usage.status == 0 else {
-                    Self.emit("| \(method) | \(count) | failed (exit status \(usage.status)): \(logText.split(separator: "\n").last ?? "") | | | | | | |")
-                    continue
+            for format in formatList {
+                let label = format == "bin" ? "\(method) (.bin)" : method
+                let name = format == "bin" ? "\(method)-bin" : method
+                let (text, models) = BenchRecipes.recipe(
+                    for: method, base: family.path(of: "base"), fineTunes: fineTunesByFormat[format] ?? fineTunePaths)
+                let recipePath = "\(dir)/\(name).yaml"
+                try text.write(toFile: recipePath, atomically: true, encoding: .utf8)
+                let inputBytes = models.reduce(0) { $0 + Self.fileBytes(in: $1) }
+                let floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
+                for count in threadCounts {
+                    let output = "\(dir)/out-\(method)"
+                    try? FileManager.default.removeItem(atPath: output)
+                    var arguments = [binary, "apply", recipePath, "-o", output, "--threads", "\(count)"]
+                    if let memoryBudget { arguments += ["--memory-budget", memoryBudget] }
+                    let logPath = "\(dir)/\(name).log"
+                    let usage = try ChildProcess.run(arguments, logPath: logPath)
+                    let logText = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                    try? FileManager.default.removeItem(atPath: output)
+                    guard usage.status == 0 else {
+                        Self.emit("| \(label) | \(count) | failed (exit status \(usage.status)): \(logText.split(separator: "\n").last ?? "") | | | | | | |")
+                        continue
+                    }
+                    let sync = Self.syncSeconds(in: logText).map { String(format: "%.2f", $0) } ?? "?"
+                    Self.emit(String(format: "| %@ | %d | %.2f | %.2f | %.0f | %@ | %.2f | %.2f | %.2f |",
+                                 label, count, usage.wall, usage.cpu, Double(usage.peakRSSBytes) / 1_048_576, sync,
+                                 Double(inputBytes) / 1e9 / usage.wall, floor, usage.wall / floor))
                 }
-                let sync = Self.syncSeconds(in: logText).map { String(format: "%.2f", $0) } ?? "?"
-                Self.emit(String(format: "| %@ | %d | %.2f | %.2f | %.0f | %@ | %.2f | %.2f | %.2f |",
-                             method, count, usage.wall, usage.cpu, Double(usage.peakRSSBytes) / 1_048_576, sync,
-                             Double(inputBytes) / 1e9 / usage.wall, floor, usage.wall / floor))
             }
         }
     }
+
+    static let formats = ["safetensors", "bin"]
 
     /// Prints a table row at once, so a long run can be watched through a pipe.
     private static func emit(_ line: String) {
@@ -153,7 +180,7 @@ struct MergeKitBench: ParsableCommand {
 
     private static func fileBytes(in directory: String) -> Int {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return files.filter { $0.hasSuffix(".safetensors") }.reduce(0) { total, name in
+        return files.filter(IOFloor.isWeightFile).reduce(0) { total, name in
             let size = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.size] as? Int) ?? 0
             return total + size
         }

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitSafetensors
 import MergeKitTensor
 import MergeKitTokenizer
@@ -42,17 +43,13 @@ final class InputDecoder {
         return InputChunk(elements: elements, inputs: views)
     }
 
-    /// `elements` of one stored input of float type `dtype`, decoded into `target` (and rounded
+    /// `elements` of one input of float type `dtype`, decoded into `target` (and rounded
     /// through `readDType`).
     private func read(
         _ input: TensorInput, as dtype: FloatDType, _ elements: Range<Int>, readDType: FloatDType?,
         into target: UnsafeMutableBufferPointer<Float>
     ) {
-        input.file.withData(of: input.info) { bytes in
-            let slice = UnsafeRawBufferPointer(
-                rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
-            ElementConversion.decode(slice, as: dtype, into: target)
-        }
+        input.source.decode(elements, into: target)
         if let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
             round(target, through: readDType)
         }
@@ -106,9 +103,8 @@ final class InputDecoder {
     /// of the stored rows those aligned elements were gathered from.
     static func release(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
         for (i, input) in job.inputs.enumerated() {
-            let size = input.info.dtype.byteSize
             for range in storedElements(i, job, elements, aligned) {
-                input.file.releasePages(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+                input.source.releasePages(range)
             }
         }
     }
@@ -116,9 +112,8 @@ final class InputDecoder {
     /// Asks the kernel to read `elements` of every input ahead of use (helps a cold page cache).
     static func prefetch(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
         for (i, input) in job.inputs.enumerated() {
-            let size = input.info.dtype.byteSize
             for range in storedElements(i, job, elements, aligned) {
-                input.file.prefetch(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+                input.source.prefetch(range)
             }
         }
     }

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitSafetensors
 import Synchronization
 
@@ -29,7 +30,7 @@ public final class NonFiniteInputs: Sendable {
         for (input, values) in zip(job.inputs, chunk.inputs) {
             let count = Self.count(values)
             guard count > 0 else { continue }
-            let finding = Finding(file: input.file.path, tensor: input.tensorName, count: count)
+            let finding = Finding(file: input.source.file, tensor: input.tensorName, count: count)
             if strict { throw NonFiniteInputError(finding: finding) }
             findings.withLock { all in
                 all[ByteString("\(finding.file)\u{0}\(finding.tensor)"), default: Finding(file: finding.file, tensor: finding.tensor, count: 0)].count += count

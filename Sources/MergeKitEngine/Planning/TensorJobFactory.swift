@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitRecipe
 import MergeKitSafetensors
 import MergeKitTensor
@@ -107,7 +108,7 @@ struct TensorJobFactory {
                 reportMissing(name, in: slot, names: names, slots: slots, into: &sink)
                 return nil
             }
-            tensors.append(TensorInput(modelIndex: slot.model, tensorName: stored, info: found.info, file: found.file))
+            tensors.append(TensorInput(modelIndex: slot.model, tensorName: stored, source: found))
         }
         return tensors
     }
@@ -117,7 +118,7 @@ struct TensorJobFactory {
         _ name: String, in slot: SliceInputs.Slot, names: [String], slots: [SliceInputs.Slot], into sink: inout DiagnosticSink
     ) {
         let model = context.catalog.models[slot.model]
-        let files = model.files.map { $0.path.split(separator: "/").last.map(String.init) ?? $0.path }.joined(separator: ", ")
+        let files = model.weights.files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
         let holder = zip(slots, names).first { context.catalog.models[$0.0.model].tensor(named: $0.1) != nil }
         var message = "tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))"
         if let holder {
@@ -178,21 +179,28 @@ struct TensorJobFactory {
         of tensors: [TensorInput], shape: [Int], merge: MergeJob, verbatimInput: Int?, into sink: inout DiagnosticSink
     ) -> (dtype: DType, storage: TensorStorage)? {
         let readDType = context.readDType
-        let storedDType = tensors[merge.baseIndex ?? 0].info.dtype
+        let storedDType = tensors[merge.baseIndex ?? 0].source.dtype
         let outputDType = context.outDType?.dtype ?? readDType?.dtype ?? storedDType
-        if let index = verbatimInput, tensors[index].info.dtype == outputDType,
-           (readDType?.dtype ?? outputDType) == outputDType, tensors[index].info.shape == shape {
+        if let index = verbatimInput, tensors[index].source.dtype == outputDType,
+           (readDType?.dtype ?? outputDType) == outputDType, tensors[index].source.shape == shape,
+           Self.hasStoredBytes(tensors[index].source) {
             return (outputDType, .copy(input: index))
         }
-        let inputFormats = tensors.compactMap { FloatDType($0.info.dtype) }
+        let inputFormats = tensors.compactMap { FloatDType($0.source.dtype) }
         guard inputFormats.count == tensors.count, let output = FloatDType(outputDType) else {
-            let bad = tensors.first { FloatDType($0.info.dtype) == nil } ?? tensors[0]
+            let bad = tensors.first { FloatDType($0.source.dtype) == nil } ?? tensors[0]
             sink.report(.error(
-                "tensor '\(bad.tensorName)' of model '\(context.catalog.writtenNames[bad.modelIndex])' has dtype \(bad.info.dtype.rawValue); only float tensors can be merged (passthrough copies others as they are)",
+                "tensor '\(bad.tensorName)' of model '\(context.catalog.writtenNames[bad.modelIndex])' has dtype \(bad.source.dtype.rawValue); only float tensors can be merged (passthrough copies others as they are)",
                 at: context.methodLocation), code: .unmergeableDType)
             return nil
         }
         return (outputDType, .merge(MergeFormats(inputs: inputFormats, read: readDType, output: output)))
+    }
+
+    /// Whether the source's bytes are its elements in order, so they can be copied as they are
+    /// (not a strided view, not a LoRA-adapted tensor). Touches no tensor data.
+    private static func hasStoredBytes(_ source: any TensorSource) -> Bool {
+        source.withStoredBytes { _ in () } != nil
     }
 
     /// A required parameter nothing sets for this tensor (a filter list that matches no

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitRandom
 import MergeKitSafetensors
 import MergeKitTokenizer
@@ -6,12 +7,16 @@ import MergeKitTokenizer
 /// same merge: the recipe text and seed, the output layout (files, headers, offsets) and every input file
 /// by content. An input file counts as unchanged when its real path (symbolic links resolved),
 /// device, inode, size, modification and status-change times (nanoseconds, as `fstat` gave them
-/// when the file was mapped) and the bytes of its safetensors header are all the same. The
-/// status-change time moves on every write, rename or `touch` and cannot be set back without
+/// when the file was mapped) and the bytes that describe its tensors (a safetensors header, a
+/// PyTorch checkpoint's `data.pkl`, an adapter's whole `adapter_config.json`) are all the same.
+/// The status-change time moves on every write, rename or `touch` and cannot be set back without
 /// privileges, so content rewritten in place with its mtime restored (`touch -r`), a file
 /// replaced by another of the same size, and a re-pointed symbolic link are all detected. A
 /// tensor aligned to the output vocabulary counts its row plan too: a changed tokenizer that
 /// moves a row changes the fingerprint.
+///
+/// Files are taken in the order the jobs first read them; then every adapter's files (its
+/// config and factors are read through the base tensor's source, which names the base file).
 enum PlanFingerprint {
     static func of(_ plan: MergePlan) -> UInt64 {
         var hasher = FNVHasher()
@@ -22,14 +27,23 @@ enum PlanFingerprint {
             hasher.add(shard.fileName)
             shard.headerBytes.withUnsafeBytes { hasher.add($0) }
         }
+        let files = Dictionary(
+            plan.models.flatMap(\.weights.weightFiles).map { (ByteString($0.path), $0) }, uniquingKeysWith: { first, _ in first })
         var seen = Set<ByteString>()
+        func addFile(_ file: WeightFile) {
+            guard seen.insert(ByteString(file.path)).inserted else { return }
+            hasher.add(identityOf: file)
+        }
         for job in plan.jobs {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
             if let rows = job.alignedRows { add(rows, to: &hasher) }
-            for input in job.inputs where seen.insert(ByteString(input.file.path)).inserted {
-                hasher.add(identityOf: input.file)
+            for input in job.inputs {
+                if let file = files[ByteString(input.source.file)] { addFile(file) }
             }
+        }
+        for model in plan.models where model.adapter != nil {
+            model.adapter?.weightFiles.forEach(addFile)
         }
         return hasher.value
     }
@@ -74,11 +88,12 @@ package struct FNVHasher {
     }
 
     /// An input file as the fingerprint knows it (see `PlanFingerprint`): its real path, device,
-    /// inode, size, modification and status-change times when it was mapped, and its header.
-    package mutating func add(identityOf file: SafetensorsFile) {
+    /// inode, size, modification and status-change times when it was mapped, and the bytes that
+    /// describe its tensors (a safetensors header, a .bin's data.pkl, an adapter config).
+    package mutating func add(identityOf file: WeightFile) {
         add(FileSystem.resolved(file.path))
         let status = file.status
         add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
-        file.withHeaderBytes { add($0) }
+        file.withDescriptionBytes { add($0) }
     }
 }

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitEngine
 import MergeKitSafetensors
 import MergeKitTensor
@@ -8,9 +9,8 @@ import MergeKitTensor
 /// mergekit's `get_cheap_embedding`, summed in double precision instead of float32.
 enum CheapEmbedGates {
     static func gates(_ plan: MoEPlan) throws -> GateMatrix {
-        // The planner checked that the embedding is a float matrix of the hidden size.
-        guard let (file, info) = plan.base.tensor(named: DecoderForward.embeddingName), let format = FloatDType(info.dtype) else {
-            throw CheckpointError(file: plan.base.path, "'\(DecoderForward.embeddingName)' is no longer there as a float tensor")
+        guard let embedding = plan.base.tensor(named: DecoderForward.embeddingName), embedding.dtype.isMergeable else {
+            throw CheckpointError(file: plan.base.path, "'\(DecoderForward.embeddingName)' is no longer there")
         }
         let hidden = plan.hiddenSize
         var matrix = GateMatrix(layers: plan.layerCount, rows: plan.gatedExperts, hidden: hidden)
@@ -18,13 +18,8 @@ enum CheapEmbedGates {
         func summed(_ prompts: [[Int]]) -> [Double] {
             var total = [Double](repeating: 0, count: hidden)
             for id in prompts.joined() {
-                file.withData(of: info) { bytes in
-                    let size = info.dtype.byteSize
-                    row.withUnsafeMutableBufferPointer { output in
-                        ElementConversion.decode(
-                            UnsafeRawBufferPointer(rebasing: bytes[(id * hidden * size)..<((id + 1) * hidden * size)]),
-                            as: format, into: output)
-                    }
+                row.withUnsafeMutableBufferPointer { output in
+                    embedding.decode((id * hidden)..<((id + 1) * hidden), into: output)
                 }
                 for h in 0..<hidden { total[h] += Double(row[h]) }
             }
