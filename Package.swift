@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitRandom", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitRandom", "MergeKitTestSupport", "MergeKitSafetensors"]
         ),
     ],
     swiftLanguageModes: [.v6]

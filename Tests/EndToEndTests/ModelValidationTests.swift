@@ -121,7 +121,7 @@ import Testing
             .map(\.name).filter { $0.hasPrefix("model.layers.0.") }
         try Self.writeFamily(in: directory.path, changing: "base", drop: layerZero)
         try Self.writeRecipe(Self.taskArithmetic, in: directory.path)
-        try Self.expectRefused(in: directory.path, ["base", "holds no tensor of layer 0"])
+        try Self.expectRefused(in: directory.path, ["base/config.json", "num_hidden_layers = 2", "no tensor of layer 0"])
     }
 
     /// Tied embeddings: a model that stores no `lm_head.weight` and whose config ties it to the

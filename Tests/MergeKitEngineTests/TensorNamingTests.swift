@@ -33,10 +33,4 @@ import Testing
         #expect(TensorNaming.placement(of: "model.embe\u{301}d_tokens.weight") == .afterLayers)
         #expect(TensorNaming.placement(of: "model.embed\u{301}_tokens.weight") == .beforeLayers)
     }
-
-    @Test func outputHeads() {
-        #expect(TensorNaming.isOutputHead("lm_head.weight"))
-        #expect(!TensorNaming.isOutputHead("model.norm.weight"))
-        #expect(!TensorNaming.isOutputHead("model.embed_tokens.weight"))
-    }
 }

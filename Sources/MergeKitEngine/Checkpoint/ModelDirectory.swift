@@ -20,6 +20,9 @@ public final class ModelDirectory: Sendable {
     public let adapter: LoRAAdapter?
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// Its layer stacks, where every other tensor sits, its tied head and per-layer config
+    /// facts, from config.json and the tensor names.
+    public let modelDescription: ModelDescription
     /// config.json's vocabulary size (`vocab_size` or the architecture's key), nil when absent.
     public let vocabularySize: Int?
     /// config.json's hidden size (`hidden_size`, `n_embd`, ...), nil when absent.
@@ -28,22 +31,15 @@ public final class ModelDirectory: Sendable {
     public let generationConfig: SideFile?
     /// Base tensors the adapter replaces whole (modules_to_save, trained biases).
     private let replacedTensorNames: Set<ByteString>
-    /// The number of transformer layers, checked when the model was opened (see
-    /// `checkedLayerCount`).
-    public let layerCount: Int
-    /// Tensor names by where they sit (embeddings, each layer, final weights), in file order.
-    private let namesByPlacement: [TensorPlacement: [String]]
 
     public static let configFileName = "config.json"
     public static let singleFileName = CheckpointWeights.safetensorsFileName
     public static let indexFileName = CheckpointWeights.safetensorsIndexFileName
-    /// More layers than any model has; a larger count in a config is a mistake, not a model.
-    public static let maximumLayerCount = 100_000
 
     /// Opens the model directory `path`, with the LoRA adapter directory `adapterPath` applied,
-    /// and checks it as every input is checked (a base like any other): its files are readable
-    /// and consistent, it holds at least one tensor, and its layer count is sound
-    /// (`checkedLayerCount`).
+    /// and checks what every input needs: its files are readable and consistent and it holds at
+    /// least one tensor. Its layer stacks are checked by `layerCount()`, which the planner asks
+    /// of every model it merges (`ModelCatalog`).
     public init(path: String, adapter adapterPath: String? = nil) throws(CheckpointError) {
         self.path = path
         guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
@@ -58,12 +54,8 @@ public final class ModelDirectory: Sendable {
         guard !base.tensorNames.isEmpty else {
             throw CheckpointError(file: Self.join(path, base.layoutFileName), "holds no tensors; a model needs its weights")
         }
-        var byPlacement: [TensorPlacement: [String]] = [:]
-        for name in base.tensorNames { byPlacement[TensorNaming.placement(of: name), default: []].append(name) }
-        namesByPlacement = byPlacement
-        layerCount = try Self.checkedLayerCount(
-            config: config, configFile: Self.join(path, Self.configFileName), directory: path,
-            layersFound: byPlacement.keys.compactMap { if case .layer(let index) = $0 { index } else { nil } })
+        // An adapter changes values, not names: the description is the base's.
+        modelDescription = ModelDescription(config: config, tensorNames: base.tensorNames)
         guard let adapterPath else {
             weights = base
             adapter = nil
@@ -112,12 +104,6 @@ public final class ModelDirectory: Sendable {
         weights.tensor(named: name)
     }
 
-    /// The names of the tensors at `placement` (before the layers, in one layer, after them),
-    /// in file order.
-    public func tensorNames(at placement: TensorPlacement) -> [String] {
-        namesByPlacement[placement] ?? []
-    }
-
     /// Whether the tensor `name` is read whole from the adapter rather than from the base.
     public func isReplacedByAdapter(_ name: String) -> Bool {
         replacedTensorNames.contains(ByteString(name))
@@ -126,46 +112,14 @@ public final class ModelDirectory: Sendable {
     /// The adapter directory, if any.
     public var adapterPath: String? { adapter?.directory }
 
-    /// Whether config.json says `tie_word_embeddings: true`, at the top level or in
-    /// `text_config` (multimodal models keep the text model's settings there).
-    public var declaresTiedEmbeddings: Bool {
-        config["tie_word_embeddings"]?.boolValue == true || config["text_config"]?["tie_word_embeddings"]?.boolValue == true
-    }
-
-    static let layerCountKeys = ["num_hidden_layers", "n_layer", "num_layers", "n_layers"]
-
-    /// The layer count of a model whose tensor names number the layers `layersFound`. When
-    /// config.json gives one (the first of `layerCountKeys` present and not null), it must be
-    /// a positive integer up to `maximumLayerCount` and equal the count the names give;
-    /// without one the names decide. Either way every layer from 0 to count − 1 must hold a
-    /// tensor, so no layer of the output can come out empty.
-    static func checkedLayerCount(
-        config: JSONValue, configFile: String, directory: String, layersFound: [Int]
-    ) throws(CheckpointError) -> Int {
-        let found = (layersFound.max() ?? -1) + 1
-        let written = layerCountKeys.lazy.compactMap { key in config[key].flatMap { $0.isNull ? nil : (key, $0) } }.first
-        let count: Int
-        if let (key, value) = written {
-            guard let declared = value.intValue, declared > 0, declared <= maximumLayerCount else {
-                throw CheckpointError(
-                    file: configFile, "\(key) must be a positive integer up to \(maximumLayerCount), found \(value.serialized())")
-            }
-            guard declared == found else {
-                throw CheckpointError(file: configFile, "says \(key) = \(declared), but the weights hold \(found) layers")
-            }
-            count = declared
-        } else {
-            guard found > 0 else {
-                throw CheckpointError(file: configFile, "does not give the layer count (num_hidden_layers), and no tensor name numbers a layer")
-            }
-            count = found
-        }
-        let present = Set(layersFound)
-        if let empty = (0..<count).first(where: { !present.contains($0) }) {
+    /// The number of layers of the text stack (the one slices apply to): its count key in
+    /// config.json, which must agree with the tensor names (see `StackFinder`).
+    public func layerCount() throws(CheckpointError) -> Int {
+        guard let stack = modelDescription.textStack else {
             throw CheckpointError(
-                file: directory, "holds no tensor of layer \(empty), though its tensor names number layers 0…\(count - 1)")
+                file: Self.join(path, Self.configFileName), modelDescription.problem ?? "does not say how many layers the model has")
         }
-        return count
+        return stack.count
     }
 
     /// Every file this model is read from: config.json, the index, the weight files (with the

@@ -35,6 +35,7 @@ public enum TensorNaming {
         }
         return nil
     }
+
     public static func placement(of name: String) -> TensorPlacement {
         if let found = layerIndex(in: name) { return .layer(found.index) }
         let lower = name.lowercased()
@@ -52,11 +53,5 @@ public enum TensorNaming {
         let lower = name.lowercased()
         return ["embed_tokens", "lm_head", "wte", "word_embeddings", "tok_embeddings"].contains { lower.containsBytes(of: $0) }
             || lower.hasSuffix("output.weight")
-    }
-
-    /// Whether `name` is an output head (after the layers, one row per vocabulary entry), the
-    /// weight a model with tied embeddings may leave out.
-    public static func isOutputHead(_ name: String) -> Bool {
-        placement(of: name) == .afterLayers && isVocabularySized(name)
     }
 }

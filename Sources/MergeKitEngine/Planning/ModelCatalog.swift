@@ -3,8 +3,10 @@ import MergeKitRecipe
 import MergeKitSafetensors
 import MergeKitYAML
 
-/// Every model a recipe names, opened once (headers only, every model checked the same way by
-/// `ModelDirectory`) and referred to by index. `moe` opens the models of its configuration
+/// Every model a recipe names, opened once (headers only) and referred to by index. Every model
+/// is checked the same way, the base and MoE experts included: its files (`ModelDirectory`) and
+/// its text stack, whose layer count config.json must give soundly and the weights must agree
+/// with (`ModelDirectory.layerCount()`). `moe` opens the models of its configuration
 /// through it too, so references resolve the same way in both.
 package final class ModelCatalog {
     package private(set) var models: [ModelDirectory] = []
@@ -39,6 +41,7 @@ package final class ModelCatalog {
         if failedKeys.contains(ByteString(location.key)) { return nil }
         do {
             let model = try ModelDirectory(path: location.model, adapter: location.adapter)
+            _ = try model.layerCount()
             models.append(model)
             writtenNames.append(written.value)
             writtenLocations.append(written.location)

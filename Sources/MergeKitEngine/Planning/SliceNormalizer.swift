@@ -22,8 +22,8 @@ struct SliceNormalizer {
     private func modelSlice(_ entries: [ModelEntry], into sink: inout DiagnosticSink) -> PlannedSlice? {
         var sources: [PlannedSlice.Source] = []
         for (position, entry) in entries.enumerated() {
-            guard let model = catalog.open(entry.model, into: &sink) else { continue }
-            let count = catalog.models[model].layerCount
+            guard let model = catalog.open(entry.model, into: &sink),
+                  let count = layerCount(of: model, at: entry.model.location, into: &sink) else { continue }
             sources.append(.init(model: model, written: entry.model, layers: LayerRange(start: 0, end: count),
                                  parameters: parameters.models[position], position: position))
         }
@@ -50,8 +50,8 @@ struct SliceNormalizer {
         for (index, spec) in specs.enumerated() {
             var sources: [PlannedSlice.Source] = []
             for (position, source) in spec.sources.enumerated() {
-                guard let model = catalog.open(source.model, into: &sink) else { continue }
-                let count = catalog.models[model].layerCount
+                guard let model = catalog.open(source.model, into: &sink),
+                      let count = layerCount(of: model, at: source.model.location, into: &sink) else { continue }
                 let range = source.layerRange?.value ?? LayerRange(start: 0, end: count)
                 guard range.end <= count else {
                     sink.add(.error(
@@ -75,5 +75,14 @@ struct SliceNormalizer {
             outputStart += first.layers.count
         }
         return slices
+    }
+
+    private func layerCount(of model: Int, at location: SourceLocation, into sink: inout DiagnosticSink) -> Int? {
+        do {
+            return try catalog.models[model].layerCount()
+        } catch {
+            sink.add(.error("model '\(catalog.writtenNames[model])' cannot be used: \(error.description)", at: location))
+            return nil
+        }
     }
 }

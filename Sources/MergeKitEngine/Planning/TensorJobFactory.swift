@@ -4,12 +4,17 @@ import MergeKitSafetensors
 import MergeKitTensor
 
 /// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor (a
-/// missing output head read from a tied model's embedding, `TiedHeads`), settles the output
+/// missing output head read from a tied model's embedding, `TiedEmbeddings`), settles the output
 /// shape (`OutputShapeResolver`), resolves the parameters, lets the method prepare its
 /// configuration and picks the output dtype (or a byte copy). Problems go to the sink with their
 /// `DiagnosticCode`; a tensor with a problem is left out.
 struct TensorJobFactory {
     let context: PlanContext
+    /// The head the output stores (`HeadPlan`): planned after the stack even when the last
+    /// slice's reference input does not store it (a tied model reads its embedding instead).
+    var head: String?
+    /// Leave out the layers stored past the text stack's count (the stack changed).
+    var dropsExtraLayers = false
 
     enum Outcome {
         /// `croppedRows`: the rows a vocabulary-sized tensor was cropped to.
@@ -18,53 +23,64 @@ struct TensorJobFactory {
         case rejected
     }
 
-    /// The tensors of output layer `offset` of the slice: every name an input has in the layer
-    /// it reads, renumbered to the output layer (see `outputNames`).
+    /// The tensors of output layer `offset` of the slice, in the reference input's text stack
+    /// (its names renumbered to the output layer): every tensor any input has in the layer it
+    /// reads, told apart by bytes, the reference's first. One an input lacks is not dropped:
+    /// `locate` reports it, naming the model.
     func layerJobs(_ inputs: SliceInputs, offset: Int, into sink: inout DiagnosticSink) -> [Outcome] {
+        guard let reference = inputs.reference,
+              let stack = context.catalog.models[reference.model].modelDescription.textStack else { return [] }
         let slice = inputs.slice
         let outputLayer = slice.outputStart + offset
         let t = ParameterResolver.layerPosition(offset: offset, count: slice.layerCount)
-        let names = outputNames(of: inputs) { slot in
-            context.catalog.models[slot.model].tensorNames(at: .layer(slot.firstLayer + offset))
-                .map { TensorNaming.renumbered($0, to: outputLayer) }
+        var seen = Set<ByteString>()
+        var suffixes: [String] = []
+        for slot in inputs.slotsReferenceFirst {
+            let description = context.catalog.models[slot.model].modelDescription
+            guard let own = description.textStack else { continue }
+            for name in description.names(at: .layer(slot.firstLayer + offset)) {
+                guard let suffix = own.layer(of: name)?.suffix, seen.insert(ByteString(suffix)).inserted else { continue }
+                suffixes.append(suffix)
+            }
         }
-        return names.map { name in
-            job(named: name, at: .layer(outputLayer),
-                reading: inputs.slots.map { TensorNaming.renumbered(name, to: $0.firstLayer + offset) }, from: inputs, t: t,
+        return suffixes.map { suffix in
+            job(named: stack.name(layer: outputLayer, suffix: suffix), at: .layer(outputLayer),
+                reading: inputs.slots.map { stack.name(layer: $0.firstLayer + offset, suffix: suffix) }, from: inputs, t: t,
                 into: &sink)
         }
     }
 
-    /// The tensors before or after the layers (embeddings; final norm, lm_head) that the
-    /// slice's inputs have, at layer position t = 0. An output head only some inputs have is
-    /// among them: a tied input reads its input embedding instead (`locate`).
+    /// The tensors before the text stack (embeddings, other stacks, projectors) or after it
+    /// (final norm, head): every one any input of the slice has there, told apart by bytes, the
+    /// reference input's first; and the head the output stores (`HeadPlan`), which a tied input
+    /// reads from its embedding. They sit at layer position t = 0, except the layers of another
+    /// stack, at their position in that stack.
     func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
-        let names = outputNames(of: inputs) { context.catalog.models[$0.model].tensorNames(at: placement) }
-        return names.map { name in
-            job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: 0, into: &sink)
-        }
-    }
-
-    /// What the output needs at one place: every tensor name any input has there (the union,
-    /// names told apart by their bytes), the reference input's in its order, then the names only
-    /// other inputs have, in input order. A tensor some input lacks is not dropped: `locate`
-    /// reports it, naming the model.
-    private func outputNames(of inputs: SliceInputs, _ names: (SliceInputs.Slot) -> [String]) -> [String] {
         var seen = Set<ByteString>()
-        var union: [String] = []
+        var named: [(name: String, t: Double)] = []
         for slot in inputs.slotsReferenceFirst {
-            for name in names(slot) where seen.insert(ByteString(name)).inserted {
-                union.append(name)
+            let description = context.catalog.models[slot.model].modelDescription
+            var names = description.names(at: placement)
+            if placement == .afterLayers, dropsExtraLayers {
+                let extra = Set(description.extraLayerNames.map { ByteString($0) })
+                names.removeAll { extra.contains(ByteString($0)) }
+            }
+            for name in names where seen.insert(ByteString(name)).inserted {
+                let t = description.otherStackLayer(of: name).map { ParameterResolver.layerPosition(offset: $0.layer, count: $0.stack.count) }
+                named.append((name, t ?? 0))
             }
         }
-        return union
+        if placement == .afterLayers, let head, seen.insert(ByteString(head)).inserted { named.append((head, 0)) }
+        return named.map { name, t in
+            job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: t, into: &sink)
+        }
     }
 
     private func job(
         named outputName: String, at placement: TensorPlacement, reading inputNames: [String], from inputs: SliceInputs,
         t: Double, into sink: inout DiagnosticSink
     ) -> Outcome {
-        guard let tensors = locate(inputNames, in: inputs.slots, at: placement, into: &sink) else { return .rejected }
+        guard let tensors = locate(inputNames, in: inputs.slots, into: &sink) else { return .rejected }
         guard let resolved = OutputShapeResolver(context: context).resolve(outputName, tensors: tensors, slots: inputs.slots, into: &sink)
         else { return .rejected }
         let shape = resolved.shape
@@ -90,20 +106,14 @@ struct TensorJobFactory {
         return .planned(job, croppedRows: resolved.croppedRows)
     }
 
-    /// Each input's tensor, or nil after reporting the first one missing. An output head that an
-    /// input lacks is read from that input's embedding when its config.json says the embeddings
-    /// are tied (`TiedHeads`, mergekit's `tied_names`).
-    private func locate(
-        _ names: [String], in slots: [SliceInputs.Slot], at placement: TensorPlacement, into sink: inout DiagnosticSink
-    ) -> [TensorInput]? {
+    /// Each input's tensor, or nil after reporting the first one missing. A model that does not
+    /// store an output head reads its input embedding when its config.json says the embeddings
+    /// are tied (`TiedEmbeddings.tiedSource`, mergekit's `tied_names`).
+    private func locate(_ names: [String], in slots: [SliceInputs.Slot], into sink: inout DiagnosticSink) -> [TensorInput]? {
         var tensors: [TensorInput] = []
         for (slot, name) in zip(slots, names) {
             let model = context.catalog.models[slot.model]
-            var stored = name
-            if placement == .afterLayers, model.tensor(named: name) == nil,
-               let tied = TiedHeads.standIn(for: name, in: slot.model, slots: slots, catalog: context.catalog) {
-                stored = tied
-            }
+            let stored = model.tensor(named: name) == nil ? model.modelDescription.tiedEmbeddings?.tiedSource(for: name) ?? name : name
             guard let found = model.tensor(named: stored) else {
                 reportMissing(name, in: slot, names: names, slots: slots, into: &sink)
                 return nil
@@ -125,16 +135,16 @@ struct TensorJobFactory {
             message += "; the output needs it because model '\(holder.0.written.value)' has it"
             if !holder.1.hasSameBytes(as: name) { message += " (as '\(holder.1)')" }
         }
-        if TensorNaming.isOutputHead(name), !model.declaresTiedEmbeddings {
+        if let tied = model.modelDescription.tiedEmbeddings, tied.isHead(name), !tied.declaresTied {
             message += "; its config.json does not say tie_word_embeddings: true, so its input embedding cannot stand in for it"
         }
         sink.report(.error(message, at: slot.written.location), code: .missingTensor)
     }
 
-    /// What the method sees: the inputs with their per-model parameters (resolved against each
-    /// input's own tensor name, as the recipe's layer ranges name it: `lm_head.weight` also for
-    /// a tied model read through its embedding, as mergekit does) and the global parameters
-    /// (against the output name). nil after reporting a required parameter that nothing sets.
+    /// What the method sees: the inputs with their per-model parameters (resolved against the
+    /// name each input is asked for: `lm_head.weight` also for a tied model read through its
+    /// embedding, as mergekit does) and the global parameters (against the output name). nil
+    /// after reporting a required parameter that nothing sets.
     private func mergeJob(
         _ outputName: String, shape: [Int], names: [String], inputs: SliceInputs, t: Double, into sink: inout DiagnosticSink
     ) -> MergeJob? {

@@ -27,11 +27,9 @@ struct DecoderConfiguration {
         let activation = config["hidden_act"]?.stringValue ?? "silu"
         guard activation == "silu" else { return (nil, "its hidden_act '\(activation)' is not implemented (silu is)") }
         guard let hidden = config["hidden_size"]?.intValue, let heads = config["num_attention_heads"]?.intValue,
-              hidden > 0, heads > 0 else {
-            return (nil, "its config.json lacks hidden_size or num_attention_heads")
+              hidden > 0, heads > 0, let layers = try? model.layerCount(), layers > 0 else {
+            return (nil, "its config.json lacks hidden_size, num_attention_heads or num_hidden_layers")
         }
-        // Checked when the model was opened: config.json's count, equal to the weights'.
-        let layers = model.layerCount
         let keyValueHeads = config["num_key_value_heads"]?.intValue ?? heads
         let headDimension = config["head_dim"]?.intValue ?? hidden / heads
         guard keyValueHeads > 0, heads % keyValueHeads == 0, headDimension > 0, headDimension % 2 == 0 else {

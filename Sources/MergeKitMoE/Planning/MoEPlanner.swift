@@ -44,8 +44,12 @@ public enum MoEPlanner {
                 diagnostics.append(.error("the base model's config.json has no positive integer '\(key)'", at: config.baseModel.location))
             }
         }
-        // Checked when the model was opened (config.json's count, equal to the weights').
-        let layers = models[0].layerCount
+        var layers = 0
+        do {
+            layers = try models[0].layerCount()
+        } catch {
+            diagnostics.append(.error("base model: \(error.description)", at: config.baseModel.location))
+        }
         guard let hidden = dimensions["hidden_size"], let intermediate = dimensions["intermediate_size"], layers > 0 else {
             throw failure(diagnostics)
         }
