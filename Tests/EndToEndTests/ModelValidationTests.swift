@@ -114,6 +114,31 @@ import Testing
         try Self.expectRefused(in: directory.path, ["base/config.json", "num_hidden_layers", expected])
     }
 
+    /// `moe` opens its experts through the same catalog: an expert's unsound count is refused at
+    /// its line, before any weight is read.
+    @Test func anMoEExpertWithAnUnsoundLayerCountIsAnError() throws {
+        let directory = try TemporaryDirectory()
+        let models = CommandLineTool.repositoryRoot + "/Tests/MergeKitMoETests/Fixtures/models"
+        let expert = directory.path + "/expert"
+        try FileManager.default.copyItem(atPath: models + "/llama_ft_b", toPath: expert)
+        let config = try String(contentsOfFile: expert + "/config.json", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: expert + "/config.json")
+        try config.replacingOccurrences(of: "\"num_hidden_layers\": 2", with: "\"num_hidden_layers\": \"2\"")
+            .write(toFile: expert + "/config.json", atomically: true, encoding: .utf8)
+        try """
+            base_model: \(models)/llama_base
+            gate_mode: random
+            experts:
+              - source_model: \(models)/llama_ft_a
+              - source_model: ./expert
+            """.write(toFile: directory.path + "/moe.yaml", atomically: true, encoding: .utf8)
+        let result = try CommandLineTool.run(["moe", "moe.yaml", "-o", "out"], in: directory.path)
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("moe.yaml:5:19: error: model './expert' cannot be used"), "\(result.stderr)")
+        #expect(result.stderr.contains("expert/config.json: num_hidden_layers must be a positive integer up to 100000, found \"2\""))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
+    }
+
     /// A layer with no tensor at all, though the count agrees with the highest layer number.
     @Test func aModelWithAnEmptyLayerIsAnError() throws {
         let directory = try TemporaryDirectory()
