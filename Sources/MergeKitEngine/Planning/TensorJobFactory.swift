@@ -193,7 +193,7 @@ struct TensorJobFactory {
         let outputDType = context.outDType?.dtype ?? readDType?.dtype ?? storedDType
         if let index = verbatimInput, tensors[index].source.dtype == outputDType,
            (readDType?.dtype ?? outputDType) == outputDType, tensors[index].source.shape == shape,
-           Self.hasStoredBytes(tensors[index].source) {
+           tensors[index].source.hasStoredBytes {
             return (outputDType, .copy(input: index))
         }
         let inputFormats = tensors.compactMap { FloatDType($0.source.dtype) }
@@ -205,12 +205,6 @@ struct TensorJobFactory {
             return nil
         }
         return (outputDType, .merge(MergeFormats(inputs: inputFormats, read: readDType, output: output)))
-    }
-
-    /// Whether the source's bytes are its elements in order, so they can be copied as they are
-    /// (not a strided view, not a LoRA-adapted tensor). Touches no tensor data.
-    private static func hasStoredBytes(_ source: any TensorSource) -> Bool {
-        source.withStoredBytes { _ in () } != nil
     }
 
     /// A required parameter nothing sets for this tensor (a filter list that matches no

@@ -92,7 +92,9 @@ package struct FNVHasher {
     /// describe its tensors (a safetensors header, a .bin's data.pkl, an adapter config).
     package mutating func add(identityOf file: WeightFile) {
         add(FileSystem.resolved(file.path))
-        let status = file.status
+        // A file known by its header only (a Hub model's shard not downloaded) is never in a
+        // plan that runs, so it never reaches a fingerprint.
+        guard let status = file.status else { return }
         add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
         file.withDescriptionBytes { add($0) }
     }
