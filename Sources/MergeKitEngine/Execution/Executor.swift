@@ -23,8 +23,13 @@ public struct Executor: Sendable {
         nonFinite = NonFiniteInputs(strict: strict)
     }
 
+    /// Runs `plan.jobs`. `writers` are the shards those jobs write (a part of a split merge
+    /// opens only its own), matched to the layout by file name.
     public func run(_ plan: MergePlan, writers: [ShardFileWriter], progress: ProgressReporter?) throws {
         let budget = plan.executionBudget(threads: threads)
+        let writers = Dictionary(writers.compactMap { writer in
+            plan.layout.shards.firstIndex { $0.fileName == writer.plan.fileName }.map { ($0, writer) }
+        }, uniquingKeysWith: { first, _ in first })
         let queue = WorkQueue(jobs: plan.jobs)
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: min(budget.workers, max(plan.jobs.count, 1))) { _ in
@@ -50,7 +55,7 @@ public struct Executor: Sendable {
 /// One thread's buffers and the steps it performs.
 private final class Worker {
     let plan: MergePlan
-    let writers: [ShardFileWriter]
+    let writers: [Int: ShardFileWriter]
     let budget: ExecutionBudget
     let queue: WorkQueue
     let progress: ProgressReporter?
@@ -61,7 +66,7 @@ private final class Worker {
     private var encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 16)
 
     init(
-        plan: MergePlan, writers: [ShardFileWriter], budget: ExecutionBudget, queue: WorkQueue, progress: ProgressReporter?,
+        plan: MergePlan, writers: [Int: ShardFileWriter], budget: ExecutionBudget, queue: WorkQueue, progress: ProgressReporter?,
         onJobFinished: (@Sendable (TensorJob) throws -> Void)?, nonFinite: NonFiniteInputs
     ) {
         self.nonFinite = nonFinite
@@ -87,8 +92,8 @@ private final class Worker {
 
     /// Reduction passes, then the job's map chunks are opened to every worker.
     private func start(_ job: TensorJob) throws {
-        guard let placed = plan.layout.location(of: job.outputName) else {
-            preconditionFailure("the layout was planned from these jobs")
+        guard let placed = plan.layout.location(of: job.outputName), let writer = writers[placed.shardIndex] else {
+            preconditionFailure("the layout was planned from these jobs, and their shards have writers")
         }
         let work: ActiveJob.Work
         if let verbatim = job.verbatimInput {
@@ -99,7 +104,7 @@ private final class Worker {
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
-        let active = ActiveJob(job: job, work: work, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
+        let active = ActiveJob(job: job, work: work, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             try onJobFinished?(job)
             progress?.finished(bytes: 0)

@@ -55,7 +55,7 @@ public struct MergeRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try checkOutput()
-        let lock = try OutputLock.acquire(output.lockPath, for: output.path)
+        let lock = try OutputLock.acquire(output.lockPath, for: "the output '\(output.path)'")
         defer { lock.release() }
         try checkOutput()
         let fingerprint = PlanFingerprint.of(plan)
@@ -101,7 +101,7 @@ public struct MergeRunner: Sendable {
             for writer in writers {
                 try writer.finish()
             }
-            try writeSideFiles()
+            try Self.writeSideFiles(of: plan, to: output)
             try output.removeTemporaryFiles()
         } catch {
             throw MergeStopped(partialPath: output.partialPath, underlying: error)
@@ -114,7 +114,7 @@ public struct MergeRunner: Sendable {
     }
 
     /// Journals a finished tensor with the checksum of its bytes as they are in the shard file.
-    private static func record(_ job: TensorJob, layout: ShardLayout, partial: String, in journal: MergeJournal) throws {
+    static func record(_ job: TensorJob, layout: ShardLayout, partial: String, in journal: MergeJournal) throws {
         guard let placed = layout.location(of: job.outputName) else { return }
         let file = ModelDirectory.join(partial, layout.shards[placed.shardIndex].fileName)
         let checksum: UInt64
@@ -128,7 +128,7 @@ public struct MergeRunner: Sendable {
 
     /// Writes the small files, each to a temporary name then renamed: a resumed run writes them
     /// all again, so one half written by a killed run is replaced.
-    private func writeSideFiles() throws(OutputError) {
+    static func writeSideFiles(of plan: MergePlan, to output: OutputDirectory) throws(OutputError) {
         if plan.layout.shards.count > 1 {
             try output.writeFile(ModelDirectory.indexFileName, plan.layout.indexJSON())
         }

@@ -9,8 +9,20 @@ import MergeKitSafetensors
 /// status-change time moves on every write, rename or `touch` and cannot be set back without
 /// privileges, so content rewritten in place with its mtime restored (`touch -r`), a file
 /// replaced by another of the same size, and a re-pointed symbolic link are all detected.
+///
+/// The parts of a split merge (`apply --part`) run on several machines that see the inputs on
+/// a shared file system, where device numbers (and, on some network file systems, inode
+/// numbers) differ between clients; their fingerprint (`Scope.cluster`) leaves those out and
+/// keeps the real path, size, both times and the header.
 enum PlanFingerprint {
-    static func of(_ plan: MergePlan) -> UInt64 {
+    enum Scope {
+        /// One machine: every field above (the resume journal of a whole run).
+        case machine
+        /// Any machine sharing the files: without device and inode (the parts' journals and manifests).
+        case cluster
+    }
+
+    static func of(_ plan: MergePlan, scope: Scope = .machine) -> UInt64 {
         var hasher = FNVHasher()
         hasher.add(plan.recipe.source)
         for shard in plan.layout.shards {
@@ -24,7 +36,8 @@ enum PlanFingerprint {
             for input in job.inputs where seen.insert(input.file.path).inserted {
                 hasher.add(FileSystem.resolved(input.file.path))
                 let status = input.file.status
-                hasher.add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
+                let identity = scope == .machine ? "\(status.device) \(status.inode) " : ""
+                hasher.add(identity + "\(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
                 input.file.withHeaderBytes { hasher.add($0) }
             }
         }

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import MergeKitEngine
+import MergeKitRecipe
+
+struct Finalize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a merge computed in parts (apply --part I/K) once every part is done.",
+        discussion: """
+            Checks that <out>.partial/ holds the manifests of all K parts, made for this recipe and \
+            its inputs, and that every shard still matches the checksums its part recorded; then \
+            writes the index, config, tokenizer, model card and recipe, syncs, and renames it to \
+            <out>. When a part is missing, was made for another plan, or is damaged, it names the \
+            part and publishes nothing (exit 1). Give it the recipe, -o and --out-shard-size the \
+            parts had.
+            """)
+
+    @Argument(help: "The recipe file (YAML) the parts ran.")
+    var recipe: String
+
+    @Option(name: .shortAndLong, help: "Output directory (default: merged/<recipe name>).")
+    var output: String?
+
+    @Flag(name: .long, help: "Replace an existing output directory (a previous merge output or an empty directory).")
+    var force = false
+
+    @Option(name: .long, help: "Largest output shard, in bytes: the value the parts had.")
+    var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if output?.isEmpty == true {
+            throw ValidationError("-o/--output is empty; give the directory the parts wrote")
+        }
+    }
+
+    var outputPath: String {
+        output ?? "merged/" + ((recipe as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    func run() throws {
+        do {
+            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(
+                outShardSize: outShardSize.bytes, strict: global.strict, memoryBudget: global.memoryBudget.bytes,
+                unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
+            let finalizer = PartFinalizer(plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount)
+            let outcome = try finalizer.run()
+            if !global.quiet {
+                let shards = plan.layout.shards.count
+                print("wrote \(TerminalText.escaped(finalizer.output.path)) from \(outcome.parts) part\(outcome.parts == 1 ? "" : "s"): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers, \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Apply.seconds(outcome.total)) (sync \(Apply.seconds(outcome.sync)))")
+            }
+        } catch {
+            throw CommandFailure.report(error, recipePath: recipe)
+        }
+    }
+}
