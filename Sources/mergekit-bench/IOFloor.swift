@@ -1,16 +1,31 @@
 import Foundation
 import Glibc
 
-/// The I/O floor of a merge on this machine: reading its inputs once from the page cache, plus
-/// writing an output-sized file and fsync-ing it.
+/// The I/O floor of a merge on this machine: reading its inputs once (from the page cache, or
+/// cold: from the disk, one file after the other), plus writing an output-sized file and
+/// fsync-ing it.
 enum IOFloor {
+    /// The safetensors files of a model directory.
+    static func files(in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".safetensors") }.sorted().map { "\(directory)/\($0)" }
+    }
+
     /// Seconds to read every byte of the files under `directory` (already cached: read twice,
     /// timed the second time).
     static func readSeconds(ofFilesIn directory: String) throws -> Double {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".safetensors") }.map { "\(directory)/\($0)" }
+        let files = try files(in: directory)
         _ = try read(files)
         return try read(files)
+    }
+
+    /// Seconds to read `files` from the disk, sequentially, after evicting them from the page
+    /// cache (they are evicted again afterwards).
+    static func coldReadSeconds(of files: [String]) throws -> Double {
+        try PageCache.evict(files)
+        let seconds = try read(files)
+        try PageCache.evict(files)
+        return seconds
     }
 
     private static func read(_ files: [String]) throws -> Double {

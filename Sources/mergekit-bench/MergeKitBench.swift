@@ -42,6 +42,17 @@ struct MergeKitBench: ParsableCommand {
     @Option(help: "The mergekit-swift binary (default: the one next to this executable, built by `swift build -c release`).")
     var mergekitSwift: String?
 
+    @Option(help: "Another mergekit-swift binary run back to back with the measured one, for every row (e.g. the previous release).")
+    var baseline: String?
+
+    @Flag(help: ArgumentHelp(
+        "Cold page cache: evict every input before each run (posix_fadvise DONTNEED) and measure the cold floor (each input read from the disk, one after the other, + write and fsync of the output).",
+        discussion: "Rows then show the bytes each run read from the disk (ru_inblock) against the input bytes."))
+    var cold = false
+
+    @Flag(help: "With --cold, also drop the whole page cache before each run (/proc/sys/vm/drop_caches; root only, slows every process on the machine).")
+    var dropCaches = false
+
     func run() throws {
         guard let shape = BenchShape.named(self.shape) else {
             throw ValidationError("unknown shape '\(self.shape)'; one of \(BenchShape.all.map(\.name).joined(separator: ", "))")
@@ -72,23 +83,38 @@ struct MergeKitBench: ParsableCommand {
             log(String(format: "generated in %.1f s", Date().timeIntervalSince(start)))
         }
 
+        var binaries = [(label: "", path: binary)]
+        if let baseline {
+            guard FileManager.default.isExecutableFile(atPath: baseline) else { throw ValidationError("\(baseline) is not an executable") }
+            log("baseline \(baseline), built \(Self.modificationDate(of: baseline))")
+            binaries.insert((label: " (baseline)", path: baseline), at: 0)
+        }
+        let familyFiles = try family.modelNames.flatMap { try IOFloor.files(in: family.path(of: $0)) }
+        Self.emit("load average at start: \(Self.loadAverage())")
         var readSeconds: [String: Double] = [:]
         for model in family.modelNames {
-            readSeconds[family.path(of: model)] = try IOFloor.readSeconds(ofFilesIn: family.path(of: model))
+            let directory = family.path(of: model)
+            readSeconds[directory] = cold
+                ? try IOFloor.coldReadSeconds(of: try IOFloor.files(in: directory))
+                : try IOFloor.readSeconds(ofFilesIn: directory)
         }
         let write = try IOFloor.writeSeconds(bytes: modelBytes, at: "\(dir)/io-floor.tmp")
 
+        let cache = cold ? "from the disk (cold)" : "from page cache"
         Self.emit("shape \(shape.name): \(String(format: "%.2f", Double(shape.parameterCount) / 1e9))B parameters, bf16, \(Self.gigabytes(modelBytes)) GB per model, base + \(fineTunes) fine-tunes, \(shape.tiedEmbeddings ? "tied" : "untied") embeddings")
-        Self.emit(String(format: "I/O floor parts: read one model from page cache %.2f s (%.2f GB/s); write + fsync %.2f GB %.2f s (fsync %.2f s)",
-                     readSeconds[family.path(of: "base")] ?? 0, Double(modelBytes) / 1e9 / (readSeconds[family.path(of: "base")] ?? 1),
+        Self.emit(String(format: "I/O floor parts: read one model %@ %.2f s (%.2f GB/s); write + fsync %.2f GB %.2f s (fsync %.2f s)",
+                     cache, readSeconds[family.path(of: "base")] ?? 0, Double(modelBytes) / 1e9 / (readSeconds[family.path(of: "base")] ?? 1),
                      Double(modelBytes) / 1e9, write.total, write.sync))
+        if cold {
+            Self.emit("cold runs: inputs evicted with posix_fadvise(DONTNEED) before each run\(dropCaches ? ", and the page cache dropped" : "")")
+        }
         Self.emit("")
-        Self.emit("| method | threads | wall s | CPU s | peak RSS MiB | fsync s | input GB/s | I/O floor s | × floor |")
-        Self.emit("|---|---|---|---|---|---|---|---|---|")
+        Self.emit("| method | threads | wall s | CPU s | peak RSS MiB | fsync s | input GB/s | disk read GB | read × input | I/O floor s | × floor |")
+        Self.emit("|---|---|---|---|---|---|---|---|---|---|---|")
         let registered = Set(MergeMethodRegistry.names)
         for method in methods.split(separator: ",").map(String.init) {
             guard registered.contains(method) else {
-                Self.emit("| \(method) | – | not registered in this build | | | | | | |")
+                Self.emit("| \(method) | – | not registered in this build | | | | | | | | |")
                 continue
             }
             let (text, models) = BenchRecipes.recipe(for: method, family: family)
@@ -97,24 +123,40 @@ struct MergeKitBench: ParsableCommand {
             let inputBytes = models.reduce(0) { $0 + Self.fileBytes(in: $1) }
             let floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
             for count in threadCounts {
-                let output = "\(dir)/out-\(method)"
-                try? FileManager.default.removeItem(atPath: output)
-                var arguments = [binary, "apply", recipePath, "-o", output, "--threads", "\(count)"]
-                if let memoryBudget { arguments += ["--memory-budget", memoryBudget] }
-                let logPath = "\(dir)/\(method).log"
-                let usage = try ChildProcess.run(arguments, logPath: logPath)
-                let logText = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-                try? FileManager.default.removeItem(atPath: output)
-                guard usage.status == 0 else {
-                    Self.emit("| \(method) | \(count) | failed (exit status \(usage.status)): \(logText.split(separator: "\n").last ?? "") | | | | | | |")
-                    continue
+                for (label, path) in binaries {
+                    let output = "\(dir)/out-\(method)"
+                    try? FileManager.default.removeItem(atPath: output)
+                    if cold {
+                        try PageCache.evict(familyFiles)
+                        if dropCaches, let why = PageCache.dropAll() { log("cannot drop the page cache (\(why)); inputs evicted with fadvise only") }
+                        let resident = PageCache.residentFraction(familyFiles)
+                        if resident > 0.01 { log(String(format: "warning: %.1f%% of the inputs still cached before a cold run", resident * 100)) }
+                    }
+                    var arguments = [path, "apply", recipePath, "-o", output, "--threads", "\(count)"]
+                    if let memoryBudget { arguments += ["--memory-budget", memoryBudget] }
+                    let logPath = "\(dir)/\(method).log"
+                    let usage = try ChildProcess.run(arguments, logPath: logPath)
+                    let logText = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                    try? FileManager.default.removeItem(atPath: output)
+                    guard usage.status == 0 else {
+                        Self.emit("| \(method)\(label) | \(count) | failed (exit status \(usage.status)): \(logText.split(separator: "\n").last ?? "") | | | | | | | | |")
+                        continue
+                    }
+                    let sync = Self.syncSeconds(in: logText).map { String(format: "%.2f", $0) } ?? "?"
+                    Self.emit(String(format: "| %@ | %d | %.2f | %.2f | %.0f | %@ | %.2f | %.2f | %.2f | %.2f | %.2f |",
+                                 method + label, count, usage.wall, usage.cpu, Double(usage.peakRSSBytes) / 1_048_576, sync,
+                                 Double(inputBytes) / 1e9 / usage.wall, Double(usage.diskReadBytes) / 1e9,
+                                 Double(usage.diskReadBytes) / Double(max(inputBytes, 1)), floor, usage.wall / floor))
                 }
-                let sync = Self.syncSeconds(in: logText).map { String(format: "%.2f", $0) } ?? "?"
-                Self.emit(String(format: "| %@ | %d | %.2f | %.2f | %.0f | %@ | %.2f | %.2f | %.2f |",
-                             method, count, usage.wall, usage.cpu, Double(usage.peakRSSBytes) / 1_048_576, sync,
-                             Double(inputBytes) / 1e9 / usage.wall, floor, usage.wall / floor))
             }
         }
+        Self.emit("")
+        Self.emit("load average at end: \(Self.loadAverage())")
+    }
+
+    /// The 1, 5 and 15 minute load averages: other work on the machine skews the timings.
+    private static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// Prints a table row at once, so a long run can be watched through a pipe.

@@ -31,10 +31,12 @@ public struct Executor: Sendable {
             plan.layout.shards.firstIndex { $0.fileName == writer.plan.fileName }.map { ($0, writer) }
         }, uniquingKeysWith: { first, _ in first })
         let queue = WorkQueue(jobs: plan.jobs)
+        let readAhead = ReadAhead(jobs: queue.jobs)
+        defer { readAhead.stop() }
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: min(budget.workers, max(plan.jobs.count, 1))) { _ in
             let worker = Worker(
-                plan: plan, writers: writers, budget: budget, queue: queue, progress: progress,
+                plan: plan, writers: writers, budget: budget, queue: queue, readAhead: readAhead, progress: progress,
                 onJobFinished: onJobFinished, nonFinite: nonFinite)
             while failure.withLock({ $0 == nil }), let task = queue.next() {
                 if interrupt?.isRaised == true {
@@ -58,6 +60,7 @@ private final class Worker {
     let writers: [Int: ShardFileWriter]
     let budget: ExecutionBudget
     let queue: WorkQueue
+    let readAhead: ReadAhead
     let progress: ProgressReporter?
     let onJobFinished: (@Sendable (TensorJob) throws -> Void)?
     let nonFinite: NonFiniteInputs
@@ -66,7 +69,8 @@ private final class Worker {
     private var encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 16)
 
     init(
-        plan: MergePlan, writers: [Int: ShardFileWriter], budget: ExecutionBudget, queue: WorkQueue, progress: ProgressReporter?,
+        plan: MergePlan, writers: [Int: ShardFileWriter], budget: ExecutionBudget, queue: WorkQueue, readAhead: ReadAhead,
+        progress: ProgressReporter?,
         onJobFinished: (@Sendable (TensorJob) throws -> Void)?, nonFinite: NonFiniteInputs
     ) {
         self.nonFinite = nonFinite
@@ -74,6 +78,7 @@ private final class Worker {
         self.writers = writers
         self.budget = budget
         self.queue = queue
+        self.readAhead = readAhead
         self.progress = progress
         self.onJobFinished = onJobFinished
     }
@@ -85,13 +90,13 @@ private final class Worker {
 
     func perform(_ task: WorkQueue.Task) throws {
         switch task {
-        case .start(let job): try start(job)
+        case .start(let job, let order): try start(job, order: order)
         case .chunk(let active, let index): try run(active, chunk: index)
         }
     }
 
     /// Reduction passes, then the job's map chunks are opened to every worker.
-    private func start(_ job: TensorJob) throws {
+    private func start(_ job: TensorJob, order: Int) throws {
         guard let placed = plan.layout.location(of: job.outputName), let writer = writers[placed.shardIndex] else {
             preconditionFailure("the layout was planned from these jobs, and their shards have writers")
         }
@@ -100,11 +105,14 @@ private final class Worker {
             work = .copy(input: verbatim)
         } else {
             let reader = ChunkReader(job: job, blockElements: budget.blockElements)
-            work = .merge(try job.prepared.makeKernel(source: reader))
+            let source = ReadAheadTrackedSource(reader: reader) { [readAhead] elements in
+                readAhead.reached(job: order, element: elements.upperBound)
+            }
+            work = .merge(try job.prepared.makeKernel(source: source))
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
-        let active = ActiveJob(job: job, work: work, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
+        let active = ActiveJob(job: job, order: order, work: work, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             try onJobFinished?(job)
             progress?.finished(bytes: 0)
@@ -116,6 +124,7 @@ private final class Worker {
     private func run(_ active: ActiveJob, chunk index: Int) throws {
         let job = active.job
         let range = active.chunks[index]
+        readAhead.reached(job: active.order, element: range.upperBound)
         if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1]) }
         switch active.work {
         case .copy(let input):
@@ -136,7 +145,7 @@ private final class Worker {
             let size = job.outputDType.byteSize
             let at = active.fileOffset + range.lowerBound * size
             let chunk = try decoder.decode(job, range)
-            try nonFinite.check(chunk, of: job)
+            try nonFinite.check(counts: decoder.nonFiniteCounts, of: job)
             reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])
             kernel.merge(chunk, into: output)

@@ -7,6 +7,8 @@ import MergeKitTensor
 final class InputDecoder {
     private var buffers: [UnsafeMutableBufferPointer<Float>] = []
     private var rounding: UnsafeMutableRawBufferPointer?
+    /// NaN / ±Inf in each input of the last decoded chunk (counted while decoding).
+    private(set) var nonFiniteCounts: [Int] = []
 
     deinit {
         for buffer in buffers { buffer.deallocate() }
@@ -21,17 +23,20 @@ final class InputDecoder {
         reserve(inputs: job.inputs.count, elements: elements.count)
         var views: [UnsafeBufferPointer<Float>] = []
         views.reserveCapacity(job.inputs.count)
+        nonFiniteCounts.removeAll(keepingCapacity: true)
         for (i, input) in job.inputs.enumerated() {
             let dtype = input.info.dtype
             let target = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<elements.count])
-            input.file.withData(of: input.info) { bytes in
+            var nonFinite = input.file.withData(of: input.info) { bytes in
                 let slice = UnsafeRawBufferPointer(
                     rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
-                ElementConversion.decode(slice, as: dtype, into: target)
+                return ElementConversion.decode(slice, as: dtype, into: target)
             }
             if let readDType = job.readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
                 round(target, through: readDType)
+                nonFinite = ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
             }
+            nonFiniteCounts.append(nonFinite)
             views.append(UnsafeBufferPointer(target))
         }
         if let truncated = MappedFile.truncationError { throw truncated }
