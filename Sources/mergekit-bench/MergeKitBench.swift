@@ -151,6 +151,14 @@ struct MergeKitBench: ParsableCommand {
             }
         }
         Self.emit("")
+        if cold {
+            // The disk is shared: say how much its speed moved while the runs went on.
+            let base = family.path(of: "base")
+            let again = try IOFloor.coldReadSeconds(of: try IOFloor.files(in: base))
+            let writeAgain = try IOFloor.writeSeconds(bytes: modelBytes, at: "\(dir)/io-floor.tmp")
+            Self.emit(String(format: "I/O floor parts again at the end: read one model cold %.2f s (was %.2f s); write + fsync %.2f s (was %.2f s)",
+                             again, readSeconds[base] ?? 0, writeAgain.total, write.total))
+        }
         Self.emit("load average at end: \(Self.loadAverage())")
     }
 
