@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Random, Recipe, Tensor, Safetensors) → Engine → CLI. See docs/architecture.md.
+// (Random, Recipe, Tensor, Safetensors) → Engine → CLI; the companion commands:
+// CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
+// See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
 let package = Package(
@@ -21,6 +23,12 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "MergeKitYAML", dependencies: ["CYaml"]),
+        .systemLibrary(
+            name: "CLAPACK",
+            pkgConfig: "lapacke",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "MergeKitLinearAlgebra", dependencies: ["CLAPACK"]),
         .target(name: "MergeKitRecipe", dependencies: ["MergeKitYAML"]),
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
@@ -29,11 +37,23 @@ let package = Package(
             name: "MergeKitEngine",
             dependencies: ["MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors"]
         ),
+        .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
+        .target(
+            name: "MergeKitLoRAExtraction",
+            dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
+        ),
+        .target(
+            name: "MergeKitMoE",
+            dependencies: [
+                "MergeKitEngine", "MergeKitRandom", "MergeKitRecipe", "MergeKitYAML", "MergeKitSafetensors",
+                "MergeKitTensor", "MergeKitLinearAlgebra", "MergeKitBPE",
+            ]
+        ),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine",
+                "MergeKitEngine", "MergeKitLoRAExtraction", "MergeKitMoE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +76,7 @@ let package = Package(
         ),
         .testTarget(name: "MergeKitRandomTests", dependencies: ["MergeKitRandom"]),
         .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML", "MergeKitRandom"]),
+        .testTarget(name: "MergeKitLinearAlgebraTests", dependencies: ["MergeKitLinearAlgebra", "MergeKitRandom"]),
         .testTarget(name: "MergeKitRecipeTests", dependencies: ["MergeKitRecipe"]),
         .testTarget(
             name: "MergeKitTensorTests",
@@ -68,6 +89,17 @@ let package = Package(
         .testTarget(
             name: "MergeKitEngineTests",
             dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE", "MergeKitRandom"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MergeKitLoRAExtractionTests",
+            dependencies: ["MergeKitLoRAExtraction", "MergeKitEngine", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitMoETests",
+            dependencies: ["MergeKitMoE", "MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

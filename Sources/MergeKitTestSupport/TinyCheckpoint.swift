@@ -160,7 +160,7 @@ public enum TinyCheckpoint {
         var values = [Float](repeating: 0, count: info.elementCount)
         values.withUnsafeMutableBufferPointer { output in
             file.withData(of: info) { bytes in
-                _ = ElementConversion.decode(bytes, as: info.dtype, into: output)
+                ElementConversion.decode(bytes, as: info.dtype, into: output)
             }
         }
         return TensorData(name: info.name, dtype: info.dtype, shape: info.shape, values: values)

@@ -48,7 +48,11 @@ enum CommandFailure {
         switch error {
         case let error as OutputError: error.kind == .refused ? usageError : 1
         case let error as SafetensorsError:
-            if case .writeFailed = error.kind { 1 } else { dataError }
+            switch error.kind {
+            // An input that shrank while it was read (moe's gates read before any output exists).
+            case .writeFailed, .changedWhileMapped: 1
+            default: dataError
+            }
         case is NonFiniteInputError, is CheckpointError: dataError
         default: 1
         }

@@ -82,7 +82,7 @@ struct ElementConversionTests {
             var decoded = [Float](repeating: 0, count: length)
             let found = storage.withUnsafeBytes { raw in
                 decoded.withUnsafeMutableBufferPointer { output in
-                    ElementConversion.decode(
+                    ElementConversion.decodeCountingNonFinite(
                         UnsafeRawBufferPointer(rebasing: raw[misalignment..<(misalignment + length * dtype.byteSize)]), as: dtype, into: output)
                 }
             }
@@ -98,7 +98,7 @@ struct ElementConversionTests {
         let patterns = (0...UInt16.max).flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
         var decoded = [Float](repeating: 0, count: 1 << 16)
         let found = patterns.withUnsafeBytes { raw in
-            decoded.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: dtype, into: $0) }
+            decoded.withUnsafeMutableBufferPointer { ElementConversion.decodeCountingNonFinite(raw, as: dtype, into: $0) }
         }
         let exponentBits = dtype == .bf16 ? 8 : 5
         let mantissaBits = dtype == .bf16 ? 7 : 10

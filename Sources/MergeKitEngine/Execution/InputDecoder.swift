@@ -30,7 +30,7 @@ final class InputDecoder {
             var nonFinite = input.file.withData(of: input.info) { bytes in
                 let slice = UnsafeRawBufferPointer(
                     rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
-                return ElementConversion.decode(slice, as: dtype, into: target)
+                return ElementConversion.decodeCountingNonFinite(slice, as: dtype, into: target)
             }
             if let readDType = job.readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
                 round(target, through: readDType)

@@ -37,17 +37,9 @@ public struct MergeRunner: Sendable {
     /// the recipe or the current directory, no interrupted run silently thrown away, enough free
     /// space. `run` checks again once it holds the output's lock.
     public func checkOutput() throws(OutputError) {
-        try output.checkAllowed(
+        try output.checkBeforeWriting(
             inputDirectories: plan.models.map(\.path), inputFiles: plan.models.flatMap(\.inputFiles),
-            recipe: plan.recipe.file, force: force)
-        if output.partialExists {
-            if !resume, !force {
-                throw OutputError(.refused, "'\(output.partialPath)' holds an interrupted merge; pass --resume to continue it, or --force to start over")
-            }
-            try output.checkReplaceable(output.partialPath, as: "the work directory")
-        } else {
-            try output.checkFreeSpace(needed: plan.bytesWritten)
-        }
+            recipe: plan.recipe.file, force: force, resume: resume, bytesNeeded: plan.bytesWritten)
     }
 
     @discardableResult
@@ -55,7 +47,7 @@ public struct MergeRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try checkOutput()
-        let lock = try OutputLock.acquire(output.lockPath, for: "the output '\(output.path)'")
+        let lock = try OutputLock.acquire(output.lockPath, for: output.path)
         defer { lock.release() }
         try checkOutput()
         let fingerprint = PlanFingerprint.of(plan)

@@ -5,13 +5,16 @@ public import MergeKitSafetensors
 public struct MergeStopped: ChainedError, Sendable {
     public var partialPath: String
     public var underlying: (any Error)?
+    /// What stopped, in the summary: "merge" (`apply`), "build" (`moe`).
+    public var activity: String
 
-    public init(partialPath: String, underlying: any Error) {
+    public init(partialPath: String, underlying: any Error, activity: String = "merge") {
         self.partialPath = partialPath
         self.underlying = underlying
+        self.activity = activity
     }
 
-    public var summary: String? { "the merge stopped" }
+    public var summary: String? { "the \(activity) stopped" }
 
     /// What the user can do about it.
     public var recovery: String {

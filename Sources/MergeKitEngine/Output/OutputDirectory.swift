@@ -6,9 +6,12 @@ import MergeKitSafetensors
 ///
 /// Nothing lost: a run deletes only its own work directories, and only after checking that they
 /// are what they look like (`checkAllowed`, `checkReplaceable`): `<out>.partial/` of an
-/// interrupted run, or with `--force` an `<out>` that is a previous merge output or empty. None
-/// of `<out>`, `<out>.partial`, `<out>.replaced` and `<out>.lock` may be, hold or lie inside an
-/// input, the recipe or the current directory (compared as real paths, symbolic links resolved).
+/// interrupted run, or with `--force` an `<out>` that is a previous output of this tool or empty.
+/// None of `<out>`, `<out>.partial`, `<out>.replaced` and `<out>.lock` may be, hold or lie inside
+/// an input, the recipe or the current directory (compared as real paths, symbolic links resolved).
+///
+/// `apply` and the companion commands (`moe`, `extract-lora`) all write through this type, with
+/// the same checks (`checkBeforeWriting`), the same lock (`OutputLock`) and the same rename.
 public struct OutputDirectory: Sendable {
     /// Absolute; its folder is resolved (no symbolic links), its last component is as written.
     public let path: String
@@ -21,9 +24,15 @@ public struct OutputDirectory: Sendable {
     /// The file locked (`flock`) for the whole run (see `OutputLock`).
     public var lockPath: String { path + ".lock" }
 
-    /// Prefix of `writeFile`'s temporary names, and the files that mark a previous output.
+    /// Prefix of `writeFile`'s temporary names.
     static let temporaryPrefix = ".mergekit-tmp-"
-    static let outputMarkers = ["config.json", "mergekit_config.yml"]
+    /// The files that mark a previous output, one set per kind: a merge (`apply`), a mixture of
+    /// experts (`moe`), a LoRA adapter (`extract-lora`).
+    static let outputMarkers = [
+        ["config.json", "mergekit_config.yml"],
+        ["config.json", "mergekit_moe_config.yml"],
+        ["adapter_config.json", "adapter_model.safetensors"],
+    ]
 
     public init(path: String) {
         isEmptyPath = path.isEmpty
@@ -86,17 +95,36 @@ public struct OutputDirectory: Sendable {
         }
     }
 
-    /// Refuses to delete `directory` unless it is recognisably this tool's: a previous merge
-    /// output (config.json and mergekit_config.yml), an interrupted run's work directory (it
-    /// holds the journal), or an empty directory.
-    func checkReplaceable(_ directory: String, as role: String) throws(OutputError) {
+    /// The checks a command makes before it writes anything, and again once it holds the lock:
+    /// `checkAllowed`; then an interrupted run's `<out>.partial/` is continued only with
+    /// `resume` (nil: the command cannot resume) and started over only with `force`, and only if
+    /// it is recognisably a work directory; a fresh output needs `bytesNeeded` of free space.
+    package func checkBeforeWriting(
+        inputDirectories: [String], inputFiles: [String], recipe: String?, force: Bool, resume: Bool?, bytesNeeded: Int
+    ) throws(OutputError) {
+        try checkAllowed(inputDirectories: inputDirectories, inputFiles: inputFiles, recipe: recipe, force: force)
+        if partialExists {
+            if resume != true, !force {
+                let continuing = resume == nil ? "" : "pass --resume to continue it, or "
+                throw OutputError(.refused, "'\(partialPath)' holds an interrupted run; \(continuing)pass --force to start over")
+            }
+            try checkReplaceable(partialPath, as: "the work directory")
+        } else {
+            try checkFreeSpace(needed: bytesNeeded)
+        }
+    }
+
+    /// Refuses to delete `directory` unless it is recognisably this tool's: a previous output
+    /// (`outputMarkers`), an interrupted run's work directory (it holds the journal), or an
+    /// empty directory.
+    package func checkReplaceable(_ directory: String, as role: String) throws(OutputError) {
         switch Self.classify(directory) {
         case .missing, .empty, .mergeOutput, .interruptedMerge:
             return
         case .other(let kind) where kind != .directory:
             throw OutputError(.refused, "\(role) '\(directory)' is \(kind.description), not a directory; refusing to replace it")
         case .other:
-            throw OutputError(.refused, "\(role) '\(directory)' is not a previous merge output (it has no config.json and mergekit_config.yml) and is not empty; --force replaces only those: move it away or choose another -o")
+            throw OutputError(.refused, "\(role) '\(directory)' is not a previous merge output (config.json with mergekit_config.yml or mergekit_moe_config.yml, or a LoRA adapter's adapter_config.json and adapter_model.safetensors) and is not empty; --force replaces only those: move it away or choose another -o")
         }
     }
 
@@ -116,7 +144,7 @@ public struct OutputDirectory: Sendable {
             (try? FileStatus.of(ModelDirectory.join(directory, name), followingLinks: false).get().kind) == .regular
         }
         if names.contains(where: { isWorkRecord($0) && isRegular($0) }) { return .interruptedMerge }
-        if outputMarkers.allSatisfy(isRegular) { return .mergeOutput }
+        if outputMarkers.contains(where: { $0.allSatisfy(isRegular) }) { return .mergeOutput }
         return .other(.directory)
     }
 
@@ -135,11 +163,11 @@ public struct OutputDirectory: Sendable {
         return false
     }
 
-    var partialExists: Bool { Self.exists(partialPath) }
+    package var partialExists: Bool { Self.exists(partialPath) }
 
     /// Creates a fresh `<out>.partial/` (a stale one from an interrupted run, checked with
     /// `checkReplaceable`, is removed first).
-    func createPartial() throws(OutputError) {
+    package func createPartial() throws(OutputError) {
         if Self.exists(partialPath) {
             try checkReplaceable(partialPath, as: "the work directory")
             if case .failure(let error) = FileSystem.removeTree(partialPath) {
@@ -159,7 +187,7 @@ public struct OutputDirectory: Sendable {
         }
     }
 
-    func shardWriters(for layout: ShardLayout) throws(SafetensorsError) -> [ShardFileWriter] {
+    package func shardWriters(for layout: ShardLayout) throws(SafetensorsError) -> [ShardFileWriter] {
         var writers: [ShardFileWriter] = []
         for shard in layout.shards {
             writers.append(try ShardFileWriter(path: partialFile(shard.fileName), plan: shard))
@@ -168,7 +196,7 @@ public struct OutputDirectory: Sendable {
     }
 
     /// Reopens the shards of an interrupted run; a shard that is missing is created anew.
-    func resumedShardWriters(for layout: ShardLayout) throws(SafetensorsError) -> [ShardFileWriter] {
+    package func resumedShardWriters(for layout: ShardLayout) throws(SafetensorsError) -> [ShardFileWriter] {
         var writers: [ShardFileWriter] = []
         for shard in layout.shards {
             let path = partialFile(shard.fileName)
@@ -192,7 +220,7 @@ public struct OutputDirectory: Sendable {
         }
     }
 
-    func removeFile(_ name: String) throws(OutputError) {
+    package func removeFile(_ name: String) throws(OutputError) {
         let file = partialFile(name)
         if case .failure(let error) = Syscall.unlink(file), error.code != ENOENT {
             throw OutputError(.io, "cannot remove '\(file)'", underlying: error)
@@ -200,20 +228,20 @@ public struct OutputDirectory: Sendable {
     }
 
     /// Removes temporary files a killed run left behind (`writeFile`'s), so none is published.
-    func removeTemporaryFiles() throws(OutputError) {
+    package func removeTemporaryFiles() throws(OutputError) {
         guard case .success(let names) = FileSystem.entryNames(partialPath) else { return }
         for name in names where name.hasPrefix(Self.temporaryPrefix) {
             try removeFile(name)
         }
     }
 
-    func partialFile(_ name: String) -> String {
+    package func partialFile(_ name: String) -> String {
         ModelDirectory.join(partialPath, name)
     }
 
     /// Writes a small file into the partial directory: to a temporary file, synced, then renamed
     /// over `name`. Idempotent (a resumed run writes it again), and `name` is never half written.
-    func writeFile(_ name: String, _ text: String) throws(OutputError) {
+    package func writeFile(_ name: String, _ text: String) throws(OutputError) {
         let bytes = Array(text.utf8)
         try writeFile(name) { file throws(OutputError) in
             if case .failure(let error) = bytes.withUnsafeBytes({ file.descriptor.write($0, at: 0) }) {
@@ -224,7 +252,7 @@ public struct OutputDirectory: Sendable {
 
     /// Copies the regular file `source` (symbolic links already resolved) into the partial
     /// directory as `name`, the same way as `writeFile`.
-    func copyFile(from source: String, as name: String) throws(OutputError) {
+    package func copyFile(from source: String, as name: String) throws(OutputError) {
         let input: FileDescriptor
         switch FileDescriptor.open(source, flags: O_RDONLY | O_NONBLOCK | O_NOFOLLOW) {
         case .success(let opened): input = opened
@@ -283,7 +311,7 @@ public struct OutputDirectory: Sendable {
     /// Moves the finished `<out>.partial/` to `<out>`; with `force`, an existing `<out>` is moved
     /// to `<out>.replaced` first and deleted only once the new one is in place (if the new one
     /// cannot be moved in, the old one is moved back).
-    func commit(force: Bool) throws(OutputError) {
+    package func commit(force: Bool) throws(OutputError) {
         if case .failure(let error) = FileSystem.synchronize(partialPath) {
             throw OutputError(.io, "cannot sync '\(partialPath)'", underlying: error)
         }

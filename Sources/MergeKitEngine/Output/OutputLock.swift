@@ -10,8 +10,8 @@ import MergeKitSafetensors
 /// exclusive locks on its own shards (`shardLockName`), while a whole run or a finalize is kept
 /// out (and keeps them out). Shared holders leave the file empty and never remove it (another
 /// part may still hold it); the next exclusive holder removes it.
-final class OutputLock {
-    enum Mode {
+package final class OutputLock {
+    package enum Mode {
         case exclusive
         case shared
     }
@@ -26,9 +26,13 @@ final class OutputLock {
         self.descriptor = descriptor
     }
 
-    /// Takes the lock at `path` (creating its folder), or fails at once, naming the process that
-    /// holds it. `what` names the locked thing in that message ("the output '…'").
-    static func acquire(_ path: String, for what: String, mode: Mode = .exclusive) throws(OutputError) -> OutputLock {
+    /// Takes the lock at `path` for the output `output` (creating its folder), or fails at once,
+    /// naming the process that holds it. `what` names the locked thing in that message (default:
+    /// "the output '<output>'").
+    package static func acquire(
+        _ path: String, for output: String, mode: Mode = .exclusive, what: String? = nil
+    ) throws(OutputError) -> OutputLock {
+        let what = what ?? "the output '\(output)'"
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         if !folder.isEmpty, case .failure(let error) = FileSystem.makeDirectories(folder) {
             throw OutputError(.io, "cannot create the folder '\(folder)'", underlying: error)
@@ -86,7 +90,7 @@ final class OutputLock {
     }
 
     /// Releases the lock (closing the descriptor); an exclusive holder removes the file first.
-    func release() {
+    package func release() {
         if mode == .exclusive { _ = Syscall.unlink(path) }
         _ = descriptor.close()
     }

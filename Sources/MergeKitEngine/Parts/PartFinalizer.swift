@@ -44,7 +44,7 @@ public struct PartFinalizer: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try checkOutput()
-        let lock = try OutputLock.acquire(output.lockPath, for: "the output '\(output.path)'")
+        let lock = try OutputLock.acquire(output.lockPath, for: output.path)
         defer { lock.release() }
         try checkOutput()
         let (parts, problems) = PartCheck.problems(of: plan, in: output.partialPath, threads: threads)

@@ -89,7 +89,7 @@ public struct PartRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try checkOutput()
-        let outputLock = try OutputLock.acquire(output.lockPath, for: "the output '\(output.path)'", mode: .shared)
+        let outputLock = try OutputLock.acquire(output.lockPath, for: output.path, mode: .shared)
         defer { outputLock.release() }
         try checkOutput()
         try output.makePartial()
@@ -98,8 +98,8 @@ public struct PartRunner: Sendable {
         defer { for lock in shardLocks { lock.release() } }
         for shard in shards {
             shardLocks.append(try OutputLock.acquire(
-                output.partialFile(OutputDirectory.shardLockName(shard.fileName)),
-                for: "the shard '\(shard.fileName)' of '\(output.path)' (part \(part))"))
+                output.partialFile(OutputDirectory.shardLockName(shard.fileName)), for: output.path,
+                what: "the shard '\(shard.fileName)' of '\(output.path)' (part \(part))"))
         }
 
         var partPlan = plan

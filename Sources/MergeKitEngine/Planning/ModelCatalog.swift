@@ -2,16 +2,17 @@ import Foundation
 import MergeKitRecipe
 import MergeKitYAML
 
-/// Every model a recipe names, opened once (headers only) and referred to by index.
-final class ModelCatalog {
-    private(set) var models: [ModelDirectory] = []
+/// Every model a recipe names, opened once (headers only) and referred to by index. `moe` opens
+/// the models of its configuration through it too, so paths resolve the same way in both.
+package final class ModelCatalog {
+    package private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
     private var indexByPath: [String: Int] = [:]
     private var failedPaths: Set<String> = []
     private let recipeDirectory: String
 
-    init(recipeFile: String) {
+    package init(recipeFile: String) {
         recipeDirectory = Self.absolute((recipeFile as NSString).deletingLastPathComponent)
     }
 
@@ -24,7 +25,13 @@ final class ModelCatalog {
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
     /// A model that failed once is reported only once.
     func open(_ written: Located<String>, into sink: inout DiagnosticSink) -> Int? {
-        guard let path = resolve(written, into: &sink) else { return nil }
+        open(written) { sink.add($0) }
+    }
+
+    /// Opens (or finds) the model `written`, passing each problem to `report` as an error at its
+    /// recipe position. A model that failed once is reported only once.
+    package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
+        guard let path = resolve(written, report: report) else { return nil }
         if let index = indexByPath[path] { return index }
         if failedPaths.contains(path) { return nil }
         do {
@@ -35,17 +42,17 @@ final class ModelCatalog {
             return models.count - 1
         } catch {
             failedPaths.insert(path)
-            sink.add(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
+            report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
     }
 
     /// The model's directory: relative paths resolve against the recipe's folder first, then the
     /// current directory (mergekit's convention).
-    private func resolve(_ written: Located<String>, into sink: inout DiagnosticSink) -> String? {
+    private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> String? {
         let path = written.value
         if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
-            sink.add(.error(
+            report(.error(
                 "model '\(path)': LoRA adapters (model+adapter) are not supported yet", at: written.location))
             return nil
         }
@@ -53,7 +60,7 @@ final class ModelCatalog {
         if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
         let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
-        sink.add(.error(
+        report(.error(
             "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",
             at: written.location))
         return nil

@@ -44,6 +44,13 @@ public struct MergeInterrupted: Error, Sendable, CustomStringConvertible {
     public var totalTensors: Int
     public var partialPath: String
 
+    package init(signal: Int32, finishedTensors: Int, totalTensors: Int, partialPath: String) {
+        self.signal = signal
+        self.finishedTensors = finishedTensors
+        self.totalTensors = totalTensors
+        self.partialPath = partialPath
+    }
+
     public var description: String {
         let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
         return "interrupted by \(name) after \(finishedTensors) of \(totalTensors) tensors; the finished ones are kept in '\(partialPath)': run the same command with --resume to continue"

@@ -34,30 +34,40 @@ enum PlanFingerprint {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
             for input in job.inputs where seen.insert(input.file.path).inserted {
-                hasher.add(FileSystem.resolved(input.file.path))
-                let status = input.file.status
-                let identity = scope == .machine ? "\(status.device) \(status.inode) " : ""
-                hasher.add(identity + "\(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
-                input.file.withHeaderBytes { hasher.add($0) }
+                hasher.add(identityOf: input.file, withDeviceAndInode: scope == .machine)
             }
         }
         return hasher.value
     }
 }
 
-/// FNV-1a over a sequence of fields, each terminated so "ab"+"c" differs from "a"+"bc".
-struct FNVHasher {
+/// FNV-1a over a sequence of fields, each terminated so "ab"+"c" differs from "a"+"bc". `moe`'s
+/// resume fingerprint is made with it too.
+package struct FNVHasher {
     private var hash = FNV1a64()
 
-    var value: UInt64 { hash.value }
+    package init() {}
 
-    mutating func add(_ text: String) {
+    package var value: UInt64 { hash.value }
+
+    package mutating func add(_ text: String) {
         hash.combine(contentsOf: text.utf8)
         hash.combine(0xFF)
     }
 
-    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func add(_ bytes: UnsafeRawBufferPointer) {
         hash.combine(contentsOf: bytes)
         hash.combine(0xFF)
+    }
+
+    /// An input file as the fingerprint knows it (see `PlanFingerprint`): its real path, device,
+    /// inode, size, modification and status-change times when it was mapped, and its header.
+    /// Without device and inode for a fingerprint other machines must reproduce (`Scope.cluster`).
+    package mutating func add(identityOf file: SafetensorsFile, withDeviceAndInode: Bool = true) {
+        add(FileSystem.resolved(file.path))
+        let status = file.status
+        let identity = withDeviceAndInode ? "\(status.device) \(status.inode) " : ""
+        add(identity + "\(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
+        file.withHeaderBytes { add($0) }
     }
 }

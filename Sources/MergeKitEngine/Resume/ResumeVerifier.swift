@@ -4,7 +4,7 @@ import MergeKitSafetensors
 /// Decides which tensors of an interrupted run can be kept: those the journal lists for the same
 /// plan whose bytes in the shard file still hash to the recorded checksum. A tensor whose bytes
 /// cannot be read (a shard cut short or missing) is computed again.
-enum ResumeVerifier {
+package enum ResumeVerifier {
     /// Job indices already complete in `partial` (empty when nothing can be trusted).
     static func finishedJobs(
         of plan: MergePlan, in partial: String, journal name: String = MergeJournal.fileName, fingerprint: UInt64
@@ -23,7 +23,7 @@ enum ResumeVerifier {
     }
 
     /// The checksum of `count` bytes at `offset` in `path`; nil when the file ends before them.
-    static func checksum(of path: String, offset: Int, count: Int) -> Result<UInt64?, SystemError> {
+    package static func checksum(of path: String, offset: Int, count: Int) -> Result<UInt64?, SystemError> {
         let descriptor: FileDescriptor
         switch FileDescriptor.open(path, flags: O_RDONLY | O_NOFOLLOW) {
         case .success(let opened): descriptor = opened

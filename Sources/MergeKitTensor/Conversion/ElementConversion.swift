@@ -4,14 +4,19 @@
 /// starts wherever the previous tensor ended), so every element goes through `loadUnaligned` /
 /// `storeBytes`, which compile to plain moves on x86-64 and arm64.
 public enum ElementConversion {
-    /// Decodes `dst.count` elements of `dtype` from `src` into `dst`, and returns how many of
-    /// the decoded values are NaN or ±Inf (counted in the same pass, so checking the inputs costs
-    /// no second read of the chunk).
+    /// Decodes `dst.count` elements of `dtype` from `src` into `dst`.
     ///
     /// - Precondition: `dtype.isMergeable` and `src.count == dst.count * dtype.byteSize`
     ///   (programmer errors: callers have validated the header).
-    @discardableResult
     public static func decode(
+        _ src: UnsafeRawBufferPointer, as dtype: DType, into dst: UnsafeMutableBufferPointer<Float>
+    ) {
+        _ = decodeCountingNonFinite(src, as: dtype, into: dst)
+    }
+
+    /// `decode`, returning how many of the decoded values are NaN or ±Inf (counted in the same
+    /// pass, so checking the inputs costs no second read of the chunk).
+    public static func decodeCountingNonFinite(
         _ src: UnsafeRawBufferPointer, as dtype: DType, into dst: UnsafeMutableBufferPointer<Float>
     ) -> Int {
         precondition(dtype.isMergeable, "ElementConversion.decode: \(dtype) is not mergeable")
