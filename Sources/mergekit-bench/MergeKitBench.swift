@@ -106,6 +106,8 @@ struct MergeKitBench: ParsableCommand {
                      cache, readSeconds[family.path(of: "base")] ?? 0, Double(modelBytes) / 1e9 / (readSeconds[family.path(of: "base")] ?? 1),
                      Double(modelBytes) / 1e9, write.total, write.sync))
         if cold {
+            let each = family.modelNames.map { String(format: "%@ %.2f s", $0, readSeconds[family.path(of: $0)] ?? 0) }
+            Self.emit("cold reads, one model after the other: \(each.joined(separator: ", "))")
             Self.emit("cold runs: inputs evicted with posix_fadvise(DONTNEED) before each run\(dropCaches ? ", and the page cache dropped" : "")")
         }
         Self.emit("")
@@ -121,7 +123,16 @@ struct MergeKitBench: ParsableCommand {
             let recipePath = "\(dir)/\(method).yaml"
             try text.write(toFile: recipePath, atomically: true, encoding: .utf8)
             let inputBytes = models.reduce(0) { $0 + Self.fileBytes(in: $1) }
-            let floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
+            var floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
+            if cold {
+                // The disk's speed drifts by minutes (other work on the machine): measure this
+                // method's cold floor right before its runs.
+                let reads = try models.map { try IOFloor.coldReadSeconds(of: try IOFloor.files(in: $0)) }
+                let writeNow = try IOFloor.writeSeconds(bytes: modelBytes, at: "\(dir)/io-floor.tmp")
+                floor = reads.reduce(0, +) + writeNow.total
+                log(String(format: "%@: cold floor %.2f s (reads %@ s, write + fsync %.2f s)", method, floor,
+                           reads.map { String(format: "%.2f", $0) }.joined(separator: " + "), writeNow.total))
+            }
             for count in threadCounts {
                 for (label, path) in binaries {
                     let output = "\(dir)/out-\(method)"

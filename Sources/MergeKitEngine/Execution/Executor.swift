@@ -100,6 +100,7 @@ private final class Worker {
         guard let placed = plan.layout.location(of: job.outputName), let writer = writers[placed.shardIndex] else {
             preconditionFailure("the layout was planned from these jobs, and their shards have writers")
         }
+        readAhead.reached(job: order, element: 0)
         let work: ActiveJob.Work
         if let verbatim = job.verbatimInput {
             work = .copy(input: verbatim)
@@ -114,6 +115,7 @@ private final class Worker {
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
         let active = ActiveJob(job: job, order: order, work: work, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
+            readAhead.finished(job: order)
             try onJobFinished?(job)
             progress?.finished(bytes: 0)
             return
@@ -155,6 +157,7 @@ private final class Worker {
         }
         InputDecoder.release(job, range)
         if active.finishChunk() {
+            readAhead.finished(job: active.order)
             try onJobFinished?(job)
             progress?.finished(bytes: job.outputBytes)
         }
