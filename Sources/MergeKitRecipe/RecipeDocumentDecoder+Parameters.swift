@@ -1,7 +1,7 @@
 internal import MergeKitYAML
 
 /// `parameters:` mappings and their values: a scalar, a list of scalars (a gradient, or a string
-/// list), or a list of `{filter, value}` entries. Parameter names are not checked here: only the
+/// list), a list of `{filter, value}` entries, or one such entry on its own. Parameter names are not checked here: only the
 /// engine knows which method takes which.
 extension RecipeDocumentDecoder {
     /// An empty `parameters:` (null) is an empty table.
@@ -25,14 +25,13 @@ extension RecipeDocumentDecoder {
     }
 
     private mutating func decodeParameterValue(_ node: YAMLNode, parameter: String) -> ParameterValue? {
-        let expected = "parameter '\(parameter)' must be a value, a list of values or a list of "
-            + "{filter, value} entries"
+        let expected = "parameter '\(parameter)' must be a value, a list of values, or {filter, value} entries"
         switch node.kind {
         case .scalar(let scalar):
             return .scalar(Located(scalar, at: node.location))
         case .mapping:
-            error("\(expected); found a mapping", at: node.location)
-            return nil
+            // mergekit also takes one `{filter, value}` entry on its own, as a one-entry list.
+            return decodeFilterList([node], at: node.location, parameter: parameter)
         case .sequence(let items):
             if items.allSatisfy({ $0.mapping != nil }), !items.isEmpty {
                 return decodeFilterList(items, at: node.location, parameter: parameter)

@@ -55,10 +55,13 @@ public enum DType: String, Sendable, CaseIterable, Hashable {
         }
     }
 
-    /// Parses a recipe's `dtype:` / `out_dtype:` spelling. Accepts torch names and the common
-    /// short forms people write (`fp16`, `bf16`, `float`, `half`); only mergeable dtypes.
+    /// Parses a recipe's `dtype:` / `out_dtype:` spelling. Accepts torch names, with or without
+    /// the `torch.` prefix mergekit strips (`torch.bfloat16`), and the common short forms people
+    /// write (`fp16`, `bf16`, `float`, `half`); only mergeable dtypes.
     public init?(recipeName: String) {
-        switch recipeName.lowercased() {
+        var name = Substring(recipeName.lowercased())
+        if name.hasPrefix("torch.") { name = name.dropFirst("torch.".count) }
+        switch name {
         case "float32", "fp32", "f32", "float": self = .f32
         case "float16", "fp16", "f16", "half": self = .f16
         case "bfloat16", "bf16": self = .bf16

@@ -8,71 +8,54 @@ struct Apply: ParsableCommand {
         abstract: "Run a recipe and write the merged model.",
         discussion: """
             The output is built in <out>.partial/ and renamed to <out> only when complete. \
-            Without -o it goes to merged/<recipe name>. A run stopped by SIGINT/SIGTERM, a kill or \
+            Without an output directory it goes to merged/<recipe name>. A run stopped by SIGINT/SIGTERM, a kill or \
             a full disk keeps <out>.partial/ with a journal of the finished tensors: run the same \
-            command with --resume to compute only what is missing.
+            command with --resume to compute only what is missing. mergekit-yaml command lines \
+            work as they are (`mergekit-swift apply CONFIG OUT [flags]`, or the binary run as \
+            mergekit-yaml); its flags that have nothing to do here (--cuda, --lazy-unpickle, ...) \
+            are accepted with a note saying why, and listed by --help-hidden.
 
             With --part I/K (0 ≤ I < K) the run computes only the output shards of part I of K \
             into the shared <out>.partial/ and publishes nothing; once all K parts are done, \
             `mergekit-swift finalize` checks them and publishes the output (docs/scale-out.md).
             """)
 
-    @Argument(help: "The recipe file (YAML).")
-    var recipe: String
-
-    @Option(name: .shortAndLong, help: "Output directory (default: merged/<recipe name>).")
-    var output: String?
-
-    @Flag(name: .long, help: "Replace an existing output directory (or an interrupted run's <out>.partial/).")
-    var force = false
-
-    @Flag(name: .long, help: "Continue an interrupted run from <out>.partial/: verified tensors are kept, the rest computed.")
-    var resume = false
-
-    @Option(name: .long, help: "Largest output shard, in bytes (e.g. 5GB, 200K, 512MiB).")
-    var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
-
-    @Option(name: .long, help: ArgumentHelp(
-        "Compute only part I of K (0 ≤ I < K) of a merge split over K runs, e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; `finalize` publishes it.",
-        valueName: "I/K"))
-    var part: PartArgument?
-
-    @OptionGroup var global: GlobalOptions
-
-    func validate() throws {
-        if output?.isEmpty == true {
-            throw ValidationError("-o/--output is empty; give the directory to write (it would otherwise mean the current directory)")
-        }
-    }
-
-    var outputPath: String {
-        output ?? "merged/" + ((recipe as NSString).lastPathComponent as NSString).deletingPathExtension
-    }
+    @OptionGroup var arguments: ApplyArguments
 
     func run() throws {
+        try Self.run(arguments)
+    }
+
+    static func run(_ arguments: ApplyArguments) throws {
+        let global = arguments.global
+        let recipe = arguments.recipe
+        if !global.quiet {
+            for note in arguments.mergekit.notes { CommandFailure.printNote(note) }
+        }
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(
-                outShardSize: outShardSize.bytes, strict: global.strict, memoryBudget: global.memoryBudget.bytes,
-                unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions(outShardSize: arguments.outShardSize.bytes))
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
             let interrupt = InterruptFlag()
             interrupt.install()
-            if let part {
-                try runPart(part.value, of: plan, interrupt: interrupt)
+            if let part = arguments.part {
+                try runPart(part.value, of: plan, arguments: arguments, interrupt: interrupt)
                 return
             }
-            let runner = MergeRunner(
-                plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount,
-                resume: resume, interrupt: interrupt)
+            var runner = MergeRunner(
+                plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: global.workerCount,
+                resume: arguments.resume, interrupt: interrupt)
+            runner.copiesTokenizer = arguments.copyTokenizer
+            runner.writesModelCard = arguments.writeModelCard
             try runner.checkOutput()
-            let progress = ProgressReporter.isTerminal && !global.quiet
-                ? ProgressReporter(totalTensors: plan.jobs.count, totalBytes: plan.layout.totalDataBytes) : nil
+            let progress = global.quiet ? nil : ProgressReporter(
+                totalTensors: plan.jobs.count, totalBytes: plan.layout.totalDataBytes,
+                style: .forStandardError(logInterval: arguments.progressInterval), perTensor: global.verbose > 0)
             let timings: MergeRunner.Timings
             do {
                 timings = try runner.run(progress: progress)
-                progress?.close()
+                progress?.close(completed: true)
             } catch {
-                progress?.close()
+                progress?.close(completed: false)
                 throw error
             }
             for finding in timings.nonFiniteInputs {
@@ -88,24 +71,26 @@ struct Apply: ParsableCommand {
         }
     }
 
-    private func runPart(_ part: MergePart, of plan: MergePlan, interrupt: InterruptFlag) throws {
+    private static func runPart(_ part: MergePart, of plan: MergePlan, arguments: ApplyArguments, interrupt: InterruptFlag) throws {
+        let global = arguments.global
         let runner = PartRunner(
-            plan: plan, part: part, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount,
-            resume: resume, interrupt: interrupt)
+            plan: plan, part: part, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: global.workerCount,
+            resume: arguments.resume, interrupt: interrupt)
         try runner.checkOutput()
         let shards = runner.shardIndices
         if shards.isEmpty, !global.quiet {
             CommandFailure.printWarning("part \(part) has no shard to compute: the output has \(plan.layout.shards.count) shard\(plan.layout.shards.count == 1 ? "" : "s"), fewer than \(part.count) parts (use at most that many parts, or a smaller --out-shard-size)")
         }
         let jobs = runner.jobs
-        let progress = ProgressReporter.isTerminal && !global.quiet
-            ? ProgressReporter(totalTensors: jobs.count, totalBytes: jobs.reduce(0) { $0 + $1.outputBytes }) : nil
+        let progress = global.quiet ? nil : ProgressReporter(
+            totalTensors: jobs.count, totalBytes: jobs.reduce(0) { $0 + $1.outputBytes },
+            style: .forStandardError(logInterval: arguments.progressInterval), perTensor: global.verbose > 0)
         let outcome: PartRunner.Outcome
         do {
             outcome = try runner.run(progress: progress)
-            progress?.close()
+            progress?.close(completed: true)
         } catch {
-            progress?.close()
+            progress?.close(completed: false)
             throw error
         }
         for finding in outcome.nonFiniteInputs {

@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import MergeKitEngine
 
-/// A size in bytes as people write it: `5GB`, `200K`, `1.5G`, `1048576`, `512MiB`.
-/// Decimal suffixes (K, M, G, T, with or without B) are powers of 1000; KiB, MiB, GiB, TiB are
-/// powers of 1024.
+/// A size in bytes as people write it: `5B`, `5GB`, `200K`, `1.5G`, `1048576`, `512MiB`.
+/// mergekit's suffixes read as it reads them (`parse_kmb`): K, M and B are 10³, 10⁶ and 10⁹,
+/// so `5B` is five billion bytes, not five. G and T, and KB, MB, GB, TB, are powers of 1000
+/// too; KiB, MiB, GiB, TiB are powers of 1024. Letters may be lower case.
 struct ByteCount: ExpressibleByArgument, Sendable {
     var bytes: Int
 
@@ -13,7 +14,7 @@ struct ByteCount: ExpressibleByArgument, Sendable {
         let suffixes: [(String, Double)] = [
             ("TIB", 1_099_511_627_776), ("GIB", 1_073_741_824), ("MIB", 1_048_576), ("KIB", 1024),
             ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3),
-            ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3), ("B", 1),
+            ("T", 1e12), ("G", 1e9), ("B", 1e9), ("M", 1e6), ("K", 1e3),
         ]
         var number = Substring(text)
         var scale = 1.0

@@ -69,6 +69,10 @@ enum CommandFailure {
         FileHandle.standardError.write(Data("warning: \(TerminalText.escaped(message))\n".utf8))
     }
 
+    static func printNote(_ message: String) {
+        FileHandle.standardError.write(Data("note: \(TerminalText.escaped(message))\n".utf8))
+    }
+
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data("error: \(TerminalText.escaped(message))\n".utf8))
     }

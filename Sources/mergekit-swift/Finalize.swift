@@ -11,8 +11,8 @@ struct Finalize: ParsableCommand {
             its inputs, and that every shard still matches the checksums its part recorded; then \
             writes the index, config, tokenizer, model card and recipe, syncs, and renames it to \
             <out>. When a part is missing, was made for another plan, or is damaged, it names the \
-            part and publishes nothing (exit 1). Give it the recipe, -o and --out-shard-size the \
-            parts had.
+            part and publishes nothing (exit 1). Give it the recipe, -o and the options the parts \
+            had that shape the plan (--out-shard-size, --random-seed, --unsafe-truncate-embeddings).
             """)
 
     @Argument(help: "The recipe file (YAML) the parts ran.")
@@ -26,6 +26,12 @@ struct Finalize: ParsableCommand {
 
     @Option(name: .long, help: "Largest output shard, in bytes: the value the parts had.")
     var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Copy the tokenizer files of the tokenizer source (the base, else the first model).")
+    var copyTokenizer = true
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Write README.md, a model card for the Hugging Face Hub.")
+    var writeModelCard = true
 
     @OptionGroup var global: GlobalOptions
 
@@ -41,11 +47,11 @@ struct Finalize: ParsableCommand {
 
     func run() throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(
-                outShardSize: outShardSize.bytes, strict: global.strict, memoryBudget: global.memoryBudget.bytes,
-                unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions(outShardSize: outShardSize.bytes))
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
-            let finalizer = PartFinalizer(plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount)
+            var finalizer = PartFinalizer(plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount)
+            finalizer.copiesTokenizer = copyTokenizer
+            finalizer.writesModelCard = writeModelCard
             let outcome = try finalizer.run()
             if !global.quiet {
                 let shards = plan.layout.shards.count

@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct MergeKitSwift: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mergekit-swift",

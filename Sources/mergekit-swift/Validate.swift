@@ -13,7 +13,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: PlanOptions(strict: global.strict, unsafeTruncateEmbeddings: global.unsafeTruncateEmbeddings))
+            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
                 print("\(TerminalText.escaped(recipe)): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers")

@@ -16,8 +16,7 @@ import Testing
         let recipe = try String(contentsOfFile: CommandLineTool.repositoryRoot + "/Recipes/quickstart.yaml", encoding: .utf8)
         #expect(try String(contentsOfFile: output + "/mergekit_config.yml", encoding: .utf8) == recipe)
         let card = try String(contentsOfFile: output + "/README.md", encoding: .utf8)
-        #expect(card.hasPrefix("---\nbase_model:\n- \"../Examples/tiny-llama/base\"\n"))
-        #expect(card.contains("- mergekit-swift\n"))
+        #expect(card.hasPrefix("---\nlibrary_name: transformers\ntags:\n- mergekit\n- merge\n---\n"))
 
         let again = try CommandLineTool.run(["apply", "Recipes/quickstart.yaml", "-o", output])
         #expect(again.status == 64)

@@ -45,6 +45,10 @@ import Testing
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("-o"), "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: work + "/notes.txt"))
+        let positional = try CommandLineTool.run(["apply", "../recipe.yaml", "", "--force"], in: work)
+        #expect(positional.status == 64, "\(positional.stderr)")
+        #expect(positional.stderr.contains("the output directory argument is empty"), "\(positional.stderr)")
+        #expect(FileManager.default.fileExists(atPath: work + "/notes.txt"))
     }
 
     /// `--force` replaces a previous output (config.json + mergekit_config.yml) or an empty

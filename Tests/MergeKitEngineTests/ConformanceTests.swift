@@ -10,7 +10,7 @@ import Testing
 @Suite struct ConformanceTests {
     static let elementwiseCases = [
         "linear_norm", "linear_nonorm_filters", "linear_bf16", "linear_sharded_io", "passthrough_franken", "task_arithmetic",
-        "ties", "breadcrumbs", "breadcrumbs_ties",
+        "ties", "breadcrumbs", "breadcrumbs_ties", "ties_rescale", "breadcrumbs_rescale",
         "slerp_gradient", "nuslerp_base", "multislerp", "karcher", "model_stock", "sce", "nearswap", "ram", "ramplus_tl",
     ]
 

@@ -19,20 +19,23 @@ import Testing
         #expect(GeneralizedTaskArithmetic.Keys.exclude.parse(YAMLScalar("^lm_head")) == .strings(["^lm_head"]))
     }
 
-    /// mergekit recipes write `rescale: true`: it means inverse_density (and false none), and
-    /// keeps its spelling for `plan`.
+    /// mergekit recipes write `rescale: true`: it means what it means there, the L1 ratio (and
+    /// false none), and keeps its spelling for `plan`; the default stays inverse_density.
     @Test func rescaleAcceptsBooleans() throws {
         #expect(Self.rescale.parse(YAMLScalar("true")) == .string("true"))
         #expect(Self.rescale.parse(YAMLScalar("yes")) == .string("true"))
         #expect(Self.rescale.parse(YAMLScalar("off")) == .string("false"))
         #expect(Self.rescale.parse(YAMLScalar("l1")) == .string("l1"))
         #expect(Self.rescale.parse(YAMLScalar("l2")) == nil)
-        #expect(RescaleMode(resolved: .string("true")) == .inverseDensity)
+        #expect(RescaleMode(resolved: .string("true")) == .l1)
         #expect(RescaleMode(resolved: .string("false")) == RescaleMode.none)
         #expect(RescaleMode(resolved: .string("inverse_density")) == .inverseDensity)
         #expect(RescaleMode(resolved: .string("l2")) == nil)
         #expect(Self.rescale.kindDescription == "inverse_density | l1 | none | true | false")
         #expect(Self.rescale.defaultValue == .string("inverse_density"))
+        #expect(Self.rescale.rule(for: .string("true")) == "true (= l1) — kept entries × |τ|₁/|τ ⊙ mask|₁ per tensor and model, mergekit's rescale")
+        #expect(Self.rescale.rule(for: .string("inverse_density"))?.hasPrefix("inverse_density — kept entries × 1/density") == true)
+        #expect(Self.density.rule(for: .number(0.5)) == nil)
     }
 
     /// A choice that does not take booleans does not turn `1` or `true` into a word.

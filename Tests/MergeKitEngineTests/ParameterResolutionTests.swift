@@ -43,6 +43,30 @@ import Testing
         #expect(job.merge.inputs.last?.isBase == true)
     }
 
+    /// mergekit takes one `{filter, value}` mapping where a list of them can be: it applies to
+    /// the tensors it matches, and the others fall through to the next table (here: none, so the
+    /// required weight is missing there).
+    @Test func singleFilterMappingActsAsAOneEntryList() throws {
+        let directory = try TemporaryDirectory()
+        let recipe = directory.file("single.yaml")
+        try """
+            merge_method: task_arithmetic
+            base_model: \(FixturePaths.model("base"))
+            models:
+              - model: \(FixturePaths.model("ft_a"))
+                parameters:
+                  weight: {filter: mlp, value: [0.2, 0.8]}
+            parameters:
+              weight: 0.5
+              lambda: {value: 0.9}
+            """.write(toFile: recipe, atomically: true, encoding: .utf8)
+        let plan = try Planner.plan(recipeAt: recipe)
+        #expect(weights(plan, "model.layers.0.mlp.up_proj.weight") == [0.2])
+        #expect(weights(plan, "model.layers.3.mlp.up_proj.weight") == [0.8])
+        #expect(weights(plan, "model.layers.3.self_attn.q_proj.weight") == [0.5])
+        #expect(plan.jobs.first?.merge.parameters["lambda"] == .number(0.9))
+    }
+
     @Test func gradientInterpolation() {
         #expect(ParameterResolver.interpolate([0, 0.5, 0.3, 0.7, 1], at: 0) == 0)
         #expect(abs(ParameterResolver.interpolate([0, 0.5, 0.3, 0.7, 1], at: 1.0 / 3) - (0.5 + (0.3 - 0.5) * (4.0 / 3 - 1))) < 1e-12)

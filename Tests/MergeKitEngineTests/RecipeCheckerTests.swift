@@ -82,13 +82,18 @@ import Testing
         }
     }
 
-    /// `rescale: true` plans as written (the plan shows it) and merges as inverse_density.
+    /// `rescale: true` plans as written (the plan shows it) and merges as mergekit's l1; the plan
+    /// says so once, under the method.
     @Test func rescaleBooleansKeepTheirSpellingAndMeaning() throws {
         let plan = try Self.plan(Self.dareTies + "\n  rescale: yes\n")
         let job = try #require(plan.jobs.first)
         #expect(job.merge.parameters["rescale"] == .string("true"))
-        #expect(try job.merge.value(GeneralizedTaskArithmetic.Keys.rescale) == .inverseDensity)
-        #expect(PlanReport(plan: plan, workers: 1).text.contains("  rescale=true  "))
+        #expect(try job.merge.value(GeneralizedTaskArithmetic.Keys.rescale) == .l1)
+        let text = PlanReport(plan: plan, workers: 1).text
+        #expect(text.contains("  rescale=true  "))
+        #expect(text.contains("method: dare_ties\n  rescale: true (= l1) — kept entries × |τ|₁/|τ ⊙ mask|₁ per tensor and model, mergekit's rescale\n"))
+        let plain = PlanReport(plan: try Self.plan(Self.dareTies), workers: 1)
+        #expect(plain.rules.map(\.text) == ["inverse_density — kept entries × 1/density (DELLA: 1/pⱼ per entry), the paper's exact rescale"])
     }
 
     /// A required parameter that a filter list leaves unset for some tensors is reported once

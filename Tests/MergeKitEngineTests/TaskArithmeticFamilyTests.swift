@@ -1,4 +1,5 @@
 import MergeKitEngine
+import MergeKitYAML
 import MergeKitTestSupport
 import Testing
 
@@ -164,12 +165,40 @@ import Testing
         let boolean = try Self.run("dare_linear", tasks: [tau], perModel: parameters, global: ["rescale": .string("false")])
         #expect(plain == boolean)
         #expect(zip(plain, tau).allSatisfy { $0 == 0 || $0 == $1 })
-        let exact = try Self.run("dare_linear", tasks: [tau], perModel: parameters, global: ["rescale": .string("true")])
+        let exact = try Self.run("dare_linear", tasks: [tau], perModel: parameters, global: ["rescale": .string("inverse_density")])
         #expect(exact == (try Self.run("dare_linear", tasks: [tau], perModel: parameters)))
         let l1 = try Self.run("dare_linear", tasks: [tau], perModel: parameters, global: ["rescale": .string("l1")])
         let before = tau.reduce(0.0) { $0 + Double($1.magnitude) }
         let after = l1.reduce(0.0) { $0 + Double($1.magnitude) }
         #expect(abs(after - before) <= 1e-5 * before)
+        // `true` is mergekit's rule, the L1 ratio, not the default 1/density.
+        let mergekitTrue = try Self.run("dare_linear", tasks: [tau], perModel: parameters, global: ["rescale": .string("true")])
+        #expect(mergekitTrue == l1)
+        #expect(mergekitTrue != exact)
+    }
+
+    /// ties and breadcrumbs take mergekit's `rescale` (the L1 ratio after the cut); without it
+    /// the kept entries are as they are.
+    @Test(arguments: ["ties", "breadcrumbs", "breadcrumbs_ties", "magnitude_prune"])
+    func magnitudeCutsRescaleByL1WhenAsked(_ method: String) throws {
+        let tau = (0..<400).map { Float(($0 * 37) % 101) / 1000 - 0.05 }
+        let parameters: [[String: ResolvedValue]] = [["weight": .number(1), "density": .number(0.3), "gamma": .number(0.02)]]
+        let plain = try Self.run(method, tasks: [tau], perModel: parameters)
+        #expect(plain == (try Self.run(method, tasks: [tau], perModel: parameters, global: ["rescale": .string("false")])))
+        #expect(plain == (try Self.run(method, tasks: [tau], perModel: parameters, global: ["rescale": .string("none")])))
+        #expect(zip(plain, tau).allSatisfy { $0 == 0 || $0 == $1 })
+        let l1 = try Self.run(method, tasks: [tau], perModel: parameters, global: ["rescale": .string("true")])
+        #expect(l1 == (try Self.run(method, tasks: [tau], perModel: parameters, global: ["rescale": .string("l1")])))
+        let before = tau.reduce(0.0) { $0 + Double($1.magnitude) }
+        let after = l1.reduce(0.0) { $0 + Double($1.magnitude) }
+        #expect(abs(after - before) <= 1e-5 * before)
+        let ratio = before / plain.reduce(0.0) { $0 + Double($1.magnitude) }
+        for (scaled, kept) in zip(l1, plain) {
+            #expect(abs(Double(scaled) - Double(kept) * ratio) <= 1e-6 * ratio)
+        }
+        let key = try #require(MergeMethodRegistry.method(named: method)?.parameters.first { $0.name == "rescale" })
+        #expect(key.parse(YAMLScalar("inverse_density")) == nil)
+        #expect(key.defaultValue == .string("none"))
     }
 
     @Test func magnitudeMaskStrategyDropsTheSmallest() throws {

@@ -166,6 +166,31 @@ struct ConformanceRecipeTests {
                         - (any) -> -0.1
                 """),
         RecipeCase(
+            id: "one {filter, value} mapping on its own is a one-entry filter list (mergekit's ConditionalParameter)",
+            yaml: """
+                merge_method: task_arithmetic
+                base_model: ./models/base
+                models:
+                  - model: ./models/ft_a
+                    parameters:
+                      weight: {filter: mlp, value: [0.2, 0.8]}
+                parameters:
+                  lambda: {value: 0.9}
+                """,
+            positions: false,
+            expected: """
+                merge_method: task_arithmetic
+                base_model: ./models/base
+                parameters
+                  lambda = filters
+                    - (any) -> 0.9
+                models:
+                  - model ./models/ft_a
+                    parameters
+                      weight = filters
+                        - mlp -> [0.2, 0.8]
+                """),
+        RecipeCase(
             id: "passthrough_franken: two slices",
             yaml: """
                 merge_method: passthrough

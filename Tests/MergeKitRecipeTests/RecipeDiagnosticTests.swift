@@ -344,31 +344,31 @@ struct RecipeErrorTests {
                                 ^
                 """),
         DiagnosticCase(
-            id: "parameter values: mapping, empty list, nested list, mixed list",
+            id: "parameter values: mapping without value, empty list, nested list, mixed list",
             yaml: """
                 merge_method: linear
                 models: [a]
                 parameters:
-                  a: {value: 1}
+                  a: {filter: mlp}
                   b: []
                   c: [0.1, [0.2, 0.3]]
                   d: [0.5, {filter: mlp, value: 1}]
                   e: [{filter: mlp, value: 1}, 0.5]
                 """,
             expected: """
-                recipe.yaml:4:6: error: parameter 'a' must be a value, a list of values or a list of {filter, value} entries; found a mapping
-                  a: {value: 1}
+                recipe.yaml:4:6: error: filter entry of parameter 'a' is missing required key 'value'
+                  a: {filter: mlp}
                      ^
-                recipe.yaml:5:6: error: parameter 'b' must be a value, a list of values or a list of {filter, value} entries; found an empty list
+                recipe.yaml:5:6: error: parameter 'b' must be a value, a list of values, or {filter, value} entries; found an empty list
                   b: []
                      ^
-                recipe.yaml:6:12: error: parameter 'c' must be a value, a list of values or a list of {filter, value} entries; found a list inside the list
+                recipe.yaml:6:12: error: parameter 'c' must be a value, a list of values, or {filter, value} entries; found a list inside the list
                   c: [0.1, [0.2, 0.3]]
                            ^
-                recipe.yaml:7:12: error: parameter 'd' must be a value, a list of values or a list of {filter, value} entries; found a list mixing values and {filter, value} entries
+                recipe.yaml:7:12: error: parameter 'd' must be a value, a list of values, or {filter, value} entries; found a list mixing values and {filter, value} entries
                   d: [0.5, {filter: mlp, value: 1}]
                            ^
-                recipe.yaml:8:32: error: parameter 'e' must be a value, a list of values or a list of {filter, value} entries; found a list mixing values and {filter, value} entries
+                recipe.yaml:8:32: error: parameter 'e' must be a value, a list of values, or {filter, value} entries; found a list mixing values and {filter, value} entries
                   e: [{filter: mlp, value: 1}, 0.5]
                                                ^
                 """),
@@ -418,7 +418,7 @@ struct RecipeErrorTests {
                 color: blue
                 """,
             expected: """
-                recipe.yaml:4:15: error: parameter 'weight' must be a value, a list of values or a list of {filter, value} entries; found an empty list
+                recipe.yaml:4:15: error: parameter 'weight' must be a value, a list of values, or {filter, value} entries; found an empty list
                       weight: []
                               ^
                 recipe.yaml:6:5: warning: unknown key 'modle' in model entry; did you mean 'model'?

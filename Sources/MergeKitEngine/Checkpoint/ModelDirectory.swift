@@ -16,6 +16,8 @@ public final class ModelDirectory: Sendable {
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// `generation_config.json`, copied when this model is the base (else the first model).
+    public let generationConfig: SideFile?
     private let locations: [String: (file: Int, info: TensorInfo)]
 
     public static let configFileName = "config.json"
@@ -29,6 +31,7 @@ public final class ModelDirectory: Sendable {
         }
         config = try Self.readConfig(in: path)
         sideFiles = try SideFile.find(in: path)
+        generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
 
         let indexPath = Self.join(path, Self.indexFileName)
         let singlePath = Self.join(path, Self.singleFileName)
@@ -121,7 +124,7 @@ public final class ModelDirectory: Sendable {
     public var inputFiles: [String] {
         let index = Self.join(path, Self.indexFileName)
         return [Self.join(path, Self.configFileName)] + (Self.exists(index) ? [index] : [])
-            + files.map(\.path) + sideFiles.map(\.source)
+            + files.map(\.path) + sideFiles.map(\.source) + [generationConfig?.source].compactMap { $0 }
     }
 
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {

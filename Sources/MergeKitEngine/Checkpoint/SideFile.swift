@@ -16,14 +16,16 @@ public struct SideFile: Sendable, Equatable {
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
         "vocab.json", "merges.txt", "added_tokens.json", "vocab.txt", "chat_template.jinja",
     ]
+    /// Generation defaults (sampling, stop tokens), copied from the base model as mergekit does.
+    public static let generationConfigName = "generation_config.json"
 
     /// The name in the model folder and in the output.
     public var name: String
     /// The regular file to copy (symbolic links resolved).
     public var source: String
 
-    /// The side files present in `directory`, checked.
-    static func find(in directory: String) throws(CheckpointError) -> [SideFile] {
+    /// The side files of `names` present in `directory`, checked.
+    static func find(in directory: String, names: [String] = names) throws(CheckpointError) -> [SideFile] {
         let folder = FileSystem.resolved(directory)
         let roots = [folder] + [cacheRepository(of: folder)].compactMap { $0 }
         var found: [SideFile] = []

@@ -117,7 +117,7 @@ private final class Worker {
         if chunks.isEmpty {
             readAhead.finished(job: order)
             try onJobFinished?(job)
-            progress?.finished(bytes: 0)
+            progress?.finished(job.outputName, bytes: 0)
             return
         }
         queue.open(active)
@@ -159,7 +159,7 @@ private final class Worker {
         if active.finishChunk() {
             readAhead.finished(job: active.order)
             try onJobFinished?(job)
-            progress?.finished(bytes: job.outputBytes)
+            progress?.finished(job.outputName, bytes: job.outputBytes)
         }
     }
 

@@ -12,6 +12,10 @@ public struct MergeRunner: Sendable {
     public var resume: Bool
     /// Checked between chunks: a raised flag stops the run cleanly (resumable).
     public var interrupt: InterruptFlag?
+    /// Copy the tokenizer source's tokenizer files (`--no-copy-tokenizer` turns it off).
+    public var copiesTokenizer = true
+    /// Write README.md, the model card (`--no-write-model-card` turns it off).
+    public var writesModelCard = true
 
     public init(plan: MergePlan, output: OutputDirectory, force: Bool, threads: Int, resume: Bool = false, interrupt: InterruptFlag? = nil) {
         self.plan = plan
@@ -93,7 +97,7 @@ public struct MergeRunner: Sendable {
             for writer in writers {
                 try writer.finish()
             }
-            try Self.writeSideFiles(of: plan, to: output)
+            try Self.writeSideFiles(of: plan, to: output, copiesTokenizer: copiesTokenizer, writesModelCard: writesModelCard)
             try output.removeTemporaryFiles()
         } catch {
             throw MergeStopped(partialPath: output.partialPath, underlying: error)
@@ -120,18 +124,25 @@ public struct MergeRunner: Sendable {
 
     /// Writes the small files, each to a temporary name then renamed: a resumed run writes them
     /// all again, so one half written by a killed run is replaced.
-    static func writeSideFiles(of plan: MergePlan, to output: OutputDirectory) throws(OutputError) {
+    static func writeSideFiles(of plan: MergePlan, to output: OutputDirectory, copiesTokenizer: Bool, writesModelCard: Bool) throws(OutputError) {
         if plan.layout.shards.count > 1 {
             try output.writeFile(ModelDirectory.indexFileName, plan.layout.indexJSON())
         }
         try output.writeFile(ModelDirectory.configFileName, plan.outputConfig.serialized(pretty: true) + "\n")
-        if let tokenizerModel = plan.tokenizerModelIndex {
+        if let generationConfig = plan.models[plan.configModelIndex].generationConfig {
+            try output.copyFile(from: generationConfig.source, as: generationConfig.name)
+        }
+        if copiesTokenizer, let tokenizerModel = plan.tokenizerModelIndex {
             for file in plan.models[tokenizerModel].sideFiles {
                 try output.copyFile(from: file.source, as: file.name)
             }
         }
-        let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
-        try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
+        if writesModelCard {
+            let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
+            try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
+        }
+        // Kept even without a card: it is the merge's record, and what marks the folder as a
+        // merge output that --force may replace.
         try output.writeFile("mergekit_config.yml", plan.recipe.source)
     }
 }

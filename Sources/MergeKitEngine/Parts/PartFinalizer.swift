@@ -12,6 +12,10 @@ public struct PartFinalizer: Sendable {
     public var force: Bool
     /// Threads that verify the shards' checksums.
     public var threads: Int
+    /// Copy the tokenizer source's tokenizer files, as `apply` does (`--no-copy-tokenizer`).
+    public var copiesTokenizer = true
+    /// Write README.md, the model card, as `apply` does (`--no-write-model-card`).
+    public var writesModelCard = true
 
     public init(plan: MergePlan, output: OutputDirectory, force: Bool, threads: Int) {
         self.plan = plan
@@ -53,7 +57,7 @@ public struct PartFinalizer: Sendable {
         }
         let verified = clock.now
         try syncShards()
-        try MergeRunner.writeSideFiles(of: plan, to: output)
+        try MergeRunner.writeSideFiles(of: plan, to: output, copiesTokenizer: copiesTokenizer, writesModelCard: writesModelCard)
         try removeWorkFiles()
         try output.commit(force: force)
         return Outcome(parts: parts, total: clock.now - start, sync: clock.now - verified)

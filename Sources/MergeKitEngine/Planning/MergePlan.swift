@@ -44,8 +44,13 @@ public struct MergePlan: Sendable {
     /// config.json of the output (the base's, else the first model's, updated).
     public var outputConfig: JSONValue
     public var outputLayerCount: Int
+    /// The model whose config.json the output's is made from, and whose generation_config.json
+    /// is copied: the base, else the first model.
+    public var configModelIndex: Int
     /// The model whose tokenizer files are copied.
     public var tokenizerModelIndex: Int?
+    /// The seed of the random methods: the recipe's `seed:`, else `--random-seed`, else 0.
+    public var seed: UInt64
     /// Every diagnostic of planning (warnings and notes, sorted by position).
     public var warnings: [Diagnostic]
     /// Rows per canonical reduction block are chosen so a block holds about this many elements.

@@ -1,5 +1,6 @@
 import Foundation
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitYAML
 
 /// Every model a recipe names, opened once (headers only) and referred to by index. `moe` opens
@@ -8,8 +9,12 @@ package final class ModelCatalog {
     package private(set) var models: [ModelDirectory] = []
     /// The model path as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
+    /// Where the recipe first names each model, per model index.
+    private(set) var writtenLocations: [SourceLocation] = []
     private var indexByPath: [String: Int] = [:]
     private var failedPaths: Set<String> = []
+    /// Paths already warned about as ambiguous, so each is reported once.
+    private var warnedAmbiguous: Set<String> = []
     private let recipeDirectory: String
 
     package init(recipeFile: String) {
@@ -28,8 +33,9 @@ package final class ModelCatalog {
         open(written) { sink.add($0) }
     }
 
-    /// Opens (or finds) the model `written`, passing each problem to `report` as an error at its
-    /// recipe position. A model that failed once is reported only once.
+    /// Opens (or finds) the model `written`, passing each problem to `report` at its recipe
+    /// position: errors, and the warning for a relative path found in two places. A model that
+    /// failed once is reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         guard let path = resolve(written, report: report) else { return nil }
         if let index = indexByPath[path] { return index }
@@ -38,6 +44,7 @@ package final class ModelCatalog {
             let model = try ModelDirectory(path: path)
             models.append(model)
             writtenNames.append(written.value)
+            writtenLocations.append(written.location)
             indexByPath[path] = models.count - 1
             return models.count - 1
         } catch {
@@ -48,7 +55,8 @@ package final class ModelCatalog {
     }
 
     /// The model's directory: relative paths resolve against the recipe's folder first, then the
-    /// current directory (mergekit's convention).
+    /// current directory (mergekit's convention: it knows only the current directory). When both
+    /// hold different things, the warning says which was used, since mergekit would use the other.
     private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> String? {
         let path = written.value
         if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
@@ -58,7 +66,16 @@ package final class ModelCatalog {
         }
         var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
         if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+        let existing = candidates.filter { FileManager.default.fileExists(atPath: $0) }
+        if let found = existing.first {
+            if existing.count == 2, FileSystem.resolved(existing[0]) != FileSystem.resolved(existing[1]), warnedAmbiguous.insert(path).inserted {
+                report(.warning(
+                    "model '\(path)' exists beside the recipe ('\(existing[0])') and in the current directory ('\(existing[1])'); "
+                        + "using the one beside the recipe (mergekit would use the one in the current directory)",
+                    at: written.location))
+            }
+            return found
+        }
         let places = candidates.map { "'\($0)'" }.joined(separator: " and ")
         report(.error(
             "model directory '\(path)' does not exist (looked in \(places)); model paths are local directories",

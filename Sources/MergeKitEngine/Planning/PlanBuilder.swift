@@ -25,10 +25,13 @@ struct PlanBuilder {
         let base = baseModel(of: method, catalog: catalog, into: &sink)
         let slices = SliceNormalizer(recipe: recipe, catalog: catalog, parameters: parameters).slices(into: &sink)
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
+        let configModel = base ?? slices.first?.sources.first?.model ?? 0
+        ArchitectureCheck(catalog: catalog, reference: configModel).check(allowCrimes: options.allowCrimes, into: &sink)
 
         let tokenizerModel = tokenizerModelIndex(base: base, slices: slices, catalog: catalog, into: &sink)
+        let seed = seed(into: &sink)
         let context = PlanContext(
-            recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: recipe.seed?.value ?? 0,
+            recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: seed,
             options: options, catalog: catalog, topLevelParameters: parameters.topLevel)
         let inputs = slices.map { SliceInputs($0, context: context) }
         guard let first = inputs.first, let last = inputs.last else {
@@ -66,7 +69,6 @@ struct PlanBuilder {
             throw sink.failure(strict: options.strict)
         }
         let outputLayers = slices.reduce(0) { $0 + $1.layerCount }
-        let configModel = base ?? first.slice.sources[0].model
         let config = OutputConfig.make(
             from: catalog.models[configModel].config, layers: outputLayers, jobs: planned.jobs,
             croppedVocabularyRows: planned.croppedVocabularyRows)
@@ -75,14 +77,27 @@ struct PlanBuilder {
         return MergePlan(
             recipe: recipe, method: method, models: catalog.models, modelNames: catalog.writtenNames,
             baseModelIndex: base, jobs: planned.jobs, layout: layout, outputConfig: config,
-            outputLayerCount: outputLayers, tokenizerModelIndex: tokenizerModel, warnings: diagnostics,
+            outputLayerCount: outputLayers, configModelIndex: configModel, tokenizerModelIndex: tokenizerModel, seed: seed,
+            warnings: diagnostics,
             chunkElements: options.chunkElements, memoryBudget: options.memoryBudget, strict: options.strict)
+    }
+
+    /// The recipe's `seed:`, else `--random-seed`, else 0. Both given and different: the
+    /// recipe's wins (it is what the recipe records), with a warning naming both.
+    private func seed(into sink: inout DiagnosticSink) -> UInt64 {
+        guard let written = recipe.seed else { return options.randomSeed ?? 0 }
+        if let flag = options.randomSeed, flag != written.value {
+            sink.add(.warning("the recipe's seed: \(written.value) is used; --random-seed \(flag) is ignored", at: written.location))
+        }
+        return written.value
     }
 
     private func dtype(_ written: Located<String>?, into sink: inout DiagnosticSink) -> DType? {
         guard let written else { return nil }
         if let dtype = DType(recipeName: written.value) { return dtype }
-        sink.add(.error("unknown dtype '\(written.value)'; expected float32, float16 or bfloat16", at: written.location))
+        sink.add(.error(
+            "dtype '\(written.value)' cannot be merged; expected bfloat16, float16, float32 or float64 (torch.bfloat16, bf16 and fp16 spellings too)",
+            at: written.location))
         return nil
     }
 

@@ -13,6 +13,12 @@ public struct PlanOptions: Sendable {
     public var unsafeTruncateEmbeddings: Bool
     /// Bytes the workers' buffers may use (`--memory-budget`); sizes the map-pass chunks.
     public var memoryBudget: Int
+    /// The seed of the random methods when the recipe has no `seed:` (`--random-seed`); a recipe
+    /// seed wins, with a warning naming both when they differ. nil: 0.
+    public var randomSeed: UInt64?
+    /// Merge models whose config.json names different architectures or model types
+    /// (`--allow-crimes`, mergekit's name); without it that is a plan-time error.
+    public var allowCrimes: Bool
 
     public static let defaultOutShardSize = 5_000_000_000
     public static let defaultChunkElements = 1 << 16
@@ -20,12 +26,15 @@ public struct PlanOptions: Sendable {
 
     public init(
         outShardSize: Int = defaultOutShardSize, strict: Bool = false, chunkElements: Int = defaultChunkElements,
-        memoryBudget: Int = defaultMemoryBudget, unsafeTruncateEmbeddings: Bool = false
+        memoryBudget: Int = defaultMemoryBudget, unsafeTruncateEmbeddings: Bool = false, randomSeed: UInt64? = nil,
+        allowCrimes: Bool = false
     ) {
         self.outShardSize = outShardSize
         self.strict = strict
         self.chunkElements = chunkElements
         self.memoryBudget = memoryBudget
         self.unsafeTruncateEmbeddings = unsafeTruncateEmbeddings
+        self.randomSeed = randomSeed
+        self.allowCrimes = allowCrimes
     }
 }

@@ -15,6 +15,7 @@ public struct PlanReport: Sendable {
         var lines: [String] = []
         lines.append("recipe: \(plan.recipe.file)")
         lines.append("method: \(plan.method.name)")
+        for rule in rules { lines.append("  \(rule.parameter): \(rule.text)") }
         for (index, name) in plan.modelNames.enumerated() {
             let role = index == plan.baseModelIndex ? " (base)" : ""
             lines.append("model \(index): \(name)\(role) → \(plan.models[index].path)")
@@ -38,6 +39,27 @@ public struct PlanReport: Sendable {
         lines.append("")
         lines.append("totals: read \(ByteFormatting.format(plan.bytesRead)), write \(ByteFormatting.format(plan.bytesWritten)), \(plan.layout.shards.count) shard\(plan.layout.shards.count == 1 ? "" : "s"), estimated peak memory \(ByteFormatting.format(plan.estimatedPeakBytes(workers: workers))) (\(workers) worker\(workers == 1 ? "" : "s"))")
         return lines.joined(separator: "\n")
+    }
+
+    /// What a parameter whose value alone does not say its effect (`rescale: true`) does, once
+    /// per distinct value the plan uses, in the order tensors first use it.
+    struct Rule: Equatable {
+        var parameter: String
+        var value: ResolvedValue
+        var text: String
+    }
+
+    var rules: [Rule] {
+        var found: [Rule] = []
+        for key in plan.method.parameters {
+            for job in plan.jobs where job.verbatimInput == nil {
+                let values = key.scope == .global ? [job.merge.parameters[key.name]] : job.merge.inputs.map { $0.parameters[key.name] }
+                for case let value? in values where !found.contains(where: { $0.parameter == key.name && $0.value == value }) {
+                    if let text = key.rule(for: value) { found.append(Rule(parameter: key.name, value: value, text: text)) }
+                }
+            }
+        }
+        return found
     }
 
     static func groupName(_ placement: TensorPlacement) -> String {
@@ -101,6 +123,9 @@ public struct PlanReport: Sendable {
         return .members([
             ("recipe", .string(plan.recipe.file)),
             ("method", .string(plan.method.name)),
+            ("rules", .array(rules.map { rule in
+                .members([("parameter", .string(rule.parameter)), ("value", .string(rule.value.description)), ("rule", .string(rule.text))])
+            })),
             ("models", .array(plan.modelNames.enumerated().map { index, name in
                 .members([("name", .string(name)), ("path", .string(plan.models[index].path)), ("base", .bool(index == plan.baseModelIndex))])
             })),

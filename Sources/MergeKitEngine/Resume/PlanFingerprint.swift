@@ -2,7 +2,7 @@ import MergeKitRandom
 import MergeKitSafetensors
 
 /// Identifies what a plan would write, so a journal from an earlier run is trusted only for the
-/// same merge: the recipe text, the output layout (files, headers, offsets) and every input file
+/// same merge: the recipe text and seed, the output layout (files, headers, offsets) and every input file
 /// by content. An input file counts as unchanged when its real path (symbolic links resolved),
 /// device, inode, size, modification and status-change times (nanoseconds, as `fstat` gave them
 /// when the file was mapped) and the bytes of its safetensors header are all the same. The
@@ -25,6 +25,8 @@ enum PlanFingerprint {
     static func of(_ plan: MergePlan, scope: Scope = .machine) -> UInt64 {
         var hasher = FNVHasher()
         hasher.add(plan.recipe.source)
+        // The seed may come from --random-seed, outside the recipe text.
+        hasher.add("seed \(plan.seed)")
         for shard in plan.layout.shards {
             hasher.add(shard.fileName)
             shard.headerBytes.withUnsafeBytes { hasher.add($0) }

@@ -7,10 +7,19 @@ import MergeKitRecipe
 public protocol ParameterChoice: ParameterType, CaseIterable, RawRepresentable<String> {
     /// What `true` and `false` mean, for choices that accept booleans (default: none).
     static var booleanMeanings: (true: Self, false: Self)? { get }
+    /// What the case does, in a few words, for `plan` (default: nothing to explain).
+    var meaning: String? { get }
 }
 
 extension ParameterChoice {
     public static var booleanMeanings: (true: Self, false: Self)? { nil }
+    public var meaning: String? { nil }
+
+    /// `true (= l1) — kept entries × …`: a boolean names the case it stands for.
+    public static func rule(for value: ResolvedValue) -> String? {
+        guard case .string(let word) = value, let choice = Self(resolved: value), let meaning = choice.meaning else { return nil }
+        return word == choice.rawValue ? "\(word) — \(meaning)" : "\(word) (= \(choice.rawValue)) — \(meaning)"
+    }
 
     /// The accepted words: the cases, then `true` / `false` when booleans are accepted.
     public static var words: [String] {

@@ -18,6 +18,9 @@ public protocol ParameterDeclaration: Sendable {
     /// One scalar as written, in the parameter's type (nil: not a value of that type). The only
     /// place recipe text becomes a parameter value.
     func parse(_ scalar: YAMLScalar) -> ResolvedValue?
+
+    /// What `value` does, when the value alone does not say (`rescale: true`), for `plan`.
+    func rule(for value: ResolvedValue) -> String?
 }
 
 extension ParameterDeclaration {

@@ -43,6 +43,10 @@ public struct ParameterKey<Value: ParameterType>: ParameterDeclaration {
     public func parse(_ scalar: YAMLScalar) -> ResolvedValue? {
         Value.parse(scalar)
     }
+
+    public func rule(for value: ResolvedValue) -> String? {
+        Value.rule(for: value)
+    }
 }
 
 extension ParameterKey where Value == Double {

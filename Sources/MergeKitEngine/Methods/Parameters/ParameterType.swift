@@ -12,6 +12,12 @@ public protocol ParameterType: Sendable {
     init?(resolved: ResolvedValue)
     /// The resolved form (nil: an optional without a value).
     var resolved: ResolvedValue? { get }
+    /// What a value does, for `plan` (nil: nothing to explain beyond the value itself).
+    static func rule(for value: ResolvedValue) -> String?
+}
+
+extension ParameterType {
+    public static func rule(for value: ResolvedValue) -> String? { nil }
 }
 
 extension Double: ParameterType {
@@ -64,4 +70,6 @@ extension Optional: ParameterType where Wrapped: ParameterType {
     }
 
     public var resolved: ResolvedValue? { self?.resolved }
+
+    public static func rule(for value: ResolvedValue) -> String? { Wrapped.rule(for: value) }
 }

@@ -21,7 +21,14 @@ public struct GeneralizedTaskArithmetic: Sendable {
     /// `dare` (one fine-tune) gives weight a default of 1; the others require it.
     var defaultWeight: Double? = nil
 
-    var rescales: Bool { sparsification == .random || sparsification == .rankedRandom }
+    /// Random drops rescale by default (1/density); magnitude cuts only when asked (L1).
+    var rescaleKey: (any ParameterDeclaration)? {
+        switch sparsification {
+        case .none: nil
+        case .random, .rankedRandom: Keys.rescale
+        case .magnitude, .breadcrumbs: Keys.magnitudeRescale
+        }
+    }
 
     // MARK: - Parameters
 
@@ -37,7 +44,11 @@ public struct GeneralizedTaskArithmetic: Sendable {
         static let lambda = ParameterKey<Double>("lambda", .global, .defaultValue(1), help: "Scale of the merged task vector.")
         static let rescale = ParameterKey<RescaleMode>(
             "rescale", .global, .defaultValue(.inverseDensity),
-            help: "Rescale of kept entries: 1/density, the L1 ratio, or none (true = inverse_density, false = none).")
+            help: "Rescale of kept entries: 1/density, the L1 ratio, or none (true = l1 as in mergekit, false = none).")
+        /// The magnitude sparsifiers' rescale: mergekit's L1 ratio when asked, else nothing.
+        static let magnitudeRescale = ParameterKey<MagnitudeRescaleMode>(
+            "rescale", .global, .defaultValue(.none),
+            help: "Rescale of kept entries: the L1 ratio, or none (true = l1 as in mergekit, false = none).")
         static let maskStrategy = ParameterKey<MaskStrategy>(
             "mask_strategy", .global, .defaultValue(.random), help: "Drop at random (DARE), or drop the smallest |τ|.")
         static let signMethod = ParameterKey<SignConsensus.Election>(
@@ -71,7 +82,7 @@ public struct GeneralizedTaskArithmetic: Sendable {
         if sparsification == .breadcrumbs { keys.append(Keys.gamma) }
         if sparsification == .rankedRandom { keys.append(Keys.epsilon) }
         keys += [normalize, Keys.lambda]
-        if rescales { keys.append(Keys.rescale) }
+        if let rescaleKey { keys.append(rescaleKey) }
         if sparsification == .random { keys.append(Keys.maskStrategy) }
         if usesConsensus { keys += [Keys.signMethod, Keys.consensusOn, Keys.disjointMean] }
         keys += [Keys.exclude, Keys.int8Mask]
@@ -125,7 +136,7 @@ public struct GeneralizedTaskArithmetic: Sendable {
             if abs(total) < 1e-8 { throw MethodProblem("the weights sum to 0, so normalize: true would divide by zero") }
         }
         let baseInput = try job.requiredBase()
-        let rescale = rescales ? try job.value(Keys.rescale) : .none
+        let rescale = try rescaleMode(of: job)
         var merged: [Model] = []
         for input in isExcluded ? [] : models {
             merged.append(try model(input, weight: try job.value(weight, of: input), in: job, rescale: rescale))
@@ -134,6 +145,14 @@ public struct GeneralizedTaskArithmetic: Sendable {
             baseInput: baseInput, rowLength: job.rowLength, elementCount: job.elementCount, isExcluded: isExcluded,
             models: merged, consensus: try consensus(of: job), normalize: normalizes, lambda: try job.value(Keys.lambda),
             rescalesByL1: rescale == .l1)
+    }
+
+    private func rescaleMode(of job: MergeJob) throws(MethodProblem) -> RescaleMode {
+        switch sparsification {
+        case .none: .none
+        case .random, .rankedRandom: try job.value(Keys.rescale)
+        case .magnitude, .breadcrumbs: try job.value(Keys.magnitudeRescale).mode
+        }
     }
 
     /// Whether the tensor's name matches an `exclude` pattern (anywhere in the name, as

@@ -8,7 +8,15 @@ enum RescaleMode: String, Sendable, ParameterChoice {
     /// Keep the survivors as they are (the paper's DropOnly ablation).
     case none
 
-    /// mergekit recipes write booleans: `true` means rescale (inverse_density here: the exact
-    /// factor), `false` means none.
-    static var booleanMeanings: (true: RescaleMode, false: RescaleMode)? { (.inverseDensity, .none) }
+    /// mergekit recipes write booleans and mean its rule: `true` is the L1 ratio (mergekit's
+    /// only rescale), `false` none. The exact 1/density stays the default when nothing is written.
+    static var booleanMeanings: (true: RescaleMode, false: RescaleMode)? { (.l1, .none) }
+
+    var meaning: String? {
+        switch self {
+        case .inverseDensity: "kept entries × 1/density (DELLA: 1/pⱼ per entry), the paper's exact rescale"
+        case .l1: "kept entries × |τ|₁/|τ ⊙ mask|₁ per tensor and model, mergekit's rescale"
+        case .none: "kept entries as they are, not rescaled"
+        }
+    }
 }

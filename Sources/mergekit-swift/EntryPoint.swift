@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+
+/// Starts the command the binary was invoked as: `mergekit-yaml` (a link to this binary, as
+/// mergekit users type it) is `apply`; any other name is `mergekit-swift` and its subcommands.
+/// Parsing is argument-parser's, with a better "did you mean" for unknown options
+/// (`UnknownOptionHint`).
+@main
+enum EntryPoint {
+    static let mergekitYAMLName = "mergekit-yaml"
+
+    static func main() {
+        let invokedAs = CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }
+        run(invokedAs == mergekitYAMLName ? MergekitYAML.self : MergeKitSwift.self, Array(CommandLine.arguments.dropFirst()))
+    }
+
+    static func run(_ root: any ParsableCommand.Type, _ arguments: [String]) -> Never {
+        do {
+            var command = try root.parseAsRoot(arguments)
+            try command.run()
+            root.exit()
+        } catch {
+            if let hinted = UnknownOptionHint.message(for: error, root: root, arguments: arguments) {
+                FileHandle.standardError.write(Data((hinted.hasSuffix("\n") ? hinted : hinted + "\n").utf8))
+                root.exit(withError: ExitCode(root.exitCode(for: error).rawValue))
+            }
+            root.exit(withError: error)
+        }
+    }
+}
