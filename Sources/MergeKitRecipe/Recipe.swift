@@ -18,8 +18,15 @@ public struct Recipe: Sendable {
     public var dtype: Located<String>?
     /// `out_dtype:` — the dtype written.
     public var outDType: Located<String>?
-    /// `tokenizer_source:` (or `tokenizer: {source: ...}`): `base`, `union` or a model path.
-    public var tokenizerSource: Located<String>?
+    /// `tokenizer_source:` or the `tokenizer:` block; nil when the recipe has neither.
+    public var tokenizer: TokenizerSettings?
+    /// `chat_template:`; nil when absent, null or empty (as in mergekit).
+    public var chatTemplate: Located<ChatTemplateSetting>?
+    /// `tokenizer_source:` (or `tokenizer: {source: ...}`) as written: `base`, `union` or a model
+    /// path. The same as `tokenizer?.source`.
+    public var tokenizerSource: Located<String>? {
+        tokenizer.map { Located($0.source.value.text, at: $0.source.location) }
+    }
     /// `seed:` (+), default 0.
     public var seed: Located<UInt64>?
 
@@ -32,7 +39,8 @@ public struct Recipe: Sendable {
         file: String, source: String, name: Located<String>? = nil, mergeMethod: Located<String>,
         baseModel: Located<String>? = nil, layout: Layout, parameters: ParameterTable = .init(),
         dtype: Located<String>? = nil, outDType: Located<String>? = nil,
-        tokenizerSource: Located<String>? = nil, seed: Located<UInt64>? = nil
+        tokenizer: TokenizerSettings? = nil, chatTemplate: Located<ChatTemplateSetting>? = nil,
+        seed: Located<UInt64>? = nil
     ) {
         self.file = file
         self.source = source
@@ -43,7 +51,8 @@ public struct Recipe: Sendable {
         self.parameters = parameters
         self.dtype = dtype
         self.outDType = outDType
-        self.tokenizerSource = tokenizerSource
+        self.tokenizer = tokenizer
+        self.chatTemplate = chatTemplate
         self.seed = seed
     }
 }

@@ -35,11 +35,9 @@ struct RecipeDocumentDecoder {
         let dtype = optionalString(keys[RecipeKey.dtype])
         let outDType = optionalString(keys[RecipeKey.outDType])
         let parameters = keys[RecipeKey.parameters].map { decodeParameters($0.value) } ?? ParameterTable()
-        let tokenizerSource = decodeTokenizerSource(keys)
+        let tokenizer = decodeTokenizer(keys)
+        let chatTemplate = keys[RecipeKey.chatTemplate].flatMap { decodeChatTemplate($0.value) }
         let seed = keys[RecipeKey.seed].flatMap { decodeSeed($0.value) }
-        if let chatTemplate = keys[RecipeKey.chatTemplate] {
-            warning("chat_template: is not supported yet; ignored", at: chatTemplate.key.location)
-        }
         if let modules = keys[RecipeKey.modules] {
             error("modules: is not supported yet; use slices:", at: modules.key.location)
         }
@@ -48,40 +46,10 @@ struct RecipeDocumentDecoder {
         return Recipe(
             file: file, source: source, name: name, mergeMethod: mergeMethod, baseModel: baseModel,
             layout: layout, parameters: parameters, dtype: dtype, outDType: outDType,
-            tokenizerSource: tokenizerSource, seed: seed)
+            tokenizer: tokenizer, chatTemplate: chatTemplate, seed: seed)
     }
 
     // MARK: Top-level values
-
-    /// `tokenizer_source: X` or `tokenizer: {source: X}` (mergekit's two spellings).
-    private mutating func decodeTokenizerSource(_ keys: [String: YAMLPair]) -> Located<String>? {
-        let direct = keys[RecipeKey.tokenizerSource].flatMap(nonNull)
-        let section = keys[RecipeKey.tokenizer].flatMap(nonNull)
-        if let direct, let section {
-            let later = direct.key.location < section.key.location ? section : direct
-            error("recipe has both 'tokenizer_source' and 'tokenizer'; use only one", at: later.key.location)
-            return nil
-        }
-        if let direct {
-            return optionalString(direct)
-        }
-        guard let section else { return nil }
-        guard let pairs = section.value.mapping else {
-            error("'tokenizer' must be a mapping such as {source: union}; found \(section.value.kindName)",
-                  at: section.value.location)
-            return nil
-        }
-        let keys = knownPairs(pairs, known: RecipeKey.tokenizerSection, context: "tokenizer")
-        for unsupported in [RecipeKey.tokens, RecipeKey.padToMultipleOf] {
-            if let pair = keys[unsupported] {
-                warning("tokenizer: \(unsupported): is not supported yet; ignored", at: pair.key.location)
-            }
-        }
-        guard let source = keys[RecipeKey.source], !isNull(source.value) else {
-            return Located(RecipeKey.defaultTokenizerSource, at: section.value.location)
-        }
-        return optionalString(source)
-    }
 
     private mutating func decodeSeed(_ node: YAMLNode) -> Located<UInt64>? {
         if let scalar = node.scalar {

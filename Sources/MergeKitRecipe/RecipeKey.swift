@@ -12,8 +12,8 @@ enum RecipeKey {
     static let tokenizer = "tokenizer"
     static let seed = "seed"
     static let name = "name"
-    /// mergekit keys we recognise but do not implement yet.
     static let chatTemplate = "chat_template"
+    /// A mergekit key we recognise but do not implement yet.
     static let modules = "modules"
 
     static let model = "model"
@@ -24,6 +24,10 @@ enum RecipeKey {
     static let source = "source"
     static let tokens = "tokens"
     static let padToMultipleOf = "pad_to_multiple_of"
+    static let force = "force"
+    static let kind = "kind"
+    static let token = "token"
+    static let tokenID = "token_id"
 
     static let topLevel = [
         mergeMethod, baseModel, models, slices, parameters, dtype, outDType, tokenizerSource,
@@ -34,6 +38,16 @@ enum RecipeKey {
     static let sliceSource = [model, layerRange, parameters]
     static let filterEntry = [filter, value]
     static let tokenizerSection = [source, tokens, padToMultipleOf]
+    static let tokenOverride = [source, force]
+    static let zeroEmbedding = [kind]
+    static let modelTokenEmbedding = [kind, model, token, tokenID]
+
+    /// `tokenizer_source` values that are not model references.
+    static let baseTokenizer = "base"
+    static let unionTokenizer = "union"
+    /// `kind:` values of a token override's source.
+    static let zeroKind = "zero"
+    static let modelTokenKind = "model_token"
 
     /// mergekit's default when `tokenizer:` gives no `source:`.
     static let defaultTokenizerSource = "union"

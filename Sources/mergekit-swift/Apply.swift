@@ -64,7 +64,9 @@ struct Apply: ParsableCommand {
             if !global.quiet {
                 let shards = plan.layout.shards.count
                 let resumed = timings.resumedTensors > 0 ? " (resumed: \(timings.resumedTensors) tensors kept)" : ""
-                print("wrote \(TerminalText.escaped(runner.output.path)): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers, \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Self.seconds(timings.total)) (sync \(Self.seconds(timings.sync)))\(resumed)")
+                let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens" } ?? ""
+                let tokenizer = runner.tokenizerWarning.map { "; warning: " + $0 } ?? ""
+                print(TerminalText.escaped("wrote \(runner.output.path): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers\(vocabulary), \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Self.seconds(timings.total)) (sync \(Self.seconds(timings.sync)))\(resumed)\(tokenizer)"))
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

@@ -55,7 +55,9 @@ struct Finalize: ParsableCommand {
             let outcome = try finalizer.run()
             if !global.quiet {
                 let shards = plan.layout.shards.count
-                print("wrote \(TerminalText.escaped(finalizer.output.path)) from \(outcome.parts) part\(outcome.parts == 1 ? "" : "s"): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers, \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Apply.seconds(outcome.total)) (sync \(Apply.seconds(outcome.sync)))")
+                let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens" } ?? ""
+                let tokenizer = finalizer.tokenizerWarning.map { "; warning: " + $0 } ?? ""
+                print(TerminalText.escaped("wrote \(finalizer.output.path) from \(outcome.parts) part\(outcome.parts == 1 ? "" : "s"): \(plan.jobs.count) tensors, \(plan.outputLayerCount) layers\(vocabulary), \(shards) shard\(shards == 1 ? "" : "s"), \(ByteFormatting.format(plan.bytesWritten)) in \(Apply.seconds(outcome.total)) (sync \(Apply.seconds(outcome.sync)))\(tokenizer)"))
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

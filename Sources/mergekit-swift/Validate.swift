@@ -16,7 +16,9 @@ struct Validate: ParsableCommand {
             let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
-                print("\(TerminalText.escaped(recipe)): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers")
+                let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens in \($0.plan.rowCount) rows" } ?? ""
+                let tokenizer = plan.tokenizer.warning.map { "; warning: " + $0 } ?? ""
+                print(TerminalText.escaped("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers\(vocabulary)\(tokenizer)"))
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

@@ -4,6 +4,7 @@ import Foundation
 enum FixturePaths {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let conformance = testsDirectory.appendingPathComponent("Fixtures/conformance").path
+    static let tokenizer = testsDirectory.appendingPathComponent("Fixtures/tokenizer").path
     /// Checkpoints saved by transformers (Fixtures/architectures/tiny_models.py), one directory per architecture.
     static let architectures = testsDirectory.appendingPathComponent("Fixtures/architectures/models").path
     static let repositoryRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent().path

@@ -31,7 +31,7 @@ import Testing
     static func context(_ normalized: Normalized, base: Int?) -> PlanContext {
         PlanContext(
             recipe: normalized.recipe, method: normalized.method, base: base, readDType: nil, outDType: nil, seed: 0,
-            options: PlanOptions(), catalog: normalized.catalog, topLevelParameters: normalized.parameters.topLevel)
+            options: PlanOptions(), catalog: normalized.catalog, topLevelParameters: normalized.parameters.topLevel, vocabulary: nil)
     }
 
     @Test func modelsBecomeOneSliceOverEveryLayer() throws {

@@ -63,29 +63,21 @@ struct RecipeWarningTests {
                     ^
                 """),
         DiagnosticCase(
-            id: "mergekit features not supported yet are ignored with a warning",
+            id: "unknown keys in the tokenizer block and in token entries",
             yaml: """
                 merge_method: linear
                 models: [a]
-                chat_template: chatml
                 tokenizer:
                   source: union
                   tokens:
-                    <pad>: {source: a}
-                  pad_to_multiple_of: 64
+                    <pad>: {source: a, forse: true}
                   sorce: x
                 """,
             expected: """
-                recipe.yaml:3:1: warning: chat_template: is not supported yet; ignored
-                chat_template: chatml
-                ^
-                recipe.yaml:6:3: warning: tokenizer: tokens: is not supported yet; ignored
-                  tokens:
-                  ^
-                recipe.yaml:8:3: warning: tokenizer: pad_to_multiple_of: is not supported yet; ignored
-                  pad_to_multiple_of: 64
-                  ^
-                recipe.yaml:9:3: warning: unknown key 'sorce' in tokenizer; did you mean 'source'?
+                recipe.yaml:6:24: warning: unknown key 'forse' in token '<pad>'; did you mean 'force'?
+                    <pad>: {source: a, forse: true}
+                                       ^
+                recipe.yaml:7:3: warning: unknown key 'sorce' in tokenizer; did you mean 'source'?
                   sorce: x
                   ^
                 """),

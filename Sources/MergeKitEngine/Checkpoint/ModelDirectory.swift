@@ -16,6 +16,10 @@ public final class ModelDirectory: Sendable {
     public let tensorNames: [String]
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// config.json's vocabulary size (`vocab_size` or the architecture's key), nil when absent.
+    public let vocabularySize: Int?
+    /// config.json's hidden size (`hidden_size`, `n_embd`, ...), nil when absent.
+    public let hiddenSize: Int?
     /// `generation_config.json`, copied when this model is the base (else the first model).
     public let generationConfig: SideFile?
     private let locations: [String: (file: Int, info: TensorInfo)]
@@ -31,6 +35,8 @@ public final class ModelDirectory: Sendable {
         }
         config = try Self.readConfig(in: path)
         sideFiles = try SideFile.find(in: path)
+        vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
+        hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
 
         let indexPath = Self.join(path, Self.indexFileName)

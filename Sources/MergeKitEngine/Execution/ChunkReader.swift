@@ -7,8 +7,11 @@ import MergeKitSafetensors
 /// prefetched. A job whose inputs together hold at most `residentBytes` keeps its mapped pages
 /// between passes (the map pass releases them), so they are not faulted in again on every pass;
 /// a larger job's blocks are released once consumed, so its inputs never stay resident.
+/// A job aligned to the output vocabulary is read through its `AlignedEmbedding`: every pass
+/// sees the aligned rows.
 final class ChunkReader: ChunkSource {
     let job: TensorJob
+    let aligned: AlignedEmbedding?
     let rowsPerBlock: Int
     /// Whether each block's pages are released once consumed (see `residentBytes`).
     let releasesBlocks: Bool
@@ -17,8 +20,9 @@ final class ChunkReader: ChunkSource {
     /// The most input bytes a job may keep mapped across its reduction passes.
     static let residentBytes = 64 << 20
 
-    init(job: TensorJob, blockElements: Int) {
+    init(job: TensorJob, blockElements: Int, aligned: AlignedEmbedding? = nil) {
         self.job = job
+        self.aligned = aligned
         rowsPerBlock = Self.rowsPerBlock(job.merge, blockElements: blockElements)
         let inputBytes = job.inputs.reduce(0) { $0 + job.merge.elementCount * $1.info.dtype.byteSize }
         releasesBlocks = inputBytes > Self.residentBytes
@@ -41,9 +45,9 @@ final class ChunkReader: ChunkSource {
     func forEachChunk(_ body: (InputChunk) throws -> Void) throws {
         let ranges = blockRanges
         for (index, range) in ranges.enumerated() {
-            if index + 1 < ranges.count { InputDecoder.prefetch(job, ranges[index + 1]) }
-            try body(try decoder.decode(job, range))
-            if releasesBlocks { InputDecoder.release(job, range) }
+            if index + 1 < ranges.count { InputDecoder.prefetch(job, ranges[index + 1], aligned: aligned) }
+            try body(try decoder.decode(job, range, aligned: aligned))
+            if releasesBlocks { InputDecoder.release(job, range, aligned: aligned) }
         }
     }
 }

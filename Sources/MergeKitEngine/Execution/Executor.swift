@@ -102,10 +102,13 @@ private final class Worker {
         }
         readAhead.reached(job: order, element: 0)
         let work: ActiveJob.Work
+        let aligned = try job.alignedRows.map {
+            try AlignedEmbedding.prepare(job, rows: $0, blockElements: budget.blockElements, decoder: decoder)
+        }
         if let verbatim = job.verbatimInput {
             work = .copy(input: verbatim)
         } else {
-            let reader = ChunkReader(job: job, blockElements: budget.blockElements)
+            let reader = ChunkReader(job: job, blockElements: budget.blockElements, aligned: aligned)
             let source = ReadAheadTrackedSource(reader: reader) { [readAhead] elements in
                 readAhead.reached(job: order, element: elements.upperBound)
             }
@@ -113,7 +116,8 @@ private final class Worker {
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
-        let active = ActiveJob(job: job, order: order, work: work, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
+        let active = ActiveJob(
+            job: job, order: order, work: work, aligned: aligned, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             readAhead.finished(job: order)
             try onJobFinished?(job)
@@ -127,7 +131,7 @@ private final class Worker {
         let job = active.job
         let range = active.chunks[index]
         readAhead.reached(job: active.order, element: range.upperBound)
-        if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1]) }
+        if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1], aligned: active.aligned) }
         switch active.work {
         case .copy(let input):
             let source = job.inputs[input]
@@ -146,7 +150,7 @@ private final class Worker {
         case .merge(let kernel):
             let size = job.outputDType.byteSize
             let at = active.fileOffset + range.lowerBound * size
-            let chunk = try decoder.decode(job, range)
+            let chunk = try decoder.decode(job, range, aligned: active.aligned)
             try nonFinite.check(counts: decoder.nonFiniteCounts, of: job)
             reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])
@@ -155,7 +159,7 @@ private final class Worker {
             ElementConversion.encode(UnsafeBufferPointer(output), as: job.outputDType, into: bytes)
             try active.writer.write(UnsafeRawBufferPointer(bytes), at: at)
         }
-        InputDecoder.release(job, range)
+        InputDecoder.release(job, range, aligned: active.aligned)
         if active.finishChunk() {
             readAhead.finished(job: active.order)
             try onJobFinished?(job)

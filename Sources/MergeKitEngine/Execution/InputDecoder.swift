@@ -1,5 +1,6 @@
 import MergeKitSafetensors
 import MergeKitTensor
+import MergeKitTokenizer
 
 /// Float32 buffers owned by one worker, into which a range of elements of every input of a job
 /// is decoded. They grow to the largest request and are reused, so streaming allocates nothing
@@ -9,54 +10,120 @@ final class InputDecoder {
     private var rounding: UnsafeMutableRawBufferPointer?
     /// NaN / ±Inf in each input of the last decoded chunk (counted while decoding).
     private(set) var nonFiniteCounts: [Int] = []
+    /// One row, for the rows a default embedding row is the mean of.
+    private var scratchRow = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1)
 
     deinit {
         for buffer in buffers { buffer.deallocate() }
         rounding?.deallocate()
+        scratchRow.deallocate()
     }
 
     /// Decodes `elements` of every input of `job` (rounded through the recipe's `dtype:` when it
-    /// asks). The views stay valid until the next call. Throws when a mapped input was read past
-    /// its end since the process started (it shrank during the merge: see `MappingFaultGuard`),
-    /// so values read as zeros never reach an output.
-    func decode(_ job: TensorJob, _ elements: Range<Int>) throws(SafetensorsError) -> InputChunk {
+    /// asks); with `aligned`, `elements` are of the aligned tensors and their rows are gathered
+    /// from the inputs. The views stay valid until the next call. Throws when a mapped input was
+    /// read past its end since the process started (it shrank during the merge: see
+    /// `MappingFaultGuard`), so values read as zeros never reach an output.
+    func decode(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) throws(SafetensorsError) -> InputChunk {
         reserve(inputs: job.inputs.count, elements: elements.count)
         var views: [UnsafeBufferPointer<Float>] = []
         views.reserveCapacity(job.inputs.count)
         nonFiniteCounts.removeAll(keepingCapacity: true)
         for (i, input) in job.inputs.enumerated() {
-            let dtype = input.info.dtype
             let target = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<elements.count])
-            var nonFinite = input.file.withData(of: input.info) { bytes in
-                let slice = UnsafeRawBufferPointer(
-                    rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
-                return ElementConversion.decodeCountingNonFinite(slice, as: dtype, into: target)
+            if let aligned {
+                gather(input: i, of: job, aligned: aligned, elements: elements, into: target)
+                nonFiniteCounts.append(ElementConversion.nonFiniteCount(UnsafeBufferPointer(target)))
+            } else {
+                nonFiniteCounts.append(read(input, elements, readDType: job.readDType, into: target))
             }
-            if let readDType = job.readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
-                round(target, through: readDType)
-                nonFinite = ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
-            }
-            nonFiniteCounts.append(nonFinite)
             views.append(UnsafeBufferPointer(target))
         }
         if let truncated = MappedFile.truncationError { throw truncated }
         return InputChunk(elements: elements, inputs: views)
     }
 
-    /// Drops the mapped pages of `elements` of every input (they were consumed).
-    static func release(_ job: TensorJob, _ elements: Range<Int>) {
-        for input in job.inputs {
+    /// `elements` of one stored input, decoded into `target` (and rounded through `readDType`);
+    /// returns how many of the values are NaN or ±Inf.
+    @discardableResult
+    private func read(_ input: TensorInput, _ elements: Range<Int>, readDType: DType?, into target: UnsafeMutableBufferPointer<Float>) -> Int {
+        let dtype = input.info.dtype
+        let nonFinite = input.file.withData(of: input.info) { bytes in
+            let slice = UnsafeRawBufferPointer(
+                rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
+            return ElementConversion.decodeCountingNonFinite(slice, as: dtype, into: target)
+        }
+        guard let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize else { return nonFinite }
+        round(target, through: readDType)
+        return ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
+    }
+
+    /// Input `input`'s aligned rows covering `elements` (whole rows), row plan segment by segment.
+    private func gather(
+        input: Int, of job: TensorJob, aligned: AlignedEmbedding, elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>
+    ) {
+        let width = aligned.width
+        let firstRow = elements.lowerBound / width
+        func rows(_ range: Range<Int>) -> UnsafeMutableBufferPointer<Float> {
+            UnsafeMutableBufferPointer(rebasing: target[((range.lowerBound - firstRow) * width)..<((range.upperBound - firstRow) * width)])
+        }
+        func stored(_ row: InputRow, into destination: UnsafeMutableBufferPointer<Float>) {
+            read(job.inputs[row.participant], row.row * width ..< (row.row + 1) * width, readDType: job.readDType, into: destination)
+        }
+        for segment in aligned.rows.segments(participant: input, rows: firstRow ..< elements.upperBound / width) {
+            switch segment {
+            case .input(let output, let firstInputRow):
+                read(job.inputs[input], firstInputRow * width ..< (firstInputRow + output.count) * width, readDType: job.readDType,
+                     into: rows(output))
+            case .computed(let outputRow, .zero):
+                rows(outputRow ..< outputRow + 1).update(repeating: 0)
+            case .computed(let outputRow, .copy(let source)):
+                stored(source, into: rows(outputRow ..< outputRow + 1))
+            case .computed(let outputRow, .mean(let sources)):
+                // As mergekit: summed in order from zero, then divided by the count.
+                let row = rows(outputRow ..< outputRow + 1)
+                row.update(repeating: 0)
+                reserveScratchRow(width)
+                let scratch = UnsafeMutableBufferPointer(rebasing: scratchRow[0..<width])
+                for source in sources {
+                    stored(source, into: scratch)
+                    for j in 0..<width { row[j] += scratch[j] }
+                }
+                let count = Float(sources.count)
+                for j in 0..<width { row[j] /= count }
+            case .paddingMean(let output):
+                let mean = aligned.paddingMeans[input]
+                for row in output {
+                    _ = rows(row ..< row + 1).update(fromContentsOf: mean)
+                }
+            }
+        }
+    }
+
+    /// Drops the mapped pages of `elements` of every input (they were consumed); with `aligned`,
+    /// of the stored rows those aligned elements were gathered from.
+    static func release(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
+        for (i, input) in job.inputs.enumerated() {
             let size = input.info.dtype.byteSize
-            input.file.releasePages(of: input.info, bytes: (elements.lowerBound * size)..<(elements.upperBound * size))
+            for range in storedElements(i, job, elements, aligned) {
+                input.file.releasePages(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+            }
         }
     }
 
     /// Asks the kernel to read `elements` of every input ahead of use (helps a cold page cache).
-    static func prefetch(_ job: TensorJob, _ elements: Range<Int>) {
-        for input in job.inputs {
+    static func prefetch(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
+        for (i, input) in job.inputs.enumerated() {
             let size = input.info.dtype.byteSize
-            input.file.prefetch(of: input.info, bytes: (elements.lowerBound * size)..<(elements.upperBound * size))
+            for range in storedElements(i, job, elements, aligned) {
+                input.file.prefetch(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+            }
         }
+    }
+
+    private static func storedElements(_ input: Int, _ job: TensorJob, _ elements: Range<Int>, _ aligned: AlignedEmbedding?) -> [Range<Int>] {
+        guard let aligned else { return [elements] }
+        return aligned.storedElements(input: input, rows: elements.lowerBound / aligned.width ..< elements.upperBound / aligned.width)
     }
 
     private func reserve(inputs: Int, elements: Int) {
@@ -68,6 +135,12 @@ final class InputDecoder {
         while buffers.count < inputs {
             buffers.append(.allocate(capacity: capacity))
         }
+    }
+
+    private func reserveScratchRow(_ width: Int) {
+        guard scratchRow.count < width else { return }
+        scratchRow.deallocate()
+        scratchRow = .allocate(capacity: width)
     }
 
     /// Rounds values as if they had been stored as `dtype` (what reading with `dtype:` means).

@@ -151,10 +151,12 @@ final class ReadAhead: Sendable {
         let widest = inputs.map(\.info.dtype.byteSize).max() ?? 1
         let end = min(elements, start + max(1, Self.pieceBytes / widest))
         for input in inputs {
+            // An input aligned to a larger output vocabulary holds fewer elements than the job.
             let size = input.info.dtype.byteSize
+            let stop = min(end * size, input.info.byteRange.count)
             var offset = start * size
-            while offset < end * size {
-                let next = min(end * size, offset + Self.adviceBytes)
+            while offset < stop {
+                let next = min(stop, offset + Self.adviceBytes)
                 input.file.prefetch(of: input.info, bytes: offset..<next)
                 offset = next
             }

@@ -13,15 +13,18 @@ final class ActiveJob: Sendable {
     /// The job's position in the queue's order.
     let order: Int
     let work: Work
+    /// The inputs' alignment to the output vocabulary, for a token-indexed tensor.
+    let aligned: AlignedEmbedding?
     let writer: ShardFileWriter
     let fileOffset: Int
     let chunks: [Range<Int>]
     private let unfinished: Atomic<Int>
 
-    init(job: TensorJob, order: Int, work: Work, writer: ShardFileWriter, fileOffset: Int, chunks: [Range<Int>]) {
+    init(job: TensorJob, order: Int, work: Work, aligned: AlignedEmbedding?, writer: ShardFileWriter, fileOffset: Int, chunks: [Range<Int>]) {
         self.job = job
         self.order = order
         self.work = work
+        self.aligned = aligned
         self.writer = writer
         self.fileOffset = fileOffset
         self.chunks = chunks

@@ -1,4 +1,5 @@
 import MergeKitSafetensors
+import MergeKitTokenizer
 
 /// Carries out a plan: output directory checks, the tensors, then the small files, then the
 /// atomic rename. On failure or interruption `<out>.partial/` stays behind, with a journal of the
@@ -42,7 +43,8 @@ public struct MergeRunner: Sendable {
     /// space. `run` checks again once it holds the output's lock.
     public func checkOutput() throws(OutputError) {
         try output.checkBeforeWriting(
-            inputDirectories: plan.models.map(\.path), inputFiles: plan.models.flatMap(\.inputFiles),
+            inputDirectories: plan.models.map(\.path) + [plan.tokenizer.sourceDirectory].compactMap { $0 },
+            inputFiles: plan.models.flatMap(\.inputFiles),
             recipe: plan.recipe.file, force: force, resume: resume, bytesNeeded: plan.bytesWritten)
     }
 
@@ -132,11 +134,7 @@ public struct MergeRunner: Sendable {
         if let generationConfig = plan.models[plan.configModelIndex].generationConfig {
             try output.copyFile(from: generationConfig.source, as: generationConfig.name)
         }
-        if copiesTokenizer, let tokenizerModel = plan.tokenizerModelIndex {
-            for file in plan.models[tokenizerModel].sideFiles {
-                try output.copyFile(from: file.source, as: file.name)
-            }
-        }
+        try writeTokenizerFiles(of: plan, to: output, copiesTokenizer: copiesTokenizer)
         if writesModelCard {
             let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
             try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
@@ -144,5 +142,45 @@ public struct MergeRunner: Sendable {
         // Kept even without a card: it is the merge's record, and what marks the folder as a
         // merge output that --force may replace.
         try output.writeFile("mergekit_config.yml", plan.recipe.source)
+    }
+
+    /// The tokenizer files the plan decided on. Files built for a recipe's vocabulary are always
+    /// written; `--no-copy-tokenizer` leaves out the copied ones and the base's tokenizer
+    /// re-saved for a chat template (as mergekit, which then saves no template).
+    private static func writeTokenizerFiles(of plan: MergePlan, to output: OutputDirectory, copiesTokenizer: Bool) throws(OutputError) {
+        switch plan.tokenizer {
+        case .copied(let model):
+            guard copiesTokenizer else { return }
+            for file in plan.models[model].sideFiles {
+                try output.copyFile(from: file.source, as: file.name)
+            }
+            return
+        case .retemplated:
+            guard copiesTokenizer else { return }
+        case .built, .none:
+            break
+        }
+        let tokenizerFiles: TokenizerFiles?
+        do {
+            tokenizerFiles = try plan.tokenizer.files()
+        } catch {
+            throw OutputError(.io, "cannot write the tokenizer files", underlying: error)
+        }
+        for file in tokenizerFiles?.files ?? [] {
+            try output.writeFile(file.name, file.bytes)
+        }
+    }
+
+    /// The warning for the summary line when the recipe's tokenizer or chat template is not
+    /// written: no input has a tokenizer, or `--no-copy-tokenizer` dropped a chat template.
+    public var tokenizerWarning: String? {
+        Self.tokenizerWarning(for: plan, copiesTokenizer: copiesTokenizer)
+    }
+
+    static func tokenizerWarning(for plan: MergePlan, copiesTokenizer: Bool) -> String? {
+        if !copiesTokenizer, case .retemplated = plan.tokenizer {
+            return "chat_template not written: --no-copy-tokenizer leaves out the tokenizer that carries it"
+        }
+        return plan.tokenizer.warning
     }
 }

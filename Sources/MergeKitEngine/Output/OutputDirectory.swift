@@ -242,7 +242,11 @@ public struct OutputDirectory: Sendable {
     /// Writes a small file into the partial directory: to a temporary file, synced, then renamed
     /// over `name`. Idempotent (a resumed run writes it again), and `name` is never half written.
     package func writeFile(_ name: String, _ text: String) throws(OutputError) {
-        let bytes = Array(text.utf8)
+        try writeFile(name, Array(text.utf8))
+    }
+
+    /// Writes `bytes` as `writeFile(_:_:)` writes text.
+    func writeFile(_ name: String, _ bytes: [UInt8]) throws(OutputError) {
         try writeFile(name) { file throws(OutputError) in
             if case .failure(let error) = bytes.withUnsafeBytes({ file.descriptor.write($0, at: 0) }) {
                 throw file.failure(error)

@@ -24,6 +24,11 @@ public struct PartFinalizer: Sendable {
         self.threads = threads
     }
 
+    /// As `MergeRunner.tokenizerWarning`: the recipe's tokenizer or chat template not written.
+    public var tokenizerWarning: String? {
+        MergeRunner.tokenizerWarning(for: plan, copiesTokenizer: copiesTokenizer)
+    }
+
     public struct Outcome: Sendable {
         public var parts: Int
         public var total: Duration

@@ -13,6 +13,8 @@ enum DiagnosticCode: Hashable, Sendable {
     case vocabularyMismatch
     /// Any other tensor whose inputs differ in shape.
     case shapeMismatch
+    /// Tokens of the output vocabulary that no model has a row for.
+    case tokenInNoModel
     /// A required parameter that is missing for the model (or the method) at `location`.
     case missingParameter(name: String, location: SourceLocation)
 

@@ -17,6 +17,12 @@ struct DiagnosticSink {
         diagnostics.append(diagnostic)
     }
 
+    /// Adds `diagnostic` unless the same one is already there (a problem several tensors share,
+    /// such as a `tokens:` entry that cannot give a row to the embedding nor to the head).
+    mutating func addOnce(_ diagnostic: Diagnostic) {
+        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+    }
+
     /// Adds `diagnostic` unless `code` already reached its limit.
     mutating func report(_ diagnostic: Diagnostic, code: DiagnosticCode) {
         let count = counts[code, default: 0] + 1

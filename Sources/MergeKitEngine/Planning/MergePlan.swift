@@ -1,6 +1,7 @@
 public import MergeKitRecipe
 public import MergeKitSafetensors
 public import MergeKitTensor
+public import MergeKitTokenizer
 
 /// One input tensor of a job, located in its (memory-mapped) file.
 public struct TensorInput: Sendable {
@@ -25,6 +26,10 @@ public struct TensorJob: Sendable {
     public var readDType: DType?
     /// Index of the input copied byte for byte, when the merge is the identity.
     public var verbatimInput: Int?
+    /// For a token-indexed tensor under tokenizer settings: how each input's rows are aligned
+    /// to the output vocabulary (the method merges the aligned rows; `inputs` hold the tensors
+    /// they are gathered from). nil: the inputs are read as stored.
+    public var alignedRows: EmbeddingRowPlan?
 
     public var outputBytes: Int { merge.elementCount * outputDType.byteSize }
 }
@@ -47,8 +52,10 @@ public struct MergePlan: Sendable {
     /// The model whose config.json the output's is made from, and whose generation_config.json
     /// is copied: the base, else the first model.
     public var configModelIndex: Int
-    /// The model whose tokenizer files are copied.
-    public var tokenizerModelIndex: Int?
+    /// The output vocabulary, when the recipe has tokenizer settings.
+    public var vocabulary: VocabularyAlignment?
+    /// The tokenizer files the output gets.
+    public var tokenizer: TokenizerOutput
     /// The seed of the random methods: the recipe's `seed:`, else `--random-seed`, else 0.
     public var seed: UInt64
     /// Every diagnostic of planning (warnings and notes, sorted by position).

@@ -54,9 +54,30 @@ package final class ModelCatalog {
         }
     }
 
-    /// The model's directory: relative paths resolve against the recipe's folder first, then the
-    /// current directory (mergekit's convention: it knows only the current directory). When both
-    /// hold different things, the warning says which was used, since mergekit would use the other.
+    /// The index of a model already opened under any spelling that resolves to the same
+    /// directory (`tokens:` and `tokenizer_source` name models the way `models:` does); nil
+    /// when it is not one of them. Reports nothing.
+    func index(of written: String) -> Int? {
+        candidates(for: written).first(where: { FileManager.default.fileExists(atPath: $0) }).flatMap { indexByPath[$0] }
+    }
+
+    /// The directory `written` names (as `open` resolves it), reporting it when it does not
+    /// exist; for a directory that is read but not opened as a model (a tokenizer source).
+    func directory(of written: Located<String>, into sink: inout DiagnosticSink) -> String? {
+        resolve(written) { sink.add($0) }
+    }
+
+    /// Where a model path may be: relative paths resolve against the recipe's folder first, then
+    /// the current directory (mergekit's convention).
+    private func candidates(for path: String) -> [String] {
+        var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
+        if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
+        return candidates
+    }
+
+    /// The model's directory (see `candidates`), or nil after reporting why there is none.
+    /// mergekit knows only the current directory: when both places hold different things, the
+    /// warning says which was used, since mergekit would use the other.
     private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> String? {
         let path = written.value
         if path.contains("+") && !FileManager.default.fileExists(atPath: path) {
@@ -64,8 +85,7 @@ package final class ModelCatalog {
                 "model '\(path)': LoRA adapters (model+adapter) are not supported yet", at: written.location))
             return nil
         }
-        var candidates = [path.hasPrefix("/") ? Self.absolute(path) : Self.absolute(ModelDirectory.join(recipeDirectory, path))]
-        if !path.hasPrefix("/"), Self.absolute(path) != candidates[0] { candidates.append(Self.absolute(path)) }
+        let candidates = candidates(for: path)
         let existing = candidates.filter { FileManager.default.fileExists(atPath: $0) }
         if let found = existing.first {
             if existing.count == 2, FileSystem.resolved(existing[0]) != FileSystem.resolved(existing[1]), warnedAmbiguous.insert(path).inserted {

@@ -4,8 +4,9 @@ import MergeKitTensor
 
 /// Builds a recipe's `MergePlan` in one step, from its parts: the recipe checked against the
 /// method (`RecipeChecker`), the models opened and the slices normalised (`SliceNormalizer`),
-/// one job per output tensor (`TensorJobFactory` over each slice's `SliceInputs`), then the shard
-/// layout and the output config. Every problem found on the way goes to one `DiagnosticSink`;
+/// the vocabulary and tokenizer files (`VocabularyStep`), one job per output tensor
+/// (`TensorJobFactory` over each slice's `SliceInputs`), then the shard layout and the output
+/// config. Every problem found on the way goes to one `DiagnosticSink`;
 /// the plan comes out complete, its warnings already final (`--strict` included), or not at all.
 struct PlanBuilder {
     let recipe: Recipe
@@ -28,11 +29,15 @@ struct PlanBuilder {
         let configModel = base ?? slices.first?.sources.first?.model ?? 0
         ArchitectureCheck(catalog: catalog, reference: configModel).check(allowCrimes: options.allowCrimes, into: &sink)
 
-        let tokenizerModel = tokenizerModelIndex(base: base, slices: slices, catalog: catalog, into: &sink)
+        if recipe.tokenizer != nil || recipe.chatTemplate != nil { ProcessHeap.keepLargeBlocksMapped() }
+        let vocabulary = VocabularyStep(recipe: recipe, catalog: catalog, base: base, slices: slices).run(into: &sink)
+        // Without its vocabulary, every token-indexed tensor would only add a mismatch error.
+        guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
+        if vocabulary.alignment != nil { ProcessHeap.releaseFreePages() }
         let seed = seed(into: &sink)
         let context = PlanContext(
             recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: seed,
-            options: options, catalog: catalog, topLevelParameters: parameters.topLevel)
+            options: options, catalog: catalog, topLevelParameters: parameters.topLevel, vocabulary: vocabulary.alignment)
         let inputs = slices.map { SliceInputs($0, context: context) }
         guard let first = inputs.first, let last = inputs.last else {
             sink.add(.error("the recipe has no layers to merge", at: recipe.mergeMethod.location))
@@ -54,8 +59,10 @@ struct PlanBuilder {
         }
         outcomes += factory.nonLayerJobs(.afterLayers, last, into: &sink)
         let planned = PlannedTensors(outcomes)
-        if let problem = ShapePolicy.tokenizerProblem(vocabulariesDiffer: planned.vocabulariesDiffer, tokenizerSource: recipe.tokenizerSource) {
-            sink.add(problem)
+        if let alignment = vocabulary.alignment, !sink.hasErrors, !planned.jobs.contains(where: { $0.alignedRows != nil }) {
+            sink.add(.error(
+                "the recipe sets a vocabulary, but no tensor holds one row per token (a tensor outside the layers of shape [vocab_size, hidden_size] from config.json): nothing to align",
+                at: alignment.plan.location))
         }
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
 
@@ -69,16 +76,17 @@ struct PlanBuilder {
             throw sink.failure(strict: options.strict)
         }
         let outputLayers = slices.reduce(0) { $0 + $1.layerCount }
+        let vocabularyRows = vocabulary.alignment.map { OutputConfig.VocabularyRows.aligned($0.plan.rowCount) }
+            ?? planned.croppedVocabularyRows.map(OutputConfig.VocabularyRows.cropped)
         let config = OutputConfig.make(
-            from: catalog.models[configModel].config, layers: outputLayers, jobs: planned.jobs,
-            croppedVocabularyRows: planned.croppedVocabularyRows)
+            from: catalog.models[configModel].config, layers: outputLayers, jobs: planned.jobs, vocabularyRows: vocabularyRows)
         let diagnostics = sink.finished(strict: options.strict)
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw RecipeError(diagnostics) }
         return MergePlan(
             recipe: recipe, method: method, models: catalog.models, modelNames: catalog.writtenNames,
             baseModelIndex: base, jobs: planned.jobs, layout: layout, outputConfig: config,
-            outputLayerCount: outputLayers, configModelIndex: configModel, tokenizerModelIndex: tokenizerModel, seed: seed,
-            warnings: diagnostics,
+            outputLayerCount: outputLayers, configModelIndex: configModel, vocabulary: vocabulary.alignment,
+            tokenizer: vocabulary.tokenizer, seed: seed, warnings: diagnostics,
             chunkElements: options.chunkElements, memoryBudget: options.memoryBudget, strict: options.strict)
     }
 
@@ -109,28 +117,11 @@ struct PlanBuilder {
         }
         return nil
     }
-
-    /// The model whose tokenizer files are copied: `tokenizer_source:` (default: the base, else
-    /// the first model).
-    private func tokenizerModelIndex(
-        base: Int?, slices: [PlannedSlice], catalog: ModelCatalog, into sink: inout DiagnosticSink
-    ) -> Int? {
-        guard let source = recipe.tokenizerSource, source.value != "base" else {
-            return base ?? slices.first?.sources.first?.model
-        }
-        if source.value == "union" {
-            sink.add(.error("tokenizer_source: union is not supported yet; use base or a model path", at: source.location))
-            return nil
-        }
-        return catalog.open(source, into: &sink)
-    }
 }
 
-/// The jobs the factory planned, in order, with what the vocabulary policy needs to know.
+/// The jobs the factory planned, in order, and the rows vocabulary-sized tensors were cropped to.
 private struct PlannedTensors {
     var jobs: [TensorJob] = []
-    /// Some tensor's inputs had different vocabulary sizes.
-    var vocabulariesDiffer = false
     /// The fewest rows a vocabulary-sized tensor was cropped to (nil: none was).
     var croppedVocabularyRows: Int?
 
@@ -140,8 +131,6 @@ private struct PlannedTensors {
             case .planned(let job, let croppedRows):
                 jobs.append(job)
                 if let croppedRows { croppedVocabularyRows = min(croppedVocabularyRows ?? croppedRows, croppedRows) }
-            case .vocabularyMismatch:
-                vocabulariesDiffer = true
             case .rejected:
                 break
             }

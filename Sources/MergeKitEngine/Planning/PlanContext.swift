@@ -3,7 +3,8 @@ import MergeKitTensor
 import MergeKitYAML
 
 /// What every tensor of a plan shares, fixed once the recipe checks out: the method, the base,
-/// the dtypes, the seed, the options, the opened models and the top-level parameters.
+/// the dtypes, the seed, the options, the opened models, the top-level parameters and the
+/// output vocabulary.
 struct PlanContext {
     let recipe: Recipe
     let method: any MergeMethod
@@ -17,6 +18,8 @@ struct PlanContext {
     let options: PlanOptions
     let catalog: ModelCatalog
     let topLevelParameters: ParameterSettings
+    /// The output vocabulary token-indexed tensors are aligned to (nil: no tokenizer settings).
+    let vocabulary: VocabularyAlignment?
 
     /// Where plan-level problems point: the `merge_method:` line.
     var methodLocation: SourceLocation { recipe.mergeMethod.location }

@@ -20,6 +20,7 @@ public struct PlanReport: Sendable {
             let role = index == plan.baseModelIndex ? " (base)" : ""
             lines.append("model \(index): \(name)\(role) → \(plan.models[index].path)")
         }
+        lines += vocabularyLines
         lines.append("output: \(plan.jobs.count) tensors in \(plan.outputLayerCount) layers")
         var currentGroup: String?
         for job in plan.jobs {
@@ -90,6 +91,9 @@ public struct PlanReport: Sendable {
                 parts.append("\(entry.name)=\(entry.value)")
             }
         }
+        if let rows = job.alignedRows {
+            parts.append(Self.rowsDescription(rows))
+        }
         return parts.joined(separator: "  ")
     }
 
@@ -104,7 +108,7 @@ public struct PlanReport: Sendable {
                     ("parameters", Self.json(merge.parameters)),
                 ])
             }
-            return .members([
+            var members: [(String, JSONValue)] = [
                 ("name", .string(job.outputName)),
                 ("group", .string(Self.groupName(job.placement))),
                 ("dtype", .string(job.outputDType.rawValue)),
@@ -115,7 +119,9 @@ public struct PlanReport: Sendable {
                 ("copy", .bool(job.verbatimInput != nil)),
                 ("inputs", .array(inputs)),
                 ("parameters", Self.json(job.merge.parameters)),
-            ])
+            ]
+            if let rows = job.alignedRows { members.append(("rows", Self.rowsJSON(rows))) }
+            return .members(members)
         }
         let shards: [JSONValue] = plan.layout.shards.map {
             .members([("file", .string($0.fileName)), ("tensors", .number(String($0.tensors.count))), ("bytes", .number(String($0.fileSize)))])
@@ -129,6 +135,7 @@ public struct PlanReport: Sendable {
             ("models", .array(plan.modelNames.enumerated().map { index, name in
                 .members([("name", .string(name)), ("path", .string(plan.models[index].path)), ("base", .bool(index == plan.baseModelIndex))])
             })),
+        ] + vocabularyJSON + [
             ("layers", .number(String(plan.outputLayerCount))),
             ("tensors", .array(tensors)),
             ("shards", .array(shards)),

@@ -1,10 +1,12 @@
 import MergeKitRecipe
 
-/// What a tensor whose inputs differ in shape becomes. Vocabulary-sized tensors (embeddings,
-/// lm_head) that differ only in rows are cropped to the rows every input has under
-/// `--unsafe-truncate-embeddings` (the chunk reader then reads only those leading rows: they are
-/// a prefix of each row-major tensor), and are an error otherwise; any other difference is an
-/// error naming every input's shape. The policy decides; the caller reports.
+/// What a tensor whose inputs differ in shape becomes, when the recipe has no tokenizer settings
+/// (with them, token-indexed tensors are aligned by token instead: `VocabularyAlignment`).
+/// Token-indexed tensors (`TokenIndexedTensors`: embeddings, output heads) that differ only in
+/// rows are cropped to the rows every input has under `--unsafe-truncate-embeddings` (the chunk
+/// reader then reads only those leading rows: they are a prefix of each row-major tensor), and
+/// are an error otherwise; any other difference is an error naming every input's shape. The
+/// policy decides; the caller reports.
 struct ShapePolicy {
     /// `--unsafe-truncate-embeddings`.
     let cropsVocabulary: Bool
@@ -21,12 +23,13 @@ struct ShapePolicy {
     }
 
     /// The decision for output tensor `outputName` with these input shapes (`models` names the
-    /// inputs in messages; both in input order, at least one).
-    func decide(outputName: String, shapes: [[Int]], models: [String]) -> Decision {
+    /// inputs in messages; both in input order, at least one); `tokenIndexed`: some input holds
+    /// it as one row per token.
+    func decide(outputName: String, shapes: [[Int]], models: [String], tokenIndexed: Bool) -> Decision {
         guard let shape = shapes.first else { return .uniform([]) }
         guard let differing = shapes.firstIndex(where: { $0 != shape }) else { return .uniform(shape) }
         let listed = zip(models, shapes).map { "'\($0)' \($1)" }.joined(separator: ", ")
-        guard TensorNaming.isVocabularySized(outputName), shapes.allSatisfy({ $0.dropFirst() == shape.dropFirst() }) else {
+        guard tokenIndexed, shapes.allSatisfy({ $0.dropFirst() == shape.dropFirst() }) else {
             return .mismatch("shapes of '\(outputName)' differ between models: \(listed)", input: differing)
         }
         if cropsVocabulary, let rows = shapes.compactMap(\.first).min() {
@@ -36,12 +39,5 @@ struct ShapePolicy {
         }
         return .vocabularyMismatch(
             "vocabulary sizes differ in '\(outputName)': \(listed); align the vocabularies with tokenizer_source (base, union or a model), or crop them with --unsafe-truncate-embeddings")
-    }
-
-    /// Vocabulary alignment by tokenizer is not implemented yet: with differing vocabularies, a
-    /// `tokenizer_source:` is an error rather than a guess.
-    static func tokenizerProblem(vocabulariesDiffer: Bool, tokenizerSource: Located<String>?) -> Diagnostic? {
-        guard vocabulariesDiffer, let source = tokenizerSource else { return nil }
-        return .error("tokenizer_source cannot align different vocabularies yet (rows would have to be matched by token)", at: source.location)
     }
 }

@@ -2,19 +2,18 @@ import Foundation
 import MergeKitRecipe
 import MergeKitTensor
 
-/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor,
-/// settles the output shape (`ShapePolicy`), resolves the parameters, lets the method prepare
-/// its configuration and picks the output dtype (or a byte copy). Problems go to the sink with
-/// their `DiagnosticCode`; a tensor with a problem is left out.
+/// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor (a
+/// missing output head read from a tied model's embedding, `TiedHeads`), settles the output
+/// shape (`OutputShapeResolver`), resolves the parameters, lets the method prepare its
+/// configuration and picks the output dtype (or a byte copy). Problems go to the sink with their
+/// `DiagnosticCode`; a tensor with a problem is left out.
 struct TensorJobFactory {
     let context: PlanContext
 
     enum Outcome {
         /// `croppedRows`: the rows a vocabulary-sized tensor was cropped to.
         case planned(TensorJob, croppedRows: Int?)
-        /// Inputs of different vocabulary sizes (reported).
-        case vocabularyMismatch
-        /// Any other problem (reported).
+        /// A problem (reported).
         case rejected
     }
 
@@ -38,9 +37,14 @@ struct TensorJobFactory {
 
     /// The tensors before or after the layers (embeddings; final norm, lm_head), from the slice's
     /// reference input, at layer position t = 0.
+    /// After the layers, an output head another input has is planned too when the reference has
+    /// none (a tied reference reads its input embedding instead, as in mergekit).
     func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
         guard let reference = inputs.reference else { return [] }
-        let names = context.catalog.models[reference.model].tensorNames.filter { TensorNaming.placement(of: $0) == placement }
+        var names = context.catalog.models[reference.model].tensorNames.filter { TensorNaming.placement(of: $0) == placement }
+        if placement == .afterLayers {
+            names += TiedHeads.headsMissing(from: names, slots: inputs.slots, catalog: context.catalog)
+        }
         return names.map { name in
             job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: 0, into: &sink)
         }
@@ -50,24 +54,10 @@ struct TensorJobFactory {
         named outputName: String, at placement: TensorPlacement, reading inputNames: [String], from inputs: SliceInputs,
         t: Double, into sink: inout DiagnosticSink
     ) -> Outcome {
-        guard let tensors = locate(inputNames, in: inputs.slots, into: &sink) else { return .rejected }
-        let policy = ShapePolicy(cropsVocabulary: context.options.unsafeTruncateEmbeddings)
-        let shape: [Int]
-        var croppedRows: Int?
-        switch policy.decide(outputName: outputName, shapes: tensors.map(\.info.shape), models: inputs.slots.map(\.written.value)) {
-        case .uniform(let uniform):
-            shape = uniform
-        case .cropped(let cropped, let warning):
-            sink.add(.warning(warning, at: context.methodLocation))
-            shape = cropped
-            croppedRows = cropped.first
-        case .vocabularyMismatch(let message):
-            sink.report(.error(message, at: context.methodLocation), code: .vocabularyMismatch)
-            return .vocabularyMismatch
-        case .mismatch(let message, let input):
-            sink.report(.error(message, at: inputs.slots[input].written.location), code: .shapeMismatch)
-            return .rejected
-        }
+        guard let tensors = locate(inputNames, in: inputs.slots, at: placement, into: &sink) else { return .rejected }
+        guard let resolved = OutputShapeResolver(context: context).resolve(outputName, tensors: tensors, slots: inputs.slots, into: &sink)
+        else { return .rejected }
+        let shape = resolved.shape
         guard let merge = mergeJob(outputName, shape: shape, tensors: tensors, inputs: inputs, t: t, into: &sink) else {
             return .rejected
         }
@@ -79,20 +69,32 @@ struct TensorJobFactory {
             sink.report(.error("\(method.name) cannot merge '\(outputName)': \(error.message)", at: context.methodLocation), code: .methodProblem)
             return .rejected
         }
-        guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: prepared.verbatimInput, into: &sink) else {
+        // Aligned rows are gathered, never copied as stored.
+        let verbatim = resolved.alignedRows == nil ? prepared.verbatimInput : nil
+        guard let storage = storage(of: tensors, shape: shape, merge: merge, verbatimInput: verbatim, into: &sink) else {
             return .rejected
         }
         let job = TensorJob(
             outputName: outputName, shape: shape, outputDType: storage.dtype, placement: placement, inputs: tensors,
-            merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput)
-        return .planned(job, croppedRows: croppedRows)
+            merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput,
+            alignedRows: resolved.alignedRows)
+        return .planned(job, croppedRows: resolved.croppedRows)
     }
 
-    /// Each input's tensor, or nil after reporting the first one missing.
-    private func locate(_ names: [String], in slots: [SliceInputs.Slot], into sink: inout DiagnosticSink) -> [TensorInput]? {
+    /// Each input's tensor, or nil after reporting the first one missing. An output head that an
+    /// input lacks is read from that input's embedding (a tied model: mergekit's `tied_names`).
+    private func locate(
+        _ names: [String], in slots: [SliceInputs.Slot], at placement: TensorPlacement, into sink: inout DiagnosticSink
+    ) -> [TensorInput]? {
         var tensors: [TensorInput] = []
         for (slot, name) in zip(slots, names) {
             let model = context.catalog.models[slot.model]
+            if placement == .afterLayers, model.tensor(named: name) == nil,
+               let tied = TiedHeads.standIn(for: name, in: slot.model, slots: slots, catalog: context.catalog),
+               let found = model.tensor(named: tied) {
+                tensors.append(TensorInput(modelIndex: slot.model, tensorName: tied, info: found.info, file: found.file))
+                continue
+            }
             guard let found = model.tensor(named: name) else {
                 let files = model.files.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
                 sink.report(

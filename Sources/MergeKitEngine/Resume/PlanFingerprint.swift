@@ -1,5 +1,6 @@
 import MergeKitRandom
 import MergeKitSafetensors
+import MergeKitTokenizer
 
 /// Identifies what a plan would write, so a journal from an earlier run is trusted only for the
 /// same merge: the recipe text and seed, the output layout (files, headers, offsets) and every input file
@@ -8,7 +9,9 @@ import MergeKitSafetensors
 /// when the file was mapped) and the bytes of its safetensors header are all the same. The
 /// status-change time moves on every write, rename or `touch` and cannot be set back without
 /// privileges, so content rewritten in place with its mtime restored (`touch -r`), a file
-/// replaced by another of the same size, and a re-pointed symbolic link are all detected.
+/// replaced by another of the same size, and a re-pointed symbolic link are all detected. A
+/// tensor aligned to the output vocabulary counts its row plan too: a changed tokenizer that
+/// moves a row changes the fingerprint.
 ///
 /// The parts of a split merge (`apply --part`) run on several machines that see the inputs on
 /// a shared file system, where device numbers (and, on some network file systems, inode
@@ -35,11 +38,31 @@ enum PlanFingerprint {
         for job in plan.jobs {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
+            if let rows = job.alignedRows { add(rows, to: &hasher) }
             for input in job.inputs where seen.insert(input.file.path).inserted {
                 hasher.add(identityOf: input.file, withDeviceAndInode: scope == .machine)
             }
         }
         return hasher.value
+    }
+
+    /// Every participant's row sources, as numbers.
+    private static func add(_ rows: EmbeddingRowPlan, to hasher: inout FNVHasher) {
+        hasher.add("rows \(rows.participants) \(rows.tokenCount) \(rows.rowCount)")
+        for participant in rows.participants.indices {
+            var numbers: [Int] = []
+            for segment in rows.segments(participant: participant, rows: 0 ..< rows.rowCount) {
+                switch segment {
+                case .input(let output, let first): numbers += [0, output.lowerBound, output.count, first]
+                case .paddingMean(let output): numbers += [1, output.lowerBound, output.count]
+                case .computed(let row, .zero): numbers += [2, row]
+                case .computed(let row, .copy(let source)): numbers += [3, row, source.participant, source.row]
+                case .computed(let row, .mean(let sources)):
+                    numbers += [4, row, sources.count] + sources.flatMap { [$0.participant, $0.row] }
+                }
+            }
+            numbers.withUnsafeBytes { hasher.add($0) }
+        }
     }
 }
 

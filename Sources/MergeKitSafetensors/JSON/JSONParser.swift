@@ -24,6 +24,25 @@ public enum JSONParser {
         var reader = Reader(bytes: bytes)
         return try reader.parseDocument()
     }
+
+    /// The members of the object that `bytes` holds, each key with the byte range (in `bytes`) of
+    /// its value, without building the values: large documents (a tokenizer.json) can be read a
+    /// part at a time, and edited by replacing one member's bytes. The whole text is checked as
+    /// `parse` checks it, except for duplicate keys: these members are returned in order,
+    /// repeated keys included, and objects inside the values are not searched for them.
+    public static func objectMembers(
+        _ bytes: UnsafeRawBufferPointer
+    ) throws(JSONParseError) -> [(key: String, value: Range<Int>)] {
+        var reader = Reader(bytes: bytes)
+        return try reader.containerDocument { reader throws(JSONParseError) in try reader.objectMembers() }
+    }
+
+    /// The byte ranges (in `bytes`) of the elements of the array that `bytes` holds, checked as
+    /// `objectMembers` checks an object.
+    public static func arrayElements(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> [Range<Int>] {
+        var reader = Reader(bytes: bytes)
+        return try reader.containerDocument { reader throws(JSONParseError) in try reader.arrayElements() }
+    }
 }
 
 private struct Reader {
@@ -45,6 +64,20 @@ private struct Reader {
         skipWhitespace()
         guard position == bytes.count else { throw error(.trailingContent) }
         return value
+    }
+
+    /// Runs `body` on the document's single value (after a byte order mark check) and requires
+    /// nothing but whitespace after it.
+    mutating func containerDocument<Result>(
+        _ body: (inout Reader) throws(JSONParseError) -> Result
+    ) throws(JSONParseError) -> Result {
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+            throw JSONParseError(byteOffset: 0, kind: .byteOrderMark)
+        }
+        let result = try body(&self)
+        skipWhitespace()
+        guard position == bytes.count else { throw error(.trailingContent) }
+        return result
     }
 
     private func error(_ kind: JSONParseError.Kind, at offset: Int? = nil) -> JSONParseError {
@@ -281,5 +314,87 @@ private struct Reader {
             position += 1
         }
         return value
+    }
+
+    // MARK: Reading without building
+
+    /// The members of the object at the current position, with their values' ranges.
+    mutating func objectMembers() throws(JSONParseError) -> [(key: String, value: Range<Int>)] {
+        let byte = try peekPastWhitespace()
+        guard byte == UInt8(ascii: "{") else { throw error(.unexpectedByte(byte, expected: "'{'")) }
+        var members: [(key: String, value: Range<Int>)] = []
+        try skipContainer(close: UInt8(ascii: "}")) { reader throws(JSONParseError) in
+            let key = try reader.parseKey()
+            let range = try reader.skipValue()
+            members.append((key: key, value: range))
+        }
+        return members
+    }
+
+    /// The ranges of the elements of the array at the current position.
+    mutating func arrayElements() throws(JSONParseError) -> [Range<Int>] {
+        let byte = try peekPastWhitespace()
+        guard byte == UInt8(ascii: "[") else { throw error(.unexpectedByte(byte, expected: "'['")) }
+        var elements: [Range<Int>] = []
+        try skipContainer(close: UInt8(ascii: "]")) { reader throws(JSONParseError) in
+            elements.append(try reader.skipValue())
+        }
+        return elements
+    }
+
+    /// Checks the value at the current position without building it (strings and numbers are
+    /// decoded and dropped); returns its byte range.
+    @discardableResult
+    private mutating func skipValue() throws(JSONParseError) -> Range<Int> {
+        let byte = try peekPastWhitespace()
+        let start = position
+        switch byte {
+        case UInt8(ascii: "{"):
+            try skipContainer(close: UInt8(ascii: "}")) { reader throws(JSONParseError) in
+                _ = try reader.parseKey()
+                try reader.skipValue()
+            }
+        case UInt8(ascii: "["):
+            try skipContainer(close: UInt8(ascii: "]")) { reader throws(JSONParseError) in try reader.skipValue() }
+        default:
+            _ = try parseValue()
+        }
+        return start..<position
+    }
+
+    /// A key and its colon.
+    private mutating func parseKey() throws(JSONParseError) -> String {
+        let byte = try peekPastWhitespace()
+        guard byte == UInt8(ascii: "\"") else { throw error(.unexpectedByte(byte, expected: "a string key")) }
+        let key = try parseString()
+        let colon = try peekPastWhitespace()
+        guard colon == UInt8(ascii: ":") else { throw error(.unexpectedByte(colon, expected: "':'")) }
+        position += 1
+        return key
+    }
+
+    /// An object or array (opening byte at the current position): `element` reads each member or
+    /// element, this reads the separators.
+    private mutating func skipContainer(
+        close: UInt8, element: (inout Reader) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        try enterContainer()
+        defer { depth -= 1 }
+        if try peekPastWhitespace() == close {
+            position += 1
+            return
+        }
+        while true {
+            try element(&self)
+            let separator = try peekPastWhitespace()
+            position += 1
+            switch separator {
+            case UInt8(ascii: ","): continue
+            case close: return
+            default:
+                let expected = close == UInt8(ascii: "}") ? "',' or '}'" : "',' or ']'"
+                throw error(.unexpectedByte(separator, expected: expected), at: position - 1)
+            }
+        }
     }
 }
