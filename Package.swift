@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors;
-// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Tokenizer) → Engine → CLI;
+// Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors → Checkpoint;
+// (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Checkpoint, Tokenizer) → Engine → CLI;
 // the companion commands: CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
 // See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
@@ -34,23 +34,27 @@ let package = Package(
         .target(name: "MergeKitRandom"),
         .target(name: "MergeKitTensor"),
         .target(name: "MergeKitSafetensors", dependencies: ["MergeKitTensor"]),
+        .target(name: "MergeKitCheckpoint", dependencies: ["MergeKitTensor", "MergeKitSafetensors"]),
         .target(name: "MergeKitTokenizer", dependencies: ["MergeKitRecipe", "MergeKitSafetensors"]),
         .target(
             name: "MergeKitEngine",
             dependencies: [
                 "CMalloc", "MergeKitRandom", "MergeKitRecipe", "MergeKitTensor", "MergeKitSafetensors", "MergeKitTokenizer",
+                "MergeKitCheckpoint",
             ]
         ),
         .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
         .target(
             name: "MergeKitLoRAExtraction",
-            dependencies: ["MergeKitEngine", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra"]
+            dependencies: [
+                "MergeKitEngine", "MergeKitCheckpoint", "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra",
+            ]
         ),
         .target(
             name: "MergeKitMoE",
             dependencies: [
-                "MergeKitEngine", "MergeKitRandom", "MergeKitRecipe", "MergeKitYAML", "MergeKitSafetensors",
-                "MergeKitTensor", "MergeKitLinearAlgebra", "MergeKitBPE",
+                "MergeKitEngine", "MergeKitCheckpoint", "MergeKitRandom", "MergeKitRecipe", "MergeKitYAML",
+                "MergeKitSafetensors", "MergeKitTensor", "MergeKitLinearAlgebra", "MergeKitBPE",
             ]
         ),
         .target(name: "MergeKit", dependencies: ["MergeKitRecipe", "MergeKitEngine"]),
@@ -91,6 +95,11 @@ let package = Package(
             dependencies: ["MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
+            name: "MergeKitCheckpointTests",
+            dependencies: ["MergeKitCheckpoint", "MergeKitTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "MergeKitTokenizerTests",
             dependencies: ["MergeKitTokenizer", "MergeKitSafetensors", "MergeKitTestSupport"]
         ),
@@ -112,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "mergekit-embedding-example", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,26 +1,29 @@
+import MergeKitCheckpoint
 import MergeKitLinearAlgebra
 import MergeKitSafetensors
 import MergeKitTensor
 
-/// M = W_ft − W_base of one module, read block by block straight from the two memory maps (the
-/// difference is exact in double precision for float inputs), optionally transposed (the input
-/// embedding is decomposed as `hidden × vocabulary`). Pages are released as whole stored rows
-/// are consumed, so reading a large tensor does not keep it resident. A read of an input that
-/// shrank after it was mapped (`MappingFaultGuard` turned it into zeros) throws, naming the file.
+/// M = W_ft − W_base of one module, read block by block through the two tensors' sources (the
+/// difference is exact in double precision for float inputs; a source may be a safetensors or
+/// .bin tensor read in place from its memory map, or a LoRA-adapted weight), optionally
+/// transposed (the input embedding is decomposed as `hidden × vocabulary`). Pages are released
+/// as whole stored rows are consumed, so reading a large tensor does not keep it resident. A
+/// read of an input that shrank after it was mapped (`MappingFaultGuard` turned it into zeros)
+/// throws, naming the file.
 struct DeltaMatrix: MatrixBlockSource {
-    let fineTuned: (file: SafetensorsFile, info: TensorInfo)
-    let base: (file: SafetensorsFile, info: TensorInfo)
+    let fineTuned: any TensorSource
+    let base: any TensorSource
     let transposed: Bool
     /// The stored tensor's row length.
     private let storedColumns: Int
     private let storedRows: Int
 
-    init(fineTuned: (file: SafetensorsFile, info: TensorInfo), base: (file: SafetensorsFile, info: TensorInfo), transposed: Bool) {
+    init(fineTuned: any TensorSource, base: any TensorSource, transposed: Bool) {
         self.fineTuned = fineTuned
         self.base = base
         self.transposed = transposed
-        storedRows = fineTuned.info.shape[0]
-        storedColumns = fineTuned.info.shape[1]
+        storedRows = fineTuned.shape[0]
+        storedColumns = fineTuned.shape[1]
     }
 
     var rowCount: Int { transposed ? storedColumns : storedRows }
@@ -52,26 +55,20 @@ struct DeltaMatrix: MatrixBlockSource {
 
     /// Drops both tensors' pages (after the last pass).
     func releaseAll() {
-        fineTuned.file.releasePages(of: fineTuned.info)
-        base.file.releasePages(of: base.info)
+        fineTuned.releasePages(0..<fineTuned.elementCount)
+        base.releasePages(0..<base.elementCount)
     }
 
     private func release(storedRows range: Range<Int>) {
         for tensor in [fineTuned, base] {
-            let rowBytes = storedColumns * tensor.info.dtype.byteSize
-            tensor.file.releasePages(of: tensor.info, bytes: (range.lowerBound * rowBytes)..<(range.upperBound * rowBytes))
+            tensor.releasePages((range.lowerBound * storedColumns)..<(range.upperBound * storedColumns))
         }
     }
 
-    private func decode(_ tensor: (file: SafetensorsFile, info: TensorInfo), row: Int, span: Range<Int>, into values: inout [Float]) {
-        let size = tensor.info.dtype.byteSize
-        let start = (row * storedColumns + span.lowerBound) * size
-        tensor.file.withData(of: tensor.info) { bytes in
-            values.withUnsafeMutableBufferPointer { output in
-                ElementConversion.decode(
-                    UnsafeRawBufferPointer(rebasing: bytes[start..<(start + span.count * size)]),
-                    as: tensor.info.dtype, into: output)
-            }
+    private func decode(_ tensor: any TensorSource, row: Int, span: Range<Int>, into values: inout [Float]) {
+        let start = row * storedColumns + span.lowerBound
+        values.withUnsafeMutableBufferPointer { output in
+            tensor.decode(start..<(start + span.count), into: output)
         }
     }
 }

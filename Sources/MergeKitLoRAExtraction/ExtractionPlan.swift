@@ -135,7 +135,7 @@ public struct ExtractionPlan: Sendable {
     }
 
     private static func vocabularySize(of model: ModelDirectory) -> Int? {
-        ModuleInventory.inputEmbeddingTensor(of: model).flatMap { model.tensor(named: $0)?.info.shape.first }
+        ModuleInventory.inputEmbeddingTensor(of: model).flatMap { model.tensor(named: $0)?.shape.first }
     }
 
     /// The decomposition of `module`, after checking that the base has the same weight (a tied
@@ -143,7 +143,7 @@ public struct ExtractionPlan: Sendable {
     private static func decomposition(
         of module: CheckpointModule, model: ModelDirectory, base: ModelDirectory, maxRank: Int, problems: inout [String]
     ) -> Decomposition? {
-        guard let fineTuned = model.tensor(named: module.weightTensor)?.info else {
+        guard let fineTuned = model.tensor(named: module.weightTensor) else {
             problems.append("\(model.path): no tensor '\(module.weightTensor)'")
             return nil
         }
@@ -152,7 +152,7 @@ public struct ExtractionPlan: Sendable {
            let tied = ModuleInventory.inputEmbeddingTensor(of: base) {
             baseName = tied
         }
-        guard let baseWeight = base.tensor(named: baseName)?.info else {
+        guard let baseWeight = base.tensor(named: baseName) else {
             problems.append("\(base.path): no tensor '\(baseName)' (module '\(module.name)' of the fine-tuned model needs it)")
             return nil
         }
@@ -161,15 +161,15 @@ public struct ExtractionPlan: Sendable {
             problems.append("module '\(module.name)': shape \(fineTuned.shape) in \(model.path) but \(baseWeight.shape) in \(base.path)")
             usable = false
         }
-        for (info, path) in [(fineTuned, model.path), (baseWeight, base.path)] where !info.dtype.isMergeable {
-            problems.append("\(path): tensor '\(info.name)' is \(info.dtype.rawValue); only float weights can be decomposed")
+        for (tensor, path) in [(fineTuned, model.path), (baseWeight, base.path)] where !tensor.dtype.isMergeable {
+            problems.append("\(path): tensor '\(tensor.name)' is \(tensor.dtype.rawValue); only float weights can be decomposed")
             usable = false
         }
         // The fine-tuned bias is saved as it is (PEFT loads it into the base layer), so it only
         // has to fit the base's.
         if let bias = module.biasTensor {
-            let fineTunedShape = model.tensor(named: bias)?.info.shape ?? []
-            if let baseShape = base.tensor(named: bias)?.info.shape {
+            let fineTunedShape = model.tensor(named: bias)?.shape ?? []
+            if let baseShape = base.tensor(named: bias)?.shape {
                 if baseShape != fineTunedShape {
                     problems.append("module '\(module.name)': bias shape \(fineTunedShape) in \(model.path) but \(baseShape) in \(base.path)")
                     usable = false

@@ -1,5 +1,6 @@
 import Dispatch
 public import MergeKitEngine
+import MergeKitCheckpoint
 import MergeKitLinearAlgebra
 import MergeKitSafetensors
 import MergeKitTensor
@@ -92,7 +93,7 @@ public struct LoRAExtractor: Sendable {
         let extracted = try decomposeAll(into: spill, progress: progress)
 
         var specs: [OutputTensorSpec] = []
-        var sources: [TensorSource] = []
+        var sources: [FactorSource] = []
         var ranks: [(module: String, rank: Int)] = []
         var emptyModules: [String] = []
         var worst = 0.0
@@ -120,14 +121,14 @@ public struct LoRAExtractor: Sendable {
                 // ignores mergekit's `lora_B.bias` delta unless `lora_bias` is set, which in turn
                 // makes every bias-free targeted layer unmergeable.
                 if let bias = d.module.biasTensor, let found = plan.model.tensor(named: bias) {
-                    specs.append(OutputTensorSpec(name: prefix + ".base_layer.bias", dtype: found.info.dtype, shape: found.info.shape))
-                    sources.append(.checkpoint(found.file, found.info))
+                    specs.append(OutputTensorSpec(name: prefix + ".base_layer.bias", dtype: found.dtype, shape: found.shape))
+                    sources.append(.checkpoint(found))
                 }
             case .saveFullRank(let module):
                 for (tensor, suffix) in [(module.weightTensor, ".weight"), (module.biasTensor, ".bias")] {
                     guard let tensor, let found = plan.model.tensor(named: tensor) else { continue }
-                    specs.append(OutputTensorSpec(name: "base_model.model." + module.name + suffix, dtype: found.info.dtype, shape: found.info.shape))
-                    sources.append(.checkpoint(found.file, found.info))
+                    specs.append(OutputTensorSpec(name: "base_model.model." + module.name + suffix, dtype: found.dtype, shape: found.shape))
+                    sources.append(.checkpoint(found))
                 }
             }
         }
@@ -158,14 +159,16 @@ public struct LoRAExtractor: Sendable {
             bytesWritten: layout.totalDataBytes)
     }
 
-    private enum TensorSource {
+    /// Where an adapter tensor's bytes come from.
+    private enum FactorSource {
         case spill(offset: Int)
-        case checkpoint(SafetensorsFile, TensorInfo)
+        /// A tensor of the fine-tuned model, saved whole.
+        case checkpoint(any TensorSource)
     }
 
     private static let copyBlock = 1 << 23
 
-    private func copy(_ source: TensorSource, count: Int, to writer: ShardFileWriter, at fileOffset: Int, spill: FactorSpill) throws {
+    private func copy(_ source: FactorSource, count: Int, to writer: ShardFileWriter, at fileOffset: Int, spill: FactorSpill) throws {
         switch source {
         case .spill(let offset):
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, Self.copyBlock), alignment: 16)
@@ -177,22 +180,45 @@ public struct LoRAExtractor: Sendable {
                 try writer.write(UnsafeRawBufferPointer(piece), at: fileOffset + done)
                 done += piece.count
             }
-        case .checkpoint(let file, let info):
+        case .checkpoint(let tensor):
+            // Stored bytes are copied as they are; a strided .bin view or an adapted weight is
+            // decoded and encoded back to its dtype (exact for float dtypes).
+            let size = tensor.dtype.byteSize
+            let elementsPerBlock = max(1, Self.copyBlock / size)
+            var scratch: (values: UnsafeMutableBufferPointer<Float>, bytes: UnsafeMutableRawBufferPointer)?
+            defer {
+                scratch?.values.deallocate()
+                scratch?.bytes.deallocate()
+            }
             var done = 0
-            while done < count {
-                let range = done..<min(count, done + Self.copyBlock)
+            while done < tensor.elementCount {
+                let elements = done..<min(tensor.elementCount, done + elementsPerBlock)
+                let bytes = (elements.lowerBound * size)..<(elements.upperBound * size)
+                let copied: Void?
                 do {
-                    try file.withData(of: info) { bytes throws(SafetensorsError) in
-                        try writer.write(UnsafeRawBufferPointer(rebasing: bytes[range]), at: fileOffset + range.lowerBound)
+                    copied = try tensor.withStoredBytes { stored throws(SafetensorsError) in
+                        try writer.write(UnsafeRawBufferPointer(rebasing: stored[bytes]), at: fileOffset + bytes.lowerBound)
                     }
                 } catch {
                     // Mapped bytes past the end of a shrunken input make pwrite fail with EFAULT
                     // (the kernel reads them, no SIGBUS): blame the input, not the output.
-                    throw file.shrinkError() ?? error
+                    throw tensor.shrinkError() ?? error
+                }
+                if copied == nil {
+                    guard tensor.dtype.isMergeable else {
+                        throw CheckpointError(file: tensor.file, "tensor '\(tensor.name)' is a strided view of \(tensor.dtype.rawValue) elements, which cannot be saved as they are")
+                    }
+                    let buffers = scratch ?? (.allocate(capacity: elementsPerBlock), .allocate(byteCount: elementsPerBlock * size, alignment: 16))
+                    scratch = buffers
+                    let values = UnsafeMutableBufferPointer(rebasing: buffers.values[0..<elements.count])
+                    tensor.decode(elements, into: values)
+                    let encoded = UnsafeMutableRawBufferPointer(rebasing: buffers.bytes[0..<bytes.count])
+                    ElementConversion.encode(UnsafeBufferPointer(values), as: tensor.dtype, into: encoded)
+                    try writer.write(UnsafeRawBufferPointer(encoded), at: fileOffset + bytes.lowerBound)
                 }
                 if let truncated = MappedFile.truncationError { throw truncated }
-                file.releasePages(of: info, bytes: range)
-                done = range.upperBound
+                tensor.releasePages(elements)
+                done = elements.upperBound
             }
         }
     }
@@ -282,8 +308,8 @@ public struct LoRAExtractor: Sendable {
                 total += d.rank * (d.rows + d.columns) * d.dtype.byteSize + d.rows * 8
             case .saveFullRank(let module):
                 for tensor in [module.weightTensor, module.biasTensor].compactMap({ $0 }) {
-                    if let info = plan.model.tensor(named: tensor)?.info {
-                        total += info.elementCount * info.dtype.byteSize
+                    if let found = plan.model.tensor(named: tensor) {
+                        total += found.storedByteCount
                     }
                 }
             }

@@ -35,7 +35,7 @@ public enum ModuleInventory {
         for (position, tensor) in model.tensorNames.enumerated() where tensor.hasSuffix(".weight") {
             let name = String(tensor.dropLast(".weight".count))
             let bias = names.contains(name + ".bias") ? name + ".bias" : nil
-            let rank = model.tensor(named: tensor)?.info.shape.count ?? 0
+            let rank = model.tensor(named: tensor)?.shape.count ?? 0
             let kind: CheckpointModule.Kind
             if name.hasSuffix("." + inputEmbeddingKey) || name == inputEmbeddingKey {
                 kind = .inputEmbedding

@@ -1,12 +1,11 @@
-/// The recipe each benchmarked method runs, written against a generated family. Densities follow
-/// the mergekit measurements (0.5); slerp merges the base with the first fine-tune.
+/// The recipe each benchmarked method runs, written against a generated family (the fine-tunes
+/// read from `fineTunes`: their safetensors folders or their .bin twins). Densities follow the
+/// issue's mergekit measurements (0.5); slerp merges the base with the first fine-tune.
 enum BenchRecipes {
     static let methods = ["linear", "task_arithmetic", "ties", "dare_ties", "dare_linear", "slerp", "della", "model_stock"]
 
     /// The recipe text and the models it reads.
-    static func recipe(for method: String, family: FamilyGenerator) -> (text: String, models: [String]) {
-        let base = family.path(of: "base")
-        let fineTunes = family.modelNames.dropFirst().map { family.path(of: $0) }
+    static func recipe(for method: String, base: String, fineTunes: [String]) -> (text: String, models: [String]) {
         let weight = 1.0 / Double(fineTunes.count)
         func list(_ parameters: String?) -> String {
             fineTunes.map { path in

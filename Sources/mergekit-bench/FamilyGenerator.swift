@@ -32,8 +32,9 @@ struct FamilyGenerator {
                 try layout.indexJSON().write(toFile: "\(path(of: model))/model.safetensors.index.json", atomically: false, encoding: .utf8)
             }
         }
-        // Work items: (tensor, element range) pieces of at most 4M elements.
-        let pieceElements = 1 << 22
+        // Work items: (tensor, element range) pieces of at most 256K elements. Small, because the
+        // runs this bench spawns inherit its peak RSS (values depend on the element, not the piece).
+        let pieceElements = 1 << 18
         var pieces: [(PlacedTensor, Range<Int>)] = []
         for shard in layout.shards {
             for placed in shard.tensors {

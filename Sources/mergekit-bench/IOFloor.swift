@@ -5,16 +5,20 @@ import Glibc
 /// cold: from the disk, one file after the other), plus writing an output-sized file and
 /// fsync-ing it.
 enum IOFloor {
-    /// The safetensors files of a model directory.
+    /// The weight files of a model directory.
     static func files(in directory: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".safetensors") }.sorted().map { "\(directory)/\($0)" }
+            .filter(isWeightFile).sorted().map { "\(directory)/\($0)" }
     }
 
     /// Seconds to read every byte of the files under `directory` (already cached: read twice,
-    /// timed the second time).
+    /// timed the second time). The files are dropped from the page cache first, so every input
+    /// enters it the same way, by these reads: how a file is cached (in 2 MiB folios after a
+    /// large write, smaller ones after other reads) decides how much of it a fault maps, which
+    /// moved a merge's peak RSS by 10 MiB between byte-identical inputs.
     static func readSeconds(ofFilesIn directory: String) throws -> Double {
         let files = try files(in: directory)
+        for file in files { try dropFromPageCache(file) }
         _ = try read(files)
         return try read(files)
     }
@@ -28,8 +32,27 @@ enum IOFloor {
         return seconds
     }
 
+    /// Writes back and evicts `file`'s cached pages (advice: pages other processes hold mapped stay).
+    private static func dropFromPageCache(_ file: String) throws {
+        let descriptor = open(file, O_RDONLY)
+        guard descriptor >= 0 else { throw BenchError("cannot open \(file)") }
+        defer { close(descriptor) }
+        fsync(descriptor)
+        _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
+    }
+
+    /// The files a model's tensors are read from: safetensors, or a .bin twin.
+    static func isWeightFile(_ name: String) -> Bool {
+        name.hasSuffix(".safetensors") || name.hasSuffix(".bin")
+    }
+
+    /// Bytes per read or write. Small on purpose: the children the bench spawns inherit its peak
+    /// RSS (`ru_maxrss` survives exec), so a large buffer here would become the floor of every
+    /// peak RSS the bench reports.
+    static let bufferBytes = 1 << 20
+
     private static func read(_ files: [String]) throws -> Double {
-        let size = 16 << 20
+        let size = bufferBytes
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
         defer { buffer.deallocate() }
         let start = DispatchTime.now()
@@ -42,10 +65,10 @@ enum IOFloor {
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
-    /// Seconds to write `bytes` to a new file at `path` in 16 MiB writes and fsync it, and the
+    /// Seconds to write `bytes` to a new file at `path` in `bufferBytes` writes and fsync it, and the
     /// fsync's share.
     static func writeSeconds(bytes: Int, at path: String) throws -> (total: Double, sync: Double) {
-        let size = 16 << 20
+        let size = bufferBytes
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
         defer { buffer.deallocate() }
         memset(buffer, 0x3C, size)

@@ -28,6 +28,11 @@ struct MergeKitBench: ParsableCommand {
     @Option(help: "Comma-separated methods.")
     var methods = BenchRecipes.methods.joined(separator: ",")
 
+    @Option(help: ArgumentHelp(
+        "Comma-separated formats the fine-tunes are read in: safetensors, bin.",
+        discussion: "bin: each fine-tune's tensors as a PyTorch pytorch_model.bin (torch.save's zip layout), written once beside it in <model>-bin/; the base stays safetensors. Its rows are marked (.bin)."))
+    var formats = "safetensors"
+
     @Option(help: "Comma-separated thread counts; every method runs once per count (default: all cores).")
     var threads: String?
 
@@ -63,6 +68,10 @@ struct MergeKitBench: ParsableCommand {
             guard let count = Int(text), count >= 1 else { throw ValidationError("bad thread count '\(text)'") }
             return count
         }
+        let formatList = formats.split(separator: ",").map(String.init)
+        if let unknown = formatList.first(where: { !Self.formats.contains($0) }) {
+            throw ValidationError("unknown format '\(unknown)'; one of \(Self.formats.joined(separator: ", "))")
+        }
         let binary = mergekitSwift ?? (Self.executableDirectory() + "/mergekit-swift")
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ValidationError("\(binary) not found; run `swift build -c release` first (it builds mergekit-swift next to mergekit-bench) or pass --mergekit-swift")
@@ -89,11 +98,21 @@ struct MergeKitBench: ParsableCommand {
             log("baseline \(baseline), built \(Self.modificationDate(of: baseline))")
             binaries.insert((label: " (baseline)", path: baseline), at: 0)
         }
-        let familyFiles = try family.modelNames.flatMap { try IOFloor.files(in: family.path(of: $0)) }
+        let fineTunePaths = family.modelNames.dropFirst().map { family.path(of: $0) }
+        var fineTunesByFormat = ["safetensors": fineTunePaths]
+        if formatList.contains("bin") {
+            let twins = fineTunePaths.map { PyTorchTwin(model: $0) }
+            for twin in twins where !twin.isComplete {
+                log("writing \(twin.directory)/\(PyTorchTwin.fileName)…")
+                try twin.write()
+            }
+            fineTunesByFormat["bin"] = twins.map(\.directory)
+        }
+        let modelDirectories = family.modelNames.map(family.path(of:)) + (fineTunesByFormat["bin"] ?? [])
+        let familyFiles = try modelDirectories.flatMap { try IOFloor.files(in: $0) }
         Self.emit("load average at start: \(Self.loadAverage())")
         var readSeconds: [String: Double] = [:]
-        for model in family.modelNames {
-            let directory = family.path(of: model)
+        for directory in modelDirectories {
             readSeconds[directory] = cold
                 ? try IOFloor.coldReadSeconds(of: try IOFloor.files(in: directory))
                 : try IOFloor.readSeconds(ofFilesIn: directory)
@@ -119,45 +138,50 @@ struct MergeKitBench: ParsableCommand {
                 Self.emit("| \(method) | – | not registered in this build | | | | | | | | |")
                 continue
             }
-            let (text, models) = BenchRecipes.recipe(for: method, family: family)
-            let recipePath = "\(dir)/\(method).yaml"
-            try text.write(toFile: recipePath, atomically: true, encoding: .utf8)
-            let inputBytes = models.reduce(0) { $0 + Self.fileBytes(in: $1) }
-            var floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
-            if cold {
-                // The disk's speed drifts by minutes (other work on the machine): measure this
-                // method's cold floor right before its runs.
-                let reads = try models.map { try IOFloor.coldReadSeconds(of: try IOFloor.files(in: $0)) }
-                let writeNow = try IOFloor.writeSeconds(bytes: modelBytes, at: "\(dir)/io-floor.tmp")
-                floor = reads.reduce(0, +) + writeNow.total
-                log(String(format: "%@: cold floor %.2f s (reads %@ s, write + fsync %.2f s)", method, floor,
-                           reads.map { String(format: "%.2f", $0) }.joined(separator: " + "), writeNow.total))
-            }
-            for count in threadCounts {
-                for (label, path) in binaries {
-                    let output = "\(dir)/out-\(method)"
-                    try? FileManager.default.removeItem(atPath: output)
-                    if cold {
-                        try PageCache.evict(familyFiles)
-                        if dropCaches, let why = PageCache.dropAll() { log("cannot drop the page cache (\(why)); inputs evicted with fadvise only") }
-                        let resident = PageCache.residentFraction(familyFiles)
-                        if resident > 0.01 { log(String(format: "warning: %.1f%% of the inputs still cached before a cold run", resident * 100)) }
+            for format in formatList {
+                let name = format == "bin" ? "\(method)-bin" : method
+                let (text, models) = BenchRecipes.recipe(
+                    for: method, base: family.path(of: "base"), fineTunes: fineTunesByFormat[format] ?? fineTunePaths)
+                let recipePath = "\(dir)/\(name).yaml"
+                try text.write(toFile: recipePath, atomically: true, encoding: .utf8)
+                let inputBytes = models.reduce(0) { $0 + Self.fileBytes(in: $1) }
+                var floor = models.reduce(0) { $0 + (readSeconds[$1] ?? 0) } + write.total
+                if cold {
+                    // The disk's speed drifts by minutes (other work on the machine): measure this
+                    // method's cold floor right before its runs.
+                    let reads = try models.map { try IOFloor.coldReadSeconds(of: try IOFloor.files(in: $0)) }
+                    let writeNow = try IOFloor.writeSeconds(bytes: modelBytes, at: "\(dir)/io-floor.tmp")
+                    floor = reads.reduce(0, +) + writeNow.total
+                    log(String(format: "%@: cold floor %.2f s (reads %@ s, write + fsync %.2f s)", name, floor,
+                               reads.map { String(format: "%.2f", $0) }.joined(separator: " + "), writeNow.total))
+                }
+                for count in threadCounts {
+                    for (suffix, path) in binaries {
+                        let label = (format == "bin" ? "\(method) (.bin)" : method) + suffix
+                        let output = "\(dir)/out-\(method)"
+                        try? FileManager.default.removeItem(atPath: output)
+                        if cold {
+                            try PageCache.evict(familyFiles)
+                            if dropCaches, let why = PageCache.dropAll() { log("cannot drop the page cache (\(why)); inputs evicted with fadvise only") }
+                            let resident = PageCache.residentFraction(familyFiles)
+                            if resident > 0.01 { log(String(format: "warning: %.1f%% of the inputs still cached before a cold run", resident * 100)) }
+                        }
+                        var arguments = [path, "apply", recipePath, "-o", output, "--threads", "\(count)"]
+                        if let memoryBudget { arguments += ["--memory-budget", memoryBudget] }
+                        let logPath = "\(dir)/\(name).log"
+                        let usage = try ChildProcess.run(arguments, logPath: logPath)
+                        let logText = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                        try? FileManager.default.removeItem(atPath: output)
+                        guard usage.status == 0 else {
+                            Self.emit("| \(label) | \(count) | failed (exit status \(usage.status)): \(logText.split(separator: "\n").last ?? "") | | | | | | | | |")
+                            continue
+                        }
+                        let sync = Self.syncSeconds(in: logText).map { String(format: "%.2f", $0) } ?? "?"
+                        Self.emit(String(format: "| %@ | %d | %.2f | %.2f | %.0f | %@ | %.2f | %.2f | %.2f | %.2f | %.2f |",
+                                     label, count, usage.wall, usage.cpu, Double(usage.peakRSSBytes) / 1_048_576, sync,
+                                     Double(inputBytes) / 1e9 / usage.wall, Double(usage.diskReadBytes) / 1e9,
+                                     Double(usage.diskReadBytes) / Double(max(inputBytes, 1)), floor, usage.wall / floor))
                     }
-                    var arguments = [path, "apply", recipePath, "-o", output, "--threads", "\(count)"]
-                    if let memoryBudget { arguments += ["--memory-budget", memoryBudget] }
-                    let logPath = "\(dir)/\(method).log"
-                    let usage = try ChildProcess.run(arguments, logPath: logPath)
-                    let logText = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-                    try? FileManager.default.removeItem(atPath: output)
-                    guard usage.status == 0 else {
-                        Self.emit("| \(method)\(label) | \(count) | failed (exit status \(usage.status)): \(logText.split(separator: "\n").last ?? "") | | | | | | | | |")
-                        continue
-                    }
-                    let sync = Self.syncSeconds(in: logText).map { String(format: "%.2f", $0) } ?? "?"
-                    Self.emit(String(format: "| %@ | %d | %.2f | %.2f | %.0f | %@ | %.2f | %.2f | %.2f | %.2f | %.2f |",
-                                 method + label, count, usage.wall, usage.cpu, Double(usage.peakRSSBytes) / 1_048_576, sync,
-                                 Double(inputBytes) / 1e9 / usage.wall, Double(usage.diskReadBytes) / 1e9,
-                                 Double(usage.diskReadBytes) / Double(max(inputBytes, 1)), floor, usage.wall / floor))
                 }
             }
         }
@@ -177,6 +201,8 @@ struct MergeKitBench: ParsableCommand {
     private static func loadAverage() -> String {
         ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
     }
+
+    static let formats = ["safetensors", "bin"]
 
     /// Prints a table row at once, so a long run can be watched through a pipe.
     private static func emit(_ line: String) {
@@ -214,7 +240,7 @@ struct MergeKitBench: ParsableCommand {
 
     private static func fileBytes(in directory: String) -> Int {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return files.filter { $0.hasSuffix(".safetensors") }.reduce(0) { total, name in
+        return files.filter(IOFloor.isWeightFile).reduce(0) { total, name in
             let size = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.size] as? Int) ?? 0
             return total + size
         }

@@ -14,10 +14,10 @@ struct Inspect: ParsableCommand {
             safe while deltas stay below ~0.01.
             """)
 
-    @Option(name: .long, help: "The base model directory.")
+    @Option(name: .long, help: "The base model directory (or MODEL+ADAPTER: a LoRA adapter applied to it).")
     var base: String
 
-    @Argument(help: "Fine-tuned model directories.")
+    @Argument(help: "Fine-tuned model directories (safetensors or pytorch_model.bin), or MODEL+ADAPTER for a LoRA adapter.")
     var models: [String]
 
     @Flag(name: .long, help: "Print the report as JSON.")
@@ -29,10 +29,10 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         do {
-            let inspector = DeltaInspector(base: try ModelDirectory(path: base))
+            let inspector = DeltaInspector(base: try ModelDirectory.open(reference: base))
             var reports: [DeltaReport] = []
-            for path in models {
-                reports.append(inspector.inspect(try ModelDirectory(path: path), name: path))
+            for reference in models {
+                reports.append(inspector.inspect(try ModelDirectory.open(reference: reference), name: reference))
             }
             let renderer = DeltaReportRenderer(basePath: base, reports: reports)
             print(json ? renderer.json.serialized(pretty: true) : TerminalText.escapedLines(renderer.text))

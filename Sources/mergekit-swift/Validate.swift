@@ -19,6 +19,10 @@ struct Validate: ParsableCommand {
                 let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens in \($0.plan.rowCount) rows" } ?? ""
                 let tokenizer = plan.tokenizer.warning.map { "; warning: " + $0 } ?? ""
                 print(TerminalText.escaped("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers\(vocabulary)\(tokenizer)"))
+                // Models read from something other than safetensors say from what.
+                for (model, name) in zip(plan.models, plan.modelNames) where !model.isPlainSafetensors {
+                    print(TerminalText.escaped("  model '\(name)': \(model.sourceDescription)"))
+                }
             }
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)

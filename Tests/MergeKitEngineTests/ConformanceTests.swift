@@ -19,6 +19,18 @@ import Testing
         try expectMatch(name, GoldenComparison())
     }
 
+    /// The same comparison where inputs come from other sources (make_sources.py): LoRA
+    /// adapters applied on the fly (`base+adapter`: plain, rsLoRA, modules_to_save, an
+    /// embedding LoRA) against mergekit's merged-adapter cache, and PyTorch .bin models (one
+    /// file with a shared storage and a transposed view, two shards, bfloat16) mixed with
+    /// safetensors ones.
+    static let otherSourceCases = ["lora_linear", "lora_ties", "lora_embedding", "bin_linear", "bin_ties", "bin_bf16"]
+
+    @Test(arguments: otherSourceCases)
+    func matchesMergekitOnOtherSources(_ name: String) throws {
+        try expectMatch(name, GoldenComparison())
+    }
+
     /// arcee_fusion keeps an entry when a KL-weighted importance reaches median + 1.5·IQR; that
     /// decision is ill-conditioned in float32 (a float64 reference flips up to 0.63 % of a
     /// tensor's decisions against mergekit), so up to 2 % of each tensor may differ.

@@ -27,7 +27,7 @@ import Testing
         var cost = Array(repeating: 0, count: plan.layout.shards.count)
         for job in plan.jobs {
             let shard = try #require(plan.layout.location(of: job.outputName)).shardIndex
-            cost[shard] += job.inputs.reduce(0) { $0 + $1.info.byteRange.count }
+            cost[shard] += job.inputs.reduce(0) { $0 + $1.source.storedByteCount }
         }
         let loads = PartAssignment.shards(of: plan, parts: parts).map { $0.reduce(0) { $0 + cost[$1] } }
         let total = cost.reduce(0, +)

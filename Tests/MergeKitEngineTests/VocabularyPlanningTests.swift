@@ -36,7 +36,7 @@ import Testing
         let model = try Self.oddlyNamedModel(
             in: directory.path + "/m", vocabulary: 10, config: #"{"num_hidden_layers": 1, "vocab_size": 10, "hidden_size": 4}"#)
         let found = model.tensorNames.filter { name in
-            model.tensor(named: name).map { TokenIndexedTensors.isTokenIndexed(name, shape: $0.info.shape, in: model) } ?? false
+            model.tensor(named: name).map { TokenIndexedTensors.isTokenIndexed(name, shape: $0.shape, in: model) } ?? false
         }
         #expect(Set(found) == ["net.tok.w", "net.out.w"])
         #expect(TokenIndexedTensors.inputEmbedding(of: model) == "net.tok.w")

@@ -1,19 +1,23 @@
 import Glibc
+public import MergeKitCheckpoint
 public import MergeKitSafetensors
 
-/// A Hugging Face model directory: `config.json` plus `model.safetensors`, or sharded
-/// `model-*.safetensors` with `model.safetensors.index.json`. Opening it reads every header (and
-/// nothing else): tensor data is touched only through the memory maps, when a tensor is merged.
-/// Every file it reads must be a regular file (symbolic links are followed; a FIFO or a device
-/// is refused, naming it, instead of blocking or reading forever); its side files are checked
-/// too (see `SideFile`).
+/// A Hugging Face model directory: `config.json` plus its weights in any layout
+/// `CheckpointWeights` reads (safetensors or PyTorch `.bin`, single or sharded), optionally with
+/// a PEFT LoRA adapter applied on the fly (`model+adapter`: the adapted tensors are computed per
+/// chunk, the config and tokenizer are the base's). Opening it reads every header, pickle and
+/// adapter config (and nothing else): tensor data is touched only through the memory maps, when
+/// a tensor is merged. Every file it reads must be a regular file (symbolic links are followed;
+/// a FIFO or a device is refused, naming it, instead of blocking or reading forever); its side
+/// files are checked too (see `SideFile`).
 public final class ModelDirectory: Sendable {
     /// The directory, as resolved on disk.
     public let path: String
     public let config: JSONValue
-    public let files: [SafetensorsFile]
-    /// Tensor names in file order (shard order, then offset order).
-    public let tensorNames: [String]
+    /// The tensors, the adapter's applied when there is one.
+    public let weights: CheckpointWeights
+    /// The LoRA adapter applied to the weights (`model+adapter`), if any.
+    public let adapter: LoRAAdapter?
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
     /// config.json's vocabulary size (`vocab_size` or the architecture's key), nil when absent.
@@ -22,13 +26,15 @@ public final class ModelDirectory: Sendable {
     public let hiddenSize: Int?
     /// `generation_config.json`, copied when this model is the base (else the first model).
     public let generationConfig: SideFile?
-    private let locations: [String: (file: Int, info: TensorInfo)]
+    /// Base tensors the adapter replaces whole (modules_to_save, trained biases).
+    private let replacedTensorNames: Set<String>
 
     public static let configFileName = "config.json"
-    public static let singleFileName = "model.safetensors"
-    public static let indexFileName = "model.safetensors.index.json"
+    public static let singleFileName = CheckpointWeights.safetensorsFileName
+    public static let indexFileName = CheckpointWeights.safetensorsIndexFileName
 
-    public init(path: String) throws(CheckpointError) {
+    /// Opens the model directory `path`, with the LoRA adapter directory `adapterPath` applied.
+    public init(path: String, adapter adapterPath: String? = nil) throws(CheckpointError) {
         self.path = path
         guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
             throw CheckpointError(file: path, "not a model directory")
@@ -38,65 +44,61 @@ public final class ModelDirectory: Sendable {
         vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
-
-        let indexPath = Self.join(path, Self.indexFileName)
-        let singlePath = Self.join(path, Self.singleFileName)
-        var files: [SafetensorsFile] = []
-        var names: [String] = []
-        var locations: [String: (file: Int, info: TensorInfo)] = [:]
-        do {
-            if Self.exists(indexPath) {
-                let index = try CheckpointIndex.load(path: indexPath)
-                for shard in index.shardFiles {
-                    let shardPath = Self.join(path, shard)
-                    guard Self.exists(shardPath) else {
-                        throw CheckpointError(file: indexPath, "names shard '\(shard)', which does not exist in \(path)")
-                    }
-                    files.append(try SafetensorsFile(path: shardPath))
-                }
-                let shardNumber = Dictionary(uniqueKeysWithValues: index.shardFiles.enumerated().map { ($1, $0) })
-                for entry in index.weightMap {
-                    guard let fileIndex = shardNumber[entry.shard],
-                          let info = files[fileIndex].tensor(named: entry.tensor) else {
-                        throw CheckpointError(
-                            file: indexPath, "maps tensor '\(entry.tensor)' to '\(entry.shard)', which does not contain it")
-                    }
-                    names.append(entry.tensor)
-                    locations[entry.tensor] = (fileIndex, info)
-                }
-                // The index is the map; keep file order (shard, then offset) for the output order.
-                names.sort { lhs, rhs in
-                    let l = locations[lhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
-                    let r = locations[rhs].map { ($0.file, $0.info.byteRange.lowerBound) } ?? (0, 0)
-                    return l < r
-                }
-            } else if Self.exists(singlePath) {
-                let file = try SafetensorsFile(path: singlePath)
-                files.append(file)
-                for info in file.header.tensors {
-                    names.append(info.name)
-                    locations[info.name] = (0, info)
-                }
-            } else {
-                throw CheckpointError(
-                    file: path, "has no \(Self.singleFileName) and no \(Self.indexFileName)")
-            }
-        } catch let error as CheckpointError {
-            throw error
-        } catch let error as SafetensorsError {
-            throw CheckpointError(file: error.file, underlying: error)
-        } catch {
-            throw CheckpointError(file: path, "cannot be read", underlying: error)
+        let base = try Self.openWeights(in: path)
+        guard let adapterPath else {
+            weights = base
+            adapter = nil
+            replacedTensorNames = []
+            return
         }
-        self.files = files
-        self.tensorNames = names
-        self.locations = locations
+        guard case .success(let adapterStatus) = FileStatus.of(adapterPath), adapterStatus.kind == .directory else {
+            throw CheckpointError(file: adapterPath, "not a LoRA adapter directory (one with adapter_config.json and adapter_model.safetensors)")
+        }
+        do {
+            let adapter = try LoRAAdapter(directory: adapterPath)
+            weights = try adapter.apply(to: base)
+            self.adapter = adapter
+            replacedTensorNames = Set(adapter.replacements.map(\.baseTensor))
+        } catch {
+            throw CheckpointError(file: error.file, underlying: error)
+        }
     }
 
-    public func tensor(named name: String) -> (file: SafetensorsFile, info: TensorInfo)? {
-        guard let found = locations[name] else { return nil }
-        return (files[found.file], found.info)
+    private static func openWeights(in path: String) throws(CheckpointError) -> CheckpointWeights {
+        do {
+            return try CheckpointWeights(directory: path)
+        } catch {
+            switch error {
+            case .safetensors(let cause):
+                throw CheckpointError(file: cause.file, underlying: cause)
+            case .pytorch(let cause):
+                throw CheckpointError(file: cause.file, underlying: cause)
+            case .noWeights:
+                let names = CheckpointWeights.weightFileNames
+                throw CheckpointError(
+                    file: path, "has no \(names.dropLast().joined(separator: ", ")) or \(names[names.count - 1])")
+            case .missingShard(let index, let shard):
+                throw CheckpointError(file: index, "names shard '\(shard)', which does not exist in \(path)")
+            case .tensorNotInShard(let index, let tensor, let shard):
+                throw CheckpointError(file: index, "maps tensor '\(tensor)' to '\(shard)', which does not contain it")
+            }
+        }
     }
+
+    /// Tensor names in file order (shard order, then position in the shard).
+    public var tensorNames: [String] { weights.tensorNames }
+
+    public func tensor(named name: String) -> (any TensorSource)? {
+        weights.tensor(named: name)
+    }
+
+    /// Whether the tensor `name` is read whole from the adapter rather than from the base.
+    public func isReplacedByAdapter(_ name: String) -> Bool {
+        replacedTensorNames.contains(name)
+    }
+
+    /// The adapter directory, if any.
+    public var adapterPath: String? { adapter?.directory }
 
     /// The number of transformer layers from config.json (`num_hidden_layers`, or the GPT-2 /
     /// MPT spellings), or nil when the config does not say.
@@ -126,11 +128,17 @@ public final class ModelDirectory: Sendable {
         return declared
     }
 
-    /// Every file this model is read from: config.json, the index, the shards, the side files.
+    /// Every file this model is read from: config.json, the index, the weight files (with the
+    /// adapter's), the side files.
     public var inputFiles: [String] {
-        let index = Self.join(path, Self.indexFileName)
-        return [Self.join(path, Self.configFileName)] + (Self.exists(index) ? [index] : [])
-            + files.map(\.path) + sideFiles.map(\.source) + [generationConfig?.source].compactMap { $0 }
+        let index = weights.indexFileName.map { [Self.join(path, $0)] } ?? []
+        return [Self.join(path, Self.configFileName)] + index + weights.files + sideFiles.map(\.source)
+            + [generationConfig?.source].compactMap { $0 }
+    }
+
+    /// The directories this model is read from: the model's, and the adapter's.
+    public var inputDirectories: [String] {
+        [path] + (adapterPath.map { [$0] } ?? [])
     }
 
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {
@@ -151,13 +159,6 @@ public final class ModelDirectory: Sendable {
             throw CheckpointError(file: configPath, "must hold a JSON object")
         }
         return value
-    }
-
-    /// Whether `path` exists as an entry (a dangling symbolic link exists too, so it is
-    /// reported when opened rather than taken for a missing file).
-    static func exists(_ path: String) -> Bool {
-        if case .success = FileStatus.of(path, followingLinks: false) { return true }
-        return false
     }
 
     static func join(_ directory: String, _ name: String) -> String {

@@ -45,7 +45,7 @@ public enum TokenIndexedTensors {
     /// first. A tied output head reads it (mergekit's `tied_names`).
     public static func inputEmbedding(of model: ModelDirectory) -> String? {
         let tokenIndexed = model.tensorNames.filter { name in
-            model.tensor(named: name).map { isTokenIndexed(name, shape: $0.info.shape, in: model) } ?? false
+            model.tensor(named: name).map { isTokenIndexed(name, shape: $0.shape, in: model) } ?? false
         }
         return tokenIndexed.first { TensorNaming.placement(of: $0) == .beforeLayers } ?? tokenIndexed.first
     }

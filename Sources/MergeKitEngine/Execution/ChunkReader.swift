@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitSafetensors
 
 /// The reduction passes' view of one job: its inputs streamed as Float32 canonical blocks (whole
@@ -24,7 +25,7 @@ final class ChunkReader: ChunkSource {
         self.job = job
         self.aligned = aligned
         rowsPerBlock = Self.rowsPerBlock(job.merge, blockElements: blockElements)
-        let inputBytes = job.inputs.reduce(0) { $0 + job.merge.elementCount * $1.info.dtype.byteSize }
+        let inputBytes = job.inputs.reduce(0) { $0 + $1.source.storedByteCount }
         releasesBlocks = inputBytes > Self.residentBytes
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitCheckpoint
 import MergeKitSafetensors
 import MergeKitTensor
 import Synchronization
@@ -134,18 +135,20 @@ private final class Worker {
         if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1], aligned: active.aligned) }
         switch active.work {
         case .copy(let input):
-            let source = job.inputs[input]
-            let stored = source.info.dtype.byteSize
+            let source = job.inputs[input].source
+            let stored = source.dtype.byteSize
             let at = active.fileOffset + range.lowerBound * stored
+            let copied: Void?
             do {
-                try source.file.withData(of: source.info) { bytes throws(SafetensorsError) in
+                copied = try source.withStoredBytes { bytes throws(SafetensorsError) in
                     try active.writer.write(UnsafeRawBufferPointer(rebasing: bytes[(range.lowerBound * stored)..<(range.upperBound * stored)]), at: at)
                 }
             } catch {
                 // Mapped bytes past the end of a shrunken input make pwrite fail with EFAULT
                 // (the kernel reads them, no SIGBUS): blame the input, not the output.
-                throw source.file.shrinkError() ?? error
+                throw source.shrinkError() ?? error
             }
+            guard copied != nil else { preconditionFailure("the job factory copies only sources with stored bytes") }
             if let truncated = MappedFile.truncationError { throw truncated }
         case .merge(let kernel):
             let size = job.outputDType.byteSize

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitSafetensors
 import MergeKitTensor
 import MergeKitTokenizer
@@ -47,12 +48,8 @@ final class InputDecoder {
     /// returns how many of the values are NaN or ±Inf.
     @discardableResult
     private func read(_ input: TensorInput, _ elements: Range<Int>, readDType: DType?, into target: UnsafeMutableBufferPointer<Float>) -> Int {
-        let dtype = input.info.dtype
-        let nonFinite = input.file.withData(of: input.info) { bytes in
-            let slice = UnsafeRawBufferPointer(
-                rebasing: bytes[(elements.lowerBound * dtype.byteSize)..<(elements.upperBound * dtype.byteSize)])
-            return ElementConversion.decodeCountingNonFinite(slice, as: dtype, into: target)
-        }
+        let dtype = input.source.dtype
+        let nonFinite = input.source.decodeCountingNonFinite(elements, into: target)
         guard let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize else { return nonFinite }
         round(target, through: readDType)
         return ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
@@ -104,9 +101,8 @@ final class InputDecoder {
     /// of the stored rows those aligned elements were gathered from.
     static func release(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
         for (i, input) in job.inputs.enumerated() {
-            let size = input.info.dtype.byteSize
             for range in storedElements(i, job, elements, aligned) {
-                input.file.releasePages(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+                input.source.releasePages(range)
             }
         }
     }
@@ -114,9 +110,8 @@ final class InputDecoder {
     /// Asks the kernel to read `elements` of every input ahead of use (helps a cold page cache).
     static func prefetch(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) {
         for (i, input) in job.inputs.enumerated() {
-            let size = input.info.dtype.byteSize
             for range in storedElements(i, job, elements, aligned) {
-                input.file.prefetch(of: input.info, bytes: (range.lowerBound * size)..<(range.upperBound * size))
+                input.source.prefetch(range)
             }
         }
     }

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import Synchronization
 
 /// NaN and ±Inf found in input tensors while merging. By default they are reported as warnings
@@ -26,7 +27,7 @@ public final class NonFiniteInputs: Sendable {
     func check(counts: [Int], of job: TensorJob) throws {
         for (input, count) in zip(job.inputs, counts) {
             guard count > 0 else { continue }
-            let finding = Finding(file: input.file.path, tensor: input.tensorName, count: count)
+            let finding = Finding(file: input.source.file, tensor: input.tensorName, count: count)
             if strict { throw NonFiniteInputError(finding: finding) }
             findings.withLock { all in
                 all["\(finding.file)\u{0}\(finding.tensor)", default: Finding(file: finding.file, tensor: finding.tensor, count: 0)].count += count

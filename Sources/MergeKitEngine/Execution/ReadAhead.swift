@@ -89,7 +89,7 @@ final class ReadAhead: Sendable {
     }
 
     private func bytesPerElement(_ order: Int) -> Int {
-        readInputs(of: order).reduce(0) { $0 + $1.info.dtype.byteSize }
+        readInputs(of: order).reduce(0) { $0 + $1.source.dtype.byteSize }
     }
 
     private func run() {
@@ -148,17 +148,17 @@ final class ReadAhead: Sendable {
     private func advise(_ order: Int, from start: Int) -> Int {
         let inputs = readInputs(of: order)
         let elements = jobs[order].merge.elementCount
-        let widest = inputs.map(\.info.dtype.byteSize).max() ?? 1
+        let widest = inputs.map(\.source.dtype.byteSize).max() ?? 1
         let end = min(elements, start + max(1, Self.pieceBytes / widest))
         for input in inputs {
             // An input aligned to a larger output vocabulary holds fewer elements than the job.
-            let size = input.info.dtype.byteSize
-            let stop = min(end * size, input.info.byteRange.count)
-            var offset = start * size
-            while offset < stop {
-                let next = min(stop, offset + Self.adviceBytes)
-                input.file.prefetch(of: input.info, bytes: offset..<next)
-                offset = next
+            let stop = min(end, input.source.elementCount)
+            let step = max(1, Self.adviceBytes / input.source.dtype.byteSize)
+            var element = start
+            while element < stop {
+                let next = min(stop, element + step)
+                input.source.prefetch(element..<next)
+                element = next
             }
         }
         return end

@@ -1,4 +1,4 @@
-import MergeKitSafetensors
+import MergeKitCheckpoint
 import MergeKitTensor
 
 /// `mergekit-swift inspect`: how large a fine-tune's deltas δ = θ_ft − θ_b are, and how much
@@ -35,12 +35,12 @@ public struct DeltaInspector: Sendable {
                 skipped.append("\(tensorName): not in the base")
                 continue
             }
-            guard fineTuned.info.shape == original.info.shape else {
-                skipped.append("\(tensorName): shape \(fineTuned.info.shape) vs the base's \(original.info.shape)")
+            guard fineTuned.shape == original.shape else {
+                skipped.append("\(tensorName): shape \(fineTuned.shape) vs the base's \(original.shape)")
                 continue
             }
-            guard fineTuned.info.dtype.isMergeable, original.info.dtype.isMergeable else {
-                skipped.append("\(tensorName): dtype \(fineTuned.info.dtype.rawValue) is not a float type")
+            guard fineTuned.dtype.isMergeable, original.dtype.isMergeable else {
+                skipped.append("\(tensorName): dtype \(fineTuned.dtype.rawValue) is not a float type")
                 continue
             }
             let measured = measure(tensorName, fineTuned: fineTuned, base: original)
@@ -54,12 +54,15 @@ public struct DeltaInspector: Sendable {
             model: name, groups: perGroup, overall: overall.statistics(dropRates: Self.dropRates), skipped: skipped)
     }
 
+    /// Rows are decoded in blocks of about this many elements (whole rows), then measured row
+    /// by row: fewer calls into a source whose decoding has a fixed cost per call (a LoRA
+    /// update decodes its basis rows on every call).
+    static let blockElements = 1 << 16
+
     /// One tensor, row by row (a 0-d or 1-d tensor acts as the diagonal matrix diag(θ)).
-    private func measure(
-        _ name: String, fineTuned: (file: SafetensorsFile, info: TensorInfo), base: (file: SafetensorsFile, info: TensorInfo)
-    ) -> DeltaAccumulator {
-        let shape = fineTuned.info.shape
-        let count = fineTuned.info.elementCount
+    private func measure(_ name: String, fineTuned: any TensorSource, base: any TensorSource) -> DeltaAccumulator {
+        let shape = fineTuned.shape
+        let count = fineTuned.elementCount
         let isDiagonal = shape.count <= 1
         let rowLength = isDiagonal ? max(count, 1) : max(shape[shape.count - 1], 1)
         var sums = DeltaAccumulator(bounds: Self.smallDeltaBounds.count, dropRates: Self.dropRates.count)
@@ -67,8 +70,8 @@ public struct DeltaInspector: Sendable {
         sums.elements = count
         guard count > 0 else { return sums }
         defer {
-            fineTuned.file.releasePages(of: fineTuned.info)
-            base.file.releasePages(of: base.info)
+            fineTuned.releasePages(0..<count)
+            base.releasePages(0..<count)
         }
 
         let probeStream = TensorSeed(seed: Self.probeSeed, tensorName: name, sourcePosition: 0)
@@ -79,75 +82,73 @@ public struct DeltaInspector: Sendable {
         let bounds = Self.smallDeltaBounds
         var rescaledRow = [Double](repeating: 0, count: keepBelow.count)
         var dropOnlyRow = [Double](repeating: 0, count: keepBelow.count)
-        let tuned = UnsafeMutableBufferPointer<Float>.allocate(capacity: rowLength)
+        let blockLength = max(1, Self.blockElements / rowLength) * rowLength
+        let tuned = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockLength)
         defer { tuned.deallocate() }
-        let original = UnsafeMutableBufferPointer<Float>.allocate(capacity: rowLength)
+        let original = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockLength)
         defer { original.deallocate() }
 
-        fineTuned.file.withData(of: fineTuned.info) { tunedBytes in
-            base.file.withData(of: base.info) { baseBytes in
-                var rowStart = 0
-                while rowStart < count {
-                    let length = min(rowLength, count - rowStart)
-                    let tunedRow = UnsafeMutableBufferPointer(rebasing: tuned[0..<length])
-                    let baseRow = UnsafeMutableBufferPointer(rebasing: original[0..<length])
-                    Self.decode(tunedBytes, dtype: fineTuned.info.dtype, elements: rowStart..<(rowStart + length), into: tunedRow)
-                    Self.decode(baseBytes, dtype: base.info.dtype, elements: rowStart..<(rowStart + length), into: baseRow)
-                    var output = 0.0
-                    for p in keepBelow.indices {
-                        rescaledRow[p] = 0
-                        dropOnlyRow[p] = 0
-                    }
-                    for c in 0..<length {
-                        let b = Double(baseRow[c])
-                        let w = Double(tunedRow[c])
-                        let delta = w - b
-                        let magnitude = abs(delta)
-                        sums.absoluteSum += magnitude
-                        sums.maxAbsolute = max(sums.maxAbsolute, magnitude)
-                        for i in bounds.indices where magnitude <= bounds[i] { sums.within[i] += 1 }
-                        sums.deltaSquares += delta * delta
-                        sums.baseSquares += b * b
-                        let x = probe[c]
-                        let u = maskStream.uniform(at: rowStart + c)
-                        if isDiagonal {
-                            sums.outputSquares += (w * x) * (w * x)
-                        } else {
-                            output += w * x
-                        }
-                        for p in keepBelow.indices {
-                            let kept = u < keepBelow[p]
-                            // ΔW = DARE(δ) − δ: kept entries grow by δ·(1/(1−p) − 1), dropped ones lose δ.
-                            let rescaled = (kept ? delta * rescaleExcess[p] : -delta) * x
-                            let dropOnly = kept ? 0 : -delta * x
-                            if isDiagonal {
-                                sums.rescaledErrorSquares[p] += rescaled * rescaled
-                                sums.dropOnlyErrorSquares[p] += dropOnly * dropOnly
-                            } else {
-                                rescaledRow[p] += rescaled
-                                dropOnlyRow[p] += dropOnly
-                            }
-                        }
-                    }
-                    if !isDiagonal {
-                        sums.outputSquares += output * output
-                        for p in keepBelow.indices {
-                            sums.rescaledErrorSquares[p] += rescaledRow[p] * rescaledRow[p]
-                            sums.dropOnlyErrorSquares[p] += dropOnlyRow[p] * dropOnlyRow[p]
-                        }
-                    }
-                    rowStart += length
-                }
+        var blockStart = 0
+        while blockStart < count {
+            let blockEnd = min(blockStart + blockLength, count)
+            fineTuned.decode(blockStart..<blockEnd, into: UnsafeMutableBufferPointer(rebasing: tuned[0..<(blockEnd - blockStart)]))
+            base.decode(blockStart..<blockEnd, into: UnsafeMutableBufferPointer(rebasing: original[0..<(blockEnd - blockStart)]))
+            if blockEnd < count {
+                fineTuned.releasePages(blockStart..<blockEnd)
+                base.releasePages(blockStart..<blockEnd)
             }
+            var rowStart = blockStart
+            while rowStart < blockEnd {
+                let length = min(rowLength, blockEnd - rowStart)
+                let tunedRow = UnsafeMutableBufferPointer(rebasing: tuned[(rowStart - blockStart)..<(rowStart - blockStart + length)])
+                let baseRow = UnsafeMutableBufferPointer(rebasing: original[(rowStart - blockStart)..<(rowStart - blockStart + length)])
+                var output = 0.0
+                for p in keepBelow.indices {
+                    rescaledRow[p] = 0
+                    dropOnlyRow[p] = 0
+                }
+                for c in 0..<length {
+                    let b = Double(baseRow[c])
+                    let w = Double(tunedRow[c])
+                    let delta = w - b
+                    let magnitude = abs(delta)
+                    sums.absoluteSum += magnitude
+                    sums.maxAbsolute = max(sums.maxAbsolute, magnitude)
+                    for i in bounds.indices where magnitude <= bounds[i] { sums.within[i] += 1 }
+                    sums.deltaSquares += delta * delta
+                    sums.baseSquares += b * b
+                    let x = probe[c]
+                    let u = maskStream.uniform(at: rowStart + c)
+                    if isDiagonal {
+                        sums.outputSquares += (w * x) * (w * x)
+                    } else {
+                        output += w * x
+                    }
+                    for p in keepBelow.indices {
+                        let kept = u < keepBelow[p]
+                        // ΔW = DARE(δ) − δ: kept entries grow by δ·(1/(1−p) − 1), dropped ones lose δ.
+                        let rescaled = (kept ? delta * rescaleExcess[p] : -delta) * x
+                        let dropOnly = kept ? 0 : -delta * x
+                        if isDiagonal {
+                            sums.rescaledErrorSquares[p] += rescaled * rescaled
+                            sums.dropOnlyErrorSquares[p] += dropOnly * dropOnly
+                        } else {
+                            rescaledRow[p] += rescaled
+                            dropOnlyRow[p] += dropOnly
+                        }
+                    }
+                }
+                if !isDiagonal {
+                    sums.outputSquares += output * output
+                    for p in keepBelow.indices {
+                        sums.rescaledErrorSquares[p] += rescaledRow[p] * rescaledRow[p]
+                        sums.dropOnlyErrorSquares[p] += dropOnlyRow[p] * dropOnlyRow[p]
+                    }
+                }
+                rowStart += length
+            }
+            blockStart = blockEnd
         }
         return sums
-    }
-
-    private static func decode(
-        _ bytes: UnsafeRawBufferPointer, dtype: DType, elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>
-    ) {
-        let size = dtype.byteSize
-        let slice = UnsafeRawBufferPointer(rebasing: bytes[(elements.lowerBound * size)..<(elements.upperBound * size)])
-        ElementConversion.decode(slice, as: dtype, into: target)
     }
 }

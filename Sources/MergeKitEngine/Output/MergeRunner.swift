@@ -43,7 +43,7 @@ public struct MergeRunner: Sendable {
     /// space. `run` checks again once it holds the output's lock.
     public func checkOutput() throws(OutputError) {
         try output.checkBeforeWriting(
-            inputDirectories: plan.models.map(\.path) + [plan.tokenizer.sourceDirectory].compactMap { $0 },
+            inputDirectories: plan.models.flatMap(\.inputDirectories) + [plan.tokenizer.sourceDirectory].compactMap { $0 },
             inputFiles: plan.models.flatMap(\.inputFiles),
             recipe: plan.recipe.file, force: force, resume: resume, bytesNeeded: plan.bytesWritten)
     }

@@ -32,8 +32,8 @@ public enum PartAssignment {
         var cost = Array(repeating: 1, count: plan.layout.shards.count)
         for job in plan.jobs {
             guard let placed = plan.layout.location(of: job.outputName) else { continue }
-            let read = job.verbatimInput.map { job.inputs[$0].info.byteRange.count }
-                ?? job.inputs.reduce(0) { $0 + $1.info.byteRange.count }
+            let read = job.verbatimInput.map { job.inputs[$0].source.storedByteCount }
+                ?? job.inputs.reduce(0) { $0 + $1.source.storedByteCount }
             cost[placed.shardIndex] += read
         }
         return cost

@@ -1,14 +1,15 @@
+public import MergeKitCheckpoint
 public import MergeKitRecipe
 public import MergeKitSafetensors
 public import MergeKitTensor
 public import MergeKitTokenizer
 
-/// One input tensor of a job, located in its (memory-mapped) file.
+/// One input tensor of a job: where its elements come from (a safetensors or PyTorch tensor in
+/// its memory-mapped file, or a base tensor with a LoRA update computed per range).
 public struct TensorInput: Sendable {
     public var modelIndex: Int
     public var tensorName: String
-    public var info: TensorInfo
-    public var file: SafetensorsFile
+    public var source: any TensorSource
 }
 
 /// One output tensor: how to compute it and where it goes.
@@ -67,13 +68,14 @@ public struct MergePlan: Sendable {
     /// `--strict`: NaN / ±Inf in an input stops the run instead of a warning.
     public var strict: Bool
 
-    /// Bytes of input tensor data read (each distinct input tensor once).
+    /// Bytes of input tensor data read (each distinct input tensor once; an adapted tensor's
+    /// base and its LoRA factors once each).
     public var bytesRead: Int {
         var seen = Set<String>()
         var total = 0
         for job in jobs {
             for input in job.inputs where seen.insert("\(input.modelIndex)\u{0}\(input.tensorName)").inserted {
-                total += input.info.byteRange.count
+                total += input.bytesRead
             }
         }
         return total

@@ -21,13 +21,13 @@ struct OutputShapeResolver {
         _ outputName: String, tensors: [TensorInput], slots: [SliceInputs.Slot], into sink: inout DiagnosticSink
     ) -> Resolved? {
         let tokenIndexed = tensors.contains {
-            TokenIndexedTensors.isTokenIndexed($0.tensorName, shape: $0.info.shape, in: context.catalog.models[$0.modelIndex])
+            TokenIndexedTensors.isTokenIndexed($0.tensorName, shape: $0.source.shape, in: context.catalog.models[$0.modelIndex])
         }
         if tokenIndexed, let vocabulary = context.vocabulary {
             return align(outputName, tensors: tensors, slots: slots, to: vocabulary, into: &sink).map { Resolved(shape: $0.shape, alignedRows: $0.rows) }
         }
         let policy = ShapePolicy(cropsVocabulary: context.options.unsafeTruncateEmbeddings)
-        switch policy.decide(outputName: outputName, shapes: tensors.map(\.info.shape), models: slots.map(\.written.value),
+        switch policy.decide(outputName: outputName, shapes: tensors.map(\.source.shape), models: slots.map(\.written.value),
                              tokenIndexed: tokenIndexed) {
         case .uniform(let shape):
             return Resolved(shape: shape)
@@ -49,9 +49,9 @@ struct OutputShapeResolver {
         _ outputName: String, tensors: [TensorInput], slots: [SliceInputs.Slot], to vocabulary: VocabularyAlignment,
         into sink: inout DiagnosticSink
     ) -> (shape: [Int], rows: EmbeddingRowPlan)? {
-        let width = Array(tensors[0].info.shape.dropFirst())
-        if let differing = tensors.firstIndex(where: { Array($0.info.shape.dropFirst()) != width }) {
-            let listed = zip(slots, tensors).map { "'\($0.written.value)' \($1.info.shape)" }.joined(separator: ", ")
+        let width = Array(tensors[0].source.shape.dropFirst())
+        if let differing = tensors.firstIndex(where: { Array($0.source.shape.dropFirst()) != width }) {
+            let listed = zip(slots, tensors).map { "'\($0.written.value)' \($1.source.shape)" }.joined(separator: ", ")
             sink.report(.error("shapes of '\(outputName)' differ beyond the vocabulary rows: \(listed)", at: slots[differing].written.location),
                         code: .shapeMismatch)
             return nil

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitSafetensors
 
 /// `mergekit-swift plan`: the plan for people (per layer: tensors, method, resolved parameters;
@@ -18,7 +19,13 @@ public struct PlanReport: Sendable {
         for rule in rules { lines.append("  \(rule.parameter): \(rule.text)") }
         for (index, name) in plan.modelNames.enumerated() {
             let role = index == plan.baseModelIndex ? " (base)" : ""
-            lines.append("model \(index): \(name)\(role) → \(plan.models[index].path)")
+            let model = plan.models[index]
+            var line = "model \(index): \(name)\(role) → \(model.path)"
+            if let adapterPath = model.adapterPath { line += " + adapter \(adapterPath)" }
+            if !model.isPlainSafetensors {
+                line += " (\(model.weights.layoutDescription)" + (model.adapterDescription.map { "; \($0)" } ?? "") + ")"
+            }
+            lines.append(line)
         }
         lines += vocabularyLines
         lines.append("output: \(plan.jobs.count) tensors in \(plan.outputLayerCount) layers")
@@ -76,7 +83,7 @@ public struct PlanReport: Sendable {
         let sources = zip(job.inputs, job.merge.inputs).map { input, merge in
             let name = plan.modelNames[input.modelIndex]
             let renamed = input.tensorName == job.outputName ? "" : ":" + input.tensorName
-            return (merge.isBase ? "base " : "") + name + renamed
+            return (merge.isBase ? "base " : "") + name + renamed + sourceMark(input)
         }
         parts.append("← " + sources.joined(separator: ", "))
         if job.verbatimInput != nil {
@@ -97,16 +104,41 @@ public struct PlanReport: Sendable {
         return parts.joined(separator: "  ")
     }
 
+    /// " (LoRA r16 s2)", " (from adapter)", " (strided)", or "" for a tensor read as stored.
+    private func sourceMark(_ input: TensorInput) -> String {
+        var marks: [String] = []
+        if let adapted = input.adapted {
+            marks.append("LoRA r\(adapted.module.rank) s\(ModelDirectory.number(adapted.module.scale))")
+        } else if plan.models[input.modelIndex].isReplacedByAdapter(input.tensorName) {
+            marks.append("from adapter")
+        }
+        if input.isStrided { marks.append("strided") }
+        return marks.isEmpty ? "" : " (" + marks.joined(separator: ", ") + ")"
+    }
+
     public var json: JSONValue {
         let tensors: [JSONValue] = plan.jobs.map { job in
             let placed = plan.layout.location(of: job.outputName)
             let inputs: [JSONValue] = zip(job.inputs, job.merge.inputs).map { input, merge in
-                .members([
+                var members: [(String, JSONValue)] = [
                     ("model", .string(plan.modelNames[input.modelIndex])),
                     ("tensor", .string(input.tensorName)),
                     ("base", .bool(merge.isBase)),
-                    ("parameters", Self.json(merge.parameters)),
-                ])
+                    ("format", .string(input.format)),
+                ]
+                if let adapted = input.adapted {
+                    members.append(("lora", .members([
+                        ("rank", .number(String(adapted.module.rank))),
+                        ("alpha", Self.number(adapted.module.alpha)),
+                        ("scale", Self.number(adapted.module.scale)),
+                        ("layout", .string(adapted.module.layout == .product ? "B·A" : "(B·A)ᵀ")),
+                    ])))
+                } else if plan.models[input.modelIndex].isReplacedByAdapter(input.tensorName) {
+                    members.append(("from_adapter", .bool(true)))
+                }
+                if input.isStrided { members.append(("strided", .bool(true))) }
+                members.append(("parameters", Self.json(merge.parameters)))
+                return .members(members)
             }
             var members: [(String, JSONValue)] = [
                 ("name", .string(job.outputName)),
@@ -132,9 +164,7 @@ public struct PlanReport: Sendable {
             ("rules", .array(rules.map { rule in
                 .members([("parameter", .string(rule.parameter)), ("value", .string(rule.value.description)), ("rule", .string(rule.text))])
             })),
-            ("models", .array(plan.modelNames.enumerated().map { index, name in
-                .members([("name", .string(name)), ("path", .string(plan.models[index].path)), ("base", .bool(index == plan.baseModelIndex))])
-            })),
+            ("models", .array(plan.modelNames.enumerated().map { index, name in Self.json(plan.models[index], name: name, isBase: index == plan.baseModelIndex) })),
         ] + vocabularyJSON + [
             ("layers", .number(String(plan.outputLayerCount))),
             ("tensors", .array(tensors)),
@@ -147,6 +177,27 @@ public struct PlanReport: Sendable {
                 ("workers", .number(String(workers))),
             ])),
         ])
+    }
+
+    private static func json(_ model: ModelDirectory, name: String, isBase: Bool) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("name", .string(name)), ("path", .string(model.path)), ("base", .bool(isBase)),
+            ("format", .string(model.format)), ("shards", .number(String(model.weights.shardCount))),
+        ]
+        if let adapter = model.adapter {
+            members.append(("adapter", .members([
+                ("path", .string(adapter.directory)),
+                ("modules", .number(String(adapter.modules.count))),
+                ("replaced_tensors", .array(adapter.replacements.map { .string($0.baseTensor) })),
+                ("rslora", .bool(adapter.config.usesRSLoRA)),
+            ])))
+        }
+        return .members(members)
+    }
+
+    /// A number as JSON: integers without a fraction.
+    private static func number(_ value: Double) -> JSONValue {
+        .number(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)")
     }
 
     private static func json(_ parameters: ResolvedParameters) -> JSONValue {

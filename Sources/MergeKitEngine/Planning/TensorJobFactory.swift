@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitCheckpoint
 import MergeKitRecipe
 import MergeKitTensor
 
@@ -92,17 +93,17 @@ struct TensorJobFactory {
             if placement == .afterLayers, model.tensor(named: name) == nil,
                let tied = TiedHeads.standIn(for: name, in: slot.model, slots: slots, catalog: context.catalog),
                let found = model.tensor(named: tied) {
-                tensors.append(TensorInput(modelIndex: slot.model, tensorName: tied, info: found.info, file: found.file))
+                tensors.append(TensorInput(modelIndex: slot.model, tensorName: tied, source: found))
                 continue
             }
             guard let found = model.tensor(named: name) else {
-                let files = model.files.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")
+                let files = model.weights.files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
                 sink.report(
                     .error("tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))", at: slot.written.location),
                     code: .missingTensor)
                 return nil
             }
-            tensors.append(TensorInput(modelIndex: slot.model, tensorName: name, info: found.info, file: found.file))
+            tensors.append(TensorInput(modelIndex: slot.model, tensorName: name, source: found))
         }
         return tensors
     }
@@ -152,20 +153,27 @@ struct TensorJobFactory {
         of tensors: [TensorInput], shape: [Int], merge: MergeJob, verbatimInput: Int?, into sink: inout DiagnosticSink
     ) -> (dtype: DType, verbatimInput: Int?)? {
         let readDType = context.readDType
-        let storedDType = tensors[merge.baseIndex ?? 0].info.dtype
+        let storedDType = tensors[merge.baseIndex ?? 0].source.dtype
         let outputDType = context.outDType ?? readDType ?? storedDType
         var verbatim = verbatimInput
         if let index = verbatim,
-           tensors[index].info.dtype != outputDType || (readDType ?? outputDType) != outputDType || tensors[index].info.shape != shape {
+           tensors[index].source.dtype != outputDType || (readDType ?? outputDType) != outputDType || tensors[index].source.shape != shape
+            || !Self.hasStoredBytes(tensors[index].source) {
             verbatim = nil
         }
-        if verbatim == nil, let bad = tensors.first(where: { !$0.info.dtype.isMergeable }) ?? (outputDType.isMergeable ? nil : tensors.first) {
+        if verbatim == nil, let bad = tensors.first(where: { !$0.source.dtype.isMergeable }) ?? (outputDType.isMergeable ? nil : tensors.first) {
             sink.report(.error(
-                "tensor '\(bad.tensorName)' of model '\(context.catalog.writtenNames[bad.modelIndex])' has dtype \(bad.info.dtype.rawValue); only float tensors can be merged (passthrough copies others as they are)",
+                "tensor '\(bad.tensorName)' of model '\(context.catalog.writtenNames[bad.modelIndex])' has dtype \(bad.source.dtype.rawValue); only float tensors can be merged (passthrough copies others as they are)",
                 at: context.methodLocation), code: .unmergeableDType)
             return nil
         }
         return (outputDType, verbatim)
+    }
+
+    /// Whether the source's bytes are its elements in order, so they can be copied as they are
+    /// (not a strided view, not a LoRA-adapted tensor). Touches no tensor data.
+    private static func hasStoredBytes(_ source: any TensorSource) -> Bool {
+        source.withStoredBytes { _ in () } != nil
     }
 
     /// A required parameter nothing sets for this tensor (a filter list that matches no

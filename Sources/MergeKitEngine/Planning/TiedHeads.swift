@@ -27,7 +27,7 @@ enum TiedHeads {
 
     private static func isHead(_ name: String, in model: Int, catalog: ModelCatalog) -> Bool {
         let directory = catalog.models[model]
-        guard TensorNaming.placement(of: name) == .afterLayers, let info = directory.tensor(named: name)?.info else { return false }
-        return TokenIndexedTensors.isTokenIndexed(name, shape: info.shape, in: directory)
+        guard TensorNaming.placement(of: name) == .afterLayers, let tensor = directory.tensor(named: name) else { return false }
+        return TokenIndexedTensors.isTokenIndexed(name, shape: tensor.shape, in: directory)
     }
 }

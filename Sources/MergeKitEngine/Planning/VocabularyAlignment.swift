@@ -22,7 +22,7 @@ public struct VocabularyAlignment: Sendable {
     func rows(for name: String, tensors: [TensorInput]) throws(TokenizerError) -> EmbeddingRowPlan {
         var participants: [EmbeddingParticipant] = []
         for tensor in tensors {
-            guard let input = modelByInput.firstIndex(of: tensor.modelIndex), let rows = tensor.info.shape.first else {
+            guard let input = modelByInput.firstIndex(of: tensor.modelIndex), let rows = tensor.source.shape.first else {
                 throw TokenizerError(.recipe("'\(tensor.tensorName)' of an input the vocabulary does not know", at: plan.location))
             }
             participants.append(EmbeddingParticipant(input: input, rows: rows))

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitRandom
 import MergeKitSafetensors
 import MergeKitTokenizer
@@ -6,8 +7,9 @@ import MergeKitTokenizer
 /// same merge: the recipe text and seed, the output layout (files, headers, offsets) and every input file
 /// by content. An input file counts as unchanged when its real path (symbolic links resolved),
 /// device, inode, size, modification and status-change times (nanoseconds, as `fstat` gave them
-/// when the file was mapped) and the bytes of its safetensors header are all the same. The
-/// status-change time moves on every write, rename or `touch` and cannot be set back without
+/// when the file was mapped) and the bytes that describe its tensors (a safetensors header, a
+/// PyTorch checkpoint's `data.pkl`, an adapter's whole `adapter_config.json`) are all the same.
+/// The status-change time moves on every write, rename or `touch` and cannot be set back without
 /// privileges, so content rewritten in place with its mtime restored (`touch -r`), a file
 /// replaced by another of the same size, and a re-pointed symbolic link are all detected. A
 /// tensor aligned to the output vocabulary counts its row plan too: a changed tokenizer that
@@ -16,7 +18,10 @@ import MergeKitTokenizer
 /// The parts of a split merge (`apply --part`) run on several machines that see the inputs on
 /// a shared file system, where device numbers (and, on some network file systems, inode
 /// numbers) differ between clients; their fingerprint (`Scope.cluster`) leaves those out and
-/// keeps the real path, size, both times and the header.
+/// keeps the real path, size, both times and the describing bytes.
+///
+/// Files are taken in the order the jobs first read them; then every adapter's files (its
+/// config and factors are read through the base tensor's source, which names the base file).
 enum PlanFingerprint {
     enum Scope {
         /// One machine: every field above (the resume journal of a whole run).
@@ -34,14 +39,23 @@ enum PlanFingerprint {
             hasher.add(shard.fileName)
             shard.headerBytes.withUnsafeBytes { hasher.add($0) }
         }
+        let files = Dictionary(
+            plan.models.flatMap(\.weights.weightFiles).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var seen = Set<String>()
+        func addFile(_ file: WeightFile) {
+            guard seen.insert(file.path).inserted else { return }
+            hasher.add(identityOf: file, withDeviceAndInode: scope == .machine)
+        }
         for job in plan.jobs {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
             if let rows = job.alignedRows { add(rows, to: &hasher) }
-            for input in job.inputs where seen.insert(input.file.path).inserted {
-                hasher.add(identityOf: input.file, withDeviceAndInode: scope == .machine)
+            for input in job.inputs {
+                if let file = files[input.source.file] { addFile(file) }
             }
+        }
+        for model in plan.models where model.adapter != nil {
+            model.adapter?.weightFiles.forEach(addFile)
         }
         return hasher.value
     }
@@ -86,13 +100,14 @@ package struct FNVHasher {
     }
 
     /// An input file as the fingerprint knows it (see `PlanFingerprint`): its real path, device,
-    /// inode, size, modification and status-change times when it was mapped, and its header.
+    /// inode, size, modification and status-change times when it was mapped, and the bytes that
+    /// describe its tensors (a safetensors header, a .bin's data.pkl, an adapter config).
     /// Without device and inode for a fingerprint other machines must reproduce (`Scope.cluster`).
-    package mutating func add(identityOf file: SafetensorsFile, withDeviceAndInode: Bool = true) {
+    package mutating func add(identityOf file: WeightFile, withDeviceAndInode: Bool = true) {
         add(FileSystem.resolved(file.path))
         let status = file.status
         let identity = withDeviceAndInode ? "\(status.device) \(status.inode) " : ""
         add(identity + "\(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
-        file.withHeaderBytes { add($0) }
+        file.withDescriptionBytes { add($0) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitCheckpoint
 import MergeKitEngine
 import MergeKitSafetensors
 import MergeKitTensor
@@ -61,18 +62,16 @@ enum DecoderForward {
     }
 
     private static func embed(_ tokens: [Int], model: ModelDirectory, hidden: Int) throws -> [Float] {
-        guard let (file, info) = model.tensor(named: embeddingName), info.shape == [info.shape.first ?? 0, hidden] else {
-            throw CheckpointError(file: model.path, "'\(embeddingName)' is missing or not [vocabulary, \(hidden)]")
+        guard let embedding = model.tensor(named: embeddingName), embedding.shape == [embedding.shape.first ?? 0, hidden],
+              embedding.dtype.isMergeable else {
+            throw CheckpointError(file: model.path, "'\(embeddingName)' is missing or not a float [vocabulary, \(hidden)]")
         }
         var states = [Float](repeating: 0, count: tokens.count * hidden)
-        let rowBytes = hidden * info.dtype.byteSize
-        for (index, token) in tokens.enumerated() {
-            file.withData(of: info) { bytes in
-                states.withUnsafeMutableBufferPointer { buffer in
-                    ElementConversion.decode(
-                        UnsafeRawBufferPointer(rebasing: bytes[(token * rowBytes)..<((token + 1) * rowBytes)]), as: info.dtype,
-                        into: UnsafeMutableBufferPointer(rebasing: buffer[(index * hidden)..<((index + 1) * hidden)]))
-                }
+        states.withUnsafeMutableBufferPointer { buffer in
+            for (index, token) in tokens.enumerated() {
+                embedding.decode(
+                    (token * hidden)..<((token + 1) * hidden),
+                    into: UnsafeMutableBufferPointer(rebasing: buffer[(index * hidden)..<((index + 1) * hidden)]))
             }
         }
         return states

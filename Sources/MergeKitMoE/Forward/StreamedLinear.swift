@@ -1,9 +1,10 @@
+import MergeKitCheckpoint
 import MergeKitEngine
 import MergeKitLinearAlgebra
 import MergeKitSafetensors
 import MergeKitTensor
 
-/// y = x Wᵀ (+ b) with W read from the memory map a block of rows at a time (decoded to float32,
+/// y = x Wᵀ (+ b) with W read through its source a block of rows at a time (decoded to float32,
 /// multiplied with `sgemm`, its pages released), so a layer's weights are never all in memory.
 struct StreamedLinear {
     let model: ModelDirectory
@@ -11,28 +12,24 @@ struct StreamedLinear {
 
     /// `input` is `rows × inputSize`; returns `rows × outputSize` (W's first dimension).
     func apply(_ weightName: String, biasName: String?, to input: [Float], rows: Int) throws -> [Float] {
-        guard let (file, info) = model.tensor(named: weightName), info.shape.count == 2, info.dtype.isMergeable else {
+        guard let weight = model.tensor(named: weightName), weight.shape.count == 2, weight.dtype.isMergeable else {
             throw CheckpointError(file: model.path, "tensor '\(weightName)' is missing or not a float matrix")
         }
-        let (outputSize, inputSize) = (info.shape[0], info.shape[1])
+        let (outputSize, inputSize) = (weight.shape[0], weight.shape[1])
         guard input.count == rows * inputSize else {
             throw CheckpointError(file: model.path, "tensor '\(weightName)' takes \(inputSize) inputs; the hidden state has \(input.count / max(rows, 1))")
         }
         var output = [Float](repeating: 0, count: rows * outputSize)
         let blockRows = max(1, Self.blockElements / inputSize)
         var block = [Float](repeating: 0, count: blockRows * inputSize)
-        let rowBytes = inputSize * info.dtype.byteSize
         var start = 0
         while start < outputSize {
             let count = min(blockRows, outputSize - start)
-            file.withData(of: info) { bytes in
-                block.withUnsafeMutableBufferPointer { buffer in
-                    ElementConversion.decode(
-                        UnsafeRawBufferPointer(rebasing: bytes[(start * rowBytes)..<((start + count) * rowBytes)]),
-                        as: info.dtype, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(count * inputSize)]))
-                }
+            let elements = (start * inputSize)..<((start + count) * inputSize)
+            block.withUnsafeMutableBufferPointer { buffer in
+                weight.decode(elements, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(count * inputSize)]))
             }
-            file.releasePages(of: info, bytes: (start * rowBytes)..<((start + count) * rowBytes))
+            weight.releasePages(elements)
             input.withUnsafeBufferPointer { a in
                 block.withUnsafeBufferPointer { b in
                     output.withUnsafeMutableBufferPointer { c in
@@ -54,13 +51,11 @@ struct StreamedLinear {
 
     /// A 1-D tensor (a norm weight or a bias) as float32.
     func vector(_ name: String, count: Int) throws -> [Float] {
-        guard let (file, info) = model.tensor(named: name), info.elementCount == count, info.dtype.isMergeable else {
+        guard let tensor = model.tensor(named: name), tensor.elementCount == count, tensor.dtype.isMergeable else {
             throw CheckpointError(file: model.path, "tensor '\(name)' is missing or does not hold \(count) float values")
         }
         var values = [Float](repeating: 0, count: count)
-        file.withData(of: info) { bytes in
-            values.withUnsafeMutableBufferPointer { ElementConversion.decode(bytes, as: info.dtype, into: $0) }
-        }
+        values.withUnsafeMutableBufferPointer { tensor.decode(0..<count, into: $0) }
         return values
     }
 

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitEngine
 import MergeKitSafetensors
 import MergeKitTensor
@@ -8,7 +9,7 @@ import MergeKitTensor
 /// mergekit's `get_cheap_embedding`, summed in double precision instead of float32.
 enum CheapEmbedGates {
     static func gates(_ plan: MoEPlan) throws -> GateMatrix {
-        guard let (file, info) = plan.base.tensor(named: DecoderForward.embeddingName) else {
+        guard let embedding = plan.base.tensor(named: DecoderForward.embeddingName), embedding.dtype.isMergeable else {
             throw CheckpointError(file: plan.base.path, "'\(DecoderForward.embeddingName)' is no longer there")
         }
         let hidden = plan.hiddenSize
@@ -17,13 +18,8 @@ enum CheapEmbedGates {
         func summed(_ prompts: [[Int]]) -> [Double] {
             var total = [Double](repeating: 0, count: hidden)
             for id in prompts.joined() {
-                file.withData(of: info) { bytes in
-                    let size = info.dtype.byteSize
-                    row.withUnsafeMutableBufferPointer { output in
-                        ElementConversion.decode(
-                            UnsafeRawBufferPointer(rebasing: bytes[(id * hidden * size)..<((id + 1) * hidden * size)]),
-                            as: info.dtype, into: output)
-                    }
+                row.withUnsafeMutableBufferPointer { output in
+                    embedding.decode((id * hidden)..<((id + 1) * hidden), into: output)
                 }
                 for h in 0..<hidden { total[h] += Double(row[h]) }
             }

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 public import MergeKitEngine
 import MergeKitSafetensors
 import MergeKitTensor
@@ -144,43 +145,44 @@ public struct MoEBuilder: Sendable {
 
     private func write(_ slice: MoEPlan.SourceSlice, as dtype: DType, into sink: inout TensorSink) throws {
         let model = plan.models[slice.model]
-        guard let (file, info) = model.tensor(named: slice.tensor) else {
+        guard let tensor = model.tensor(named: slice.tensor) else {
             throw CheckpointError(file: model.path, "tensor '\(slice.tensor)' is no longer there")
         }
-        let totalBytes = info.elementCount * info.dtype.byteSize
-        if slice.isPlainCopy, info.dtype == dtype {
+        let totalBytes = tensor.storedByteCount
+        // Stored bytes are copied as they are; a strided .bin view or an adapted weight has none,
+        // and is decoded and encoded like a converted tensor.
+        if slice.isPlainCopy, tensor.dtype == dtype, tensor.withStoredBytes({ _ in () }) != nil {
             var start = 0
             while start < totalBytes {
                 let range = start..<min(totalBytes, start + Self.blockBytes)
                 do {
-                    try file.withData(of: info) { bytes in try sink.append(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+                    _ = try tensor.withStoredBytes { bytes in try sink.append(UnsafeRawBufferPointer(rebasing: bytes[range])) }
                 } catch {
                     // Mapped bytes past the end of a shrunken input make pwrite fail with EFAULT
                     // (the kernel reads them, no SIGBUS): blame the input, not the output.
-                    throw file.shrinkError() ?? error
+                    throw tensor.shrinkError() ?? error
                 }
                 if let truncated = MappedFile.truncationError { throw truncated }
-                file.releasePages(of: info, bytes: range)
+                let size = tensor.dtype.byteSize
+                tensor.releasePages((range.lowerBound / size)..<(range.upperBound / size))
                 start = range.upperBound
             }
             return
         }
+        guard tensor.dtype.isMergeable else {
+            throw CheckpointError(file: tensor.file, "tensor '\(tensor.name)' is a strided view of \(tensor.dtype.rawValue) elements, which cannot be copied as they are")
+        }
         let noise = slice.noiseScale.map { ($0, RandomStreams.noise(seed: plan.seed, tensor: slice.tensor, expertPosition: slice.expertPosition)) }
         let blockElements = Self.blockBytes / 4
-        var values = [Float](repeating: 0, count: min(blockElements, info.elementCount))
+        var values = [Float](repeating: 0, count: min(blockElements, tensor.elementCount))
         var start = 0
-        while start < info.elementCount {
-            let count = min(blockElements, info.elementCount - start)
-            let size = info.dtype.byteSize
-            file.withData(of: info) { bytes in
-                values.withUnsafeMutableBufferPointer { buffer in
-                    ElementConversion.decode(
-                        UnsafeRawBufferPointer(rebasing: bytes[(start * size)..<((start + count) * size)]), as: info.dtype,
-                        into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
-                }
+        while start < tensor.elementCount {
+            let count = min(blockElements, tensor.elementCount - start)
+            values.withUnsafeMutableBufferPointer { buffer in
+                tensor.decode(start..<(start + count), into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
             }
             if let truncated = MappedFile.truncationError { throw truncated }
-            file.releasePages(of: info, bytes: (start * size)..<((start + count) * size))
+            tensor.releasePages(start..<(start + count))
             // mergekit's noise_and_scale: noise first, then the residual scale.
             if let (scale, stream) = noise {
                 for i in 0..<count { values[i] += Float(RandomStreams.normal(stream, at: start + i) * scale) }

@@ -173,7 +173,7 @@ public enum MoEPlanner {
             diagnostics.append(.error("gate_mode \(mode.value.rawValue) runs the base model, and \(reason); use gate_mode: cheap_embed or random", at: mode.location))
             return []
         }
-        guard let embedding = base.tensor(named: DecoderForward.embeddingName)?.info else {
+        guard let embedding = base.tensor(named: DecoderForward.embeddingName) else {
             diagnostics.append(.error("gate_mode \(mode.value.rawValue) needs the base's '\(DecoderForward.embeddingName)', which \(base.path) does not have", at: mode.location))
             return []
         }

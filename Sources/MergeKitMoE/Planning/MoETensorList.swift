@@ -90,21 +90,21 @@ struct MoETensorList {
     /// A base tensor copied as is (converted to the output dtype). A missing optional one (a tied
     /// lm_head) is left out; a missing attention bias of Qwen MoE becomes zeros, as mergekit does.
     private mutating func baseTensor(_ name: String, optional: Bool = false, zerosIfMissing: Bool = false) {
-        guard let info = models[0].tensor(named: name)?.info else {
+        guard let tensor = models[0].tensor(named: name) else {
             if zerosIfMissing {
                 let weight = name.replacingOccurrences(of: ".bias", with: ".weight")
-                let rows = models[0].tensor(named: weight)?.info.shape.first ?? 0
+                let rows = models[0].tensor(named: weight)?.shape.first ?? 0
                 tensors.append(.init(spec: OutputTensorSpec(name: name, dtype: outputDType ?? .f32, shape: [rows]), source: .zeros))
             } else if !optional {
                 diagnostics.append(.error("the base model \(models[0].path) has no tensor '\(name)', which the \(architecture.rawValue) output needs", at: baseLocation))
             }
             return
         }
-        if outputDType != nil, outputDType != info.dtype, !info.dtype.isMergeable {
-            diagnostics.append(.error("tensor '\(name)' of \(models[0].path) is \(info.dtype.rawValue) and cannot be converted to \(outputDType?.rawValue ?? "")", at: baseLocation))
+        if outputDType != nil, outputDType != tensor.dtype, !tensor.dtype.isMergeable {
+            diagnostics.append(.error("tensor '\(name)' of \(models[0].path) is \(tensor.dtype.rawValue) and cannot be converted to \(outputDType?.rawValue ?? "")", at: baseLocation))
         }
         let slice = MoEPlan.SourceSlice(model: 0, tensor: name, expertPosition: 0, noiseScale: nil, residualScale: nil)
-        tensors.append(.init(spec: OutputTensorSpec(name: name, dtype: outputDType ?? info.dtype, shape: info.shape), source: .slices([slice])))
+        tensors.append(.init(spec: OutputTensorSpec(name: name, dtype: outputDType ?? tensor.dtype, shape: tensor.shape), source: .slices([slice])))
     }
 
     /// Qwen MoE: one tensor per expert and one for the shared expert.
@@ -145,23 +145,23 @@ struct MoETensorList {
     ) -> (slice: MoEPlan.SourceSlice, dtype: DType, shape: [Int])? {
         let model = models[entry.model]
         let location = entry.expert.sourceModel.location
-        guard let info = model.tensor(named: name)?.info else {
+        guard let tensor = model.tensor(named: name) else {
             diagnostics.append(.error("model \(model.path) has no tensor '\(name)' (every expert needs the base's \(layers) layers of MLP weights)", at: location))
             return nil
         }
         let expected = name.hasSuffix("down_proj.weight") ? [hidden, intermediate] : [intermediate, hidden]
-        guard info.shape == expected else {
-            diagnostics.append(.error("tensor '\(name)' of \(model.path) has shape \(info.shape); the base's config says \(expected) (hidden_size \(hidden), intermediate_size \(intermediate))", at: location))
+        guard tensor.shape == expected else {
+            diagnostics.append(.error("tensor '\(name)' of \(model.path) has shape \(tensor.shape); the base's config says \(expected) (hidden_size \(hidden), intermediate_size \(intermediate))", at: location))
             return nil
         }
         let transformed = entry.expert.noiseScale != nil || (entry.expert.residualScale != nil && name.hasSuffix("down_proj.weight"))
-        if (transformed || (outputDType != nil && outputDType != info.dtype)), !info.dtype.isMergeable {
-            diagnostics.append(.error("tensor '\(name)' of \(model.path) is \(info.dtype.rawValue); it cannot be converted or scaled", at: location))
+        if (transformed || (outputDType != nil && outputDType != tensor.dtype)), !tensor.dtype.isMergeable {
+            diagnostics.append(.error("tensor '\(name)' of \(model.path) is \(tensor.dtype.rawValue); it cannot be converted or scaled", at: location))
             return nil
         }
         let slice = MoEPlan.SourceSlice(
             model: entry.model, tensor: name, expertPosition: position, noiseScale: entry.expert.noiseScale?.value,
             residualScale: name.hasSuffix("down_proj.weight") ? entry.expert.residualScale?.value : nil)
-        return (slice, info.dtype, info.shape)
+        return (slice, tensor.dtype, tensor.shape)
     }
 }
