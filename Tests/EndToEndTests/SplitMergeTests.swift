@@ -59,6 +59,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output + ".lock"))
     }
 
+    /// Options outside the recipe reach the split merge as they reach one apply: the parts take
+    /// the plan's (--random-seed), finalize the plan's and the small files' (--no-copy-tokenizer,
+    /// --no-write-model-card); a finalize without the seed the parts had refuses them.
+    @Test func partsAndFinalizeTakeApplysOptions() throws {
+        let directory = try TemporaryDirectory()
+        let recipe = "Recipes/della.yaml"
+        let options = ["--random-seed", "5", "--no-copy-tokenizer", "--no-write-model-card"]
+        let whole = try CommandLineTool.run(
+            ["apply", recipe, "-o", directory.path + "/whole/out", "--out-shard-size", Self.shardSize, "--quiet"] + options)
+        try #require(whole.status == 0, "\(whole.stderr)")
+
+        let output = directory.path + "/split/out"
+        for result in try Self.runParts(recipe, output: output, count: 2, extra: options) {
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let unseeded = try Self.finalize(recipe, output: output)
+        #expect(unseeded.status == 1, "\(unseeded.stderr)")
+        #expect(unseeded.stderr.contains("computed for another plan"), "\(unseeded.stderr)")
+        let finalized = try CommandLineTool.run(
+            ["finalize", recipe, "-o", output, "--out-shard-size", Self.shardSize] + options, timeLimit: .seconds(120))
+        try #require(finalized.status == 0, "\(finalized.stderr)")
+
+        let expected = try Self.files(directory.path + "/whole/out")
+        #expect(expected.keys.contains("README.md") == false && expected.keys.contains("tokenizer.json") == false)
+        #expect(expected == (try Self.files(output)), "the split merge differs from one apply with the same options")
+    }
+
     @Test func finalizeNamesAMissingPartAndPublishesNothing() throws {
         let directory = try TemporaryDirectory()
         let output = directory.path + "/out"

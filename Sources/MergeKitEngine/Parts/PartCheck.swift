@@ -57,7 +57,7 @@ enum PartCheck {
             }
             guard manifest.fingerprint == fingerprint else {
                 let hint = shardCountHint(manifestFiles: manifest.shards.map(\.fileName), planned: plan.layout.shards.count)
-                problems.append(PartProblem(part: part, "it was computed for another plan (the recipe, an input file or the shard size differ from this finalize's)" + (hint ?? "; run it again with --force")))
+                problems.append(PartProblem(part: part, "it was computed for another plan (the recipe, its seed, an input file or the shard size differ from this finalize's)" + (hint ?? "; run it again with --force")))
                 continue
             }
             let expected = assignment[index].map { plan.layout.shards[$0].fileName }
