@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitTestSupport"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitTestSupport", "MergeKitSafetensors"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -189,14 +189,14 @@ import Testing
             (key: "num_hidden_layers", value: .integer(2)),
             (key: "text_config", value: .object(JSONObject([(key: "vocab_size", value: .integer(10)), (key: "hidden_size", value: .integer(4))]))),
         ]))
-        let aligned = OutputConfig.make(from: nested, layers: 2, jobs: [], vocabularyRows: .aligned(12))
+        let aligned = OutputConfig.make(from: nested, edits: [], jobs: [], vocabularyRows: .aligned(12))
         #expect(aligned["text_config"]?["vocab_size"]?.intValue == 12)
         #expect(aligned["text_config"]?["hidden_size"]?.intValue == 4)
         #expect(aligned["vocab_size"] == nil)
 
         let bare: JSONValue = .object(JSONObject([(key: "num_hidden_layers", value: .integer(2))]))
-        #expect(OutputConfig.make(from: bare, layers: 2, jobs: [], vocabularyRows: .aligned(12))["vocab_size"]?.intValue == 12)
-        #expect(OutputConfig.make(from: bare, layers: 2, jobs: [], vocabularyRows: .cropped(12))["vocab_size"] == nil)
+        #expect(OutputConfig.make(from: bare, edits: [], jobs: [], vocabularyRows: .aligned(12))["vocab_size"]?.intValue == 12)
+        #expect(OutputConfig.make(from: bare, edits: [], jobs: [], vocabularyRows: .cropped(12))["vocab_size"] == nil)
     }
 
     /// A changed tokenizer that moves rows changes what resume trusts, though no weight file

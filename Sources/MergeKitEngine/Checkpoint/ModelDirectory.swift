@@ -20,6 +20,9 @@ public final class ModelDirectory: Sendable {
     public let adapter: LoRAAdapter?
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// Its layer stacks, where every other tensor sits, its tied head and per-layer config
+    /// facts, from config.json and the tensor names.
+    public let modelDescription: ModelDescription
     /// config.json's vocabulary size (`vocab_size` or the architecture's key), nil when absent.
     public let vocabularySize: Int?
     /// config.json's hidden size (`hidden_size`, `n_embd`, ...), nil when absent.
@@ -45,6 +48,8 @@ public final class ModelDirectory: Sendable {
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
         let base = try Self.openWeights(in: path)
+        // An adapter changes values, not names: the description is the base's.
+        modelDescription = ModelDescription(config: config, tensorNames: base.tensorNames)
         guard let adapterPath else {
             weights = base
             adapter = nil
@@ -100,32 +105,14 @@ public final class ModelDirectory: Sendable {
     /// The adapter directory, if any.
     public var adapterPath: String? { adapter?.directory }
 
-    /// The number of transformer layers from config.json (`num_hidden_layers`, or the GPT-2 /
-    /// MPT spellings), or nil when the config does not say.
-    public var configLayerCount: Int? {
-        for key in Self.layerCountKeys {
-            if let value = config[key]?.intValue { return value }
-        }
-        return nil
-    }
-
-    static let layerCountKeys = ["num_hidden_layers", "n_layer", "num_layers", "n_layers"]
-
-    /// The layer count: config.json's, checked against the layer indices found in tensor names.
+    /// The number of layers of the text stack (the one slices apply to): its count key in
+    /// config.json, which must agree with the tensor names (see `StackFinder`).
     public func layerCount() throws(CheckpointError) -> Int {
-        let indices = tensorNames.compactMap { TensorNaming.layerIndex(in: $0)?.index }
-        let found = (indices.max() ?? -1) + 1
-        guard let declared = configLayerCount else {
-            if found > 0 { return found }
-            throw CheckpointError(file: Self.join(path, Self.configFileName),
-                                  "does not give the layer count (num_hidden_layers)")
-        }
-        guard declared == found else {
+        guard let stack = modelDescription.textStack else {
             throw CheckpointError(
-                file: Self.join(path, Self.configFileName),
-                "says num_hidden_layers = \(declared), but the weights hold \(found) layers")
+                file: Self.join(path, Self.configFileName), modelDescription.problem ?? "does not say how many layers the model has")
         }
-        return declared
+        return stack.count
     }
 
     /// Every file this model is read from: config.json, the index, the weight files (with the

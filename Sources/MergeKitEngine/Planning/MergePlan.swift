@@ -50,6 +50,8 @@ public struct MergePlan: Sendable {
     /// config.json of the output (the base's, else the first model's, updated).
     public var outputConfig: JSONValue
     public var outputLayerCount: Int
+    /// How the output's layers are put together: stacks, layer sources, config changes.
+    public var stacks: StackPlan?
     /// The model whose config.json the output's is made from, and whose generation_config.json
     /// is copied: the base, else the first model.
     public var configModelIndex: Int

@@ -1,8 +1,9 @@
 import MergeKitSafetensors
 import MergeKitTensor
 
-/// config.json of the output: the base's (else the first model's) with the layer count, the
-/// vocabulary size and the dtype holding most bytes updated.
+/// config.json of the output: the base's (else the first model's) with the planner's edits
+/// (`ConfigEdit`: the text stack's count and per-layer keys, `tie_word_embeddings`, each at its
+/// own level), the vocabulary size and the dtype holding most bytes updated.
 enum OutputConfig {
     /// What changed the number of embedding rows.
     enum VocabularyRows {
@@ -14,12 +15,13 @@ enum OutputConfig {
         case aligned(Int)
     }
 
-    static func make(from config: JSONValue, layers: Int, jobs: [TensorJob], vocabularyRows: VocabularyRows?) -> JSONValue {
+    static func make(from config: JSONValue, edits: [ConfigEdit], jobs: [TensorJob], vocabularyRows: VocabularyRows?) -> JSONValue {
         var bytesByDType: [DType: Int] = [:]
         for job in jobs { bytesByDType[job.outputDType, default: 0] += job.outputBytes }
         var updated = config
-        let layerKey = ModelDirectory.layerCountKeys.first { config[$0] != nil } ?? "num_hidden_layers"
-        updated = updated.setting(layerKey, to: .number(String(layers)))
+        for edit in edits {
+            updated = edit.key.setting(edit.new, in: updated)
+        }
         let vocabularyKey = TokenIndexedTensors.vocabularySizeKey(in: config)
         switch vocabularyRows {
         case .cropped(let rows)?:
@@ -37,13 +39,6 @@ enum OutputConfig {
 
     /// `config` with the integer at the dotted key `path` set (nested objects kept in order).
     private static func setting(_ path: String, to value: Int, in config: JSONValue) -> JSONValue {
-        var components = path.split(separator: ".").map(String.init)
-        let last = components.removeLast()
-        func set(_ node: JSONValue, _ remaining: ArraySlice<String>) -> JSONValue {
-            guard let key = remaining.first else { return node.setting(last, to: .number(String(value))) }
-            guard let child = node[key] else { return node }
-            return node.setting(key, to: set(child, remaining.dropFirst()))
-        }
-        return set(config, components[...])
+        ConfigKeyPath(path.split(separator: ".").map(String.init)).setting(.integer(value), in: config)
     }
 }

@@ -50,7 +50,21 @@ struct PlanBuilder {
             throw sink.failure(strict: options.strict)
         }
 
-        let factory = TensorJobFactory(context: context)
+        guard let structure = StackPlanner(
+            catalog: catalog, inputs: inputs, configModel: configModel, methodLocation: recipe.mergeMethod.location
+        ).plan(into: &sink) else {
+            // Only an unlisted base can lack a text stack here: the listed models were checked.
+            do {
+                _ = try catalog.models[configModel].layerCount()
+            } catch {
+                sink.add(.error("model '\(catalog.writtenNames[configModel])' cannot be used: \(error.description)",
+                                at: recipe.baseModel?.location ?? recipe.mergeMethod.location))
+            }
+            throw sink.failure(strict: options.strict)
+        }
+        var factory = TensorJobFactory(context: context)
+        factory.head = structure.head.head
+        factory.dropsExtraLayers = structure.dropsExtraLayers
         var outcomes = factory.nonLayerJobs(.beforeLayers, first, into: &sink)
         for sliceInputs in inputs {
             for offset in 0..<sliceInputs.slice.layerCount {
@@ -79,13 +93,14 @@ struct PlanBuilder {
         let vocabularyRows = vocabulary.alignment.map { OutputConfig.VocabularyRows.aligned($0.plan.rowCount) }
             ?? planned.croppedVocabularyRows.map(OutputConfig.VocabularyRows.cropped)
         let config = OutputConfig.make(
-            from: catalog.models[configModel].config, layers: outputLayers, jobs: planned.jobs, vocabularyRows: vocabularyRows)
+            from: catalog.models[configModel].config, edits: structure.plan.configEdits, jobs: planned.jobs,
+            vocabularyRows: vocabularyRows)
         let diagnostics = sink.finished(strict: options.strict)
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw RecipeError(diagnostics) }
         return MergePlan(
             recipe: recipe, method: method, models: catalog.models, modelNames: catalog.writtenNames,
             baseModelIndex: base, jobs: planned.jobs, layout: layout, outputConfig: config,
-            outputLayerCount: outputLayers, configModelIndex: configModel, vocabulary: vocabulary.alignment,
+            outputLayerCount: outputLayers, stacks: structure.plan, configModelIndex: configModel, vocabulary: vocabulary.alignment,
             tokenizer: vocabulary.tokenizer, seed: seed, warnings: diagnostics,
             chunkElements: options.chunkElements, memoryBudget: options.memoryBudget, strict: options.strict)
     }

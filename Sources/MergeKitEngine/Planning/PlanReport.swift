@@ -29,6 +29,7 @@ public struct PlanReport: Sendable {
         }
         lines += vocabularyLines
         lines.append("output: \(plan.jobs.count) tensors in \(plan.outputLayerCount) layers")
+        lines += stackLines
         var currentGroup: String?
         for job in plan.jobs {
             let group = Self.groupName(job.placement)
@@ -167,6 +168,7 @@ public struct PlanReport: Sendable {
             ("models", .array(plan.modelNames.enumerated().map { index, name in Self.json(plan.models[index], name: name, isBase: index == plan.baseModelIndex) })),
         ] + vocabularyJSON + [
             ("layers", .number(String(plan.outputLayerCount))),
+            ("structure", stacksJSON),
             ("tensors", .array(tensors)),
             ("shards", .array(shards)),
             ("totals", .members([

@@ -4,12 +4,17 @@ import MergeKitRecipe
 import MergeKitTensor
 
 /// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor (a
-/// missing output head read from a tied model's embedding, `TiedHeads`), settles the output
+/// missing output head read from a tied model's embedding, `TiedEmbeddings`), settles the output
 /// shape (`OutputShapeResolver`), resolves the parameters, lets the method prepare its
 /// configuration and picks the output dtype (or a byte copy). Problems go to the sink with their
 /// `DiagnosticCode`; a tensor with a problem is left out.
 struct TensorJobFactory {
     let context: PlanContext
+    /// The head the output stores (`HeadPlan`): planned after the stack even when the last
+    /// slice's reference input does not store it (a tied model reads its embedding instead).
+    var head: String?
+    /// Leave out the layers stored past the text stack's count (the stack changed).
+    var dropsExtraLayers = false
 
     enum Outcome {
         /// `croppedRows`: the rows a vocabulary-sized tensor was cropped to.
@@ -18,36 +23,36 @@ struct TensorJobFactory {
         case rejected
     }
 
-    /// The tensors of output layer `offset` of the slice, named as its reference input names
-    /// them and renumbered to the output layer.
+    /// The tensors of output layer `offset` of the slice: the reference input's text-stack
+    /// layer, renumbered to the output layer.
     func layerJobs(_ inputs: SliceInputs, offset: Int, into sink: inout DiagnosticSink) -> [Outcome] {
         guard let reference = inputs.reference else { return [] }
+        let description = context.catalog.models[reference.model].modelDescription
+        guard let stack = description.textStack else { return [] }
         let slice = inputs.slice
-        let referenceLayer = reference.firstLayer + offset
         let outputLayer = slice.outputStart + offset
         let t = ParameterResolver.layerPosition(offset: offset, count: slice.layerCount)
-        let names = context.catalog.models[reference.model].tensorNames.filter {
-            TensorNaming.layerIndex(in: $0)?.index == referenceLayer
-        }
-        return names.map { name in
-            job(named: TensorNaming.renumbered(name, to: outputLayer), at: .layer(outputLayer),
-                reading: inputs.slots.map { TensorNaming.renumbered(name, to: $0.firstLayer + offset) }, from: inputs, t: t,
+        return description.names(at: .layer(reference.firstLayer + offset)).map { name in
+            job(named: stack.renumbered(name, to: outputLayer), at: .layer(outputLayer),
+                reading: inputs.slots.map { stack.renumbered(name, to: $0.firstLayer + offset) }, from: inputs, t: t,
                 into: &sink)
         }
     }
 
-    /// The tensors before or after the layers (embeddings; final norm, lm_head), from the slice's
-    /// reference input, at layer position t = 0.
-    /// After the layers, an output head another input has is planned too when the reference has
-    /// none (a tied reference reads its input embedding instead, as in mergekit).
+    /// The tensors before the text stack (embeddings, other stacks, projectors) or after it
+    /// (final norm, head), from the slice's reference input. They sit at layer position t = 0,
+    /// except the layers of another stack, at their position in that stack.
     func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
         guard let reference = inputs.reference else { return [] }
-        var names = context.catalog.models[reference.model].tensorNames.filter { TensorNaming.placement(of: $0) == placement }
+        let description = context.catalog.models[reference.model].modelDescription
+        var names = description.names(at: placement)
         if placement == .afterLayers {
-            names += TiedHeads.headsMissing(from: names, slots: inputs.slots, catalog: context.catalog)
+            if dropsExtraLayers { names.removeAll { description.extraLayerNames.contains($0) } }
+            if let head, !names.contains(head) { names.append(head) }
         }
         return names.map { name in
-            job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: 0, into: &sink)
+            let t = description.otherStackLayer(of: name).map { ParameterResolver.layerPosition(offset: $0.layer, count: $0.stack.count) } ?? 0
+            return job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: t, into: &sink)
         }
     }
 
@@ -55,11 +60,11 @@ struct TensorJobFactory {
         named outputName: String, at placement: TensorPlacement, reading inputNames: [String], from inputs: SliceInputs,
         t: Double, into sink: inout DiagnosticSink
     ) -> Outcome {
-        guard let tensors = locate(inputNames, in: inputs.slots, at: placement, into: &sink) else { return .rejected }
+        guard let tensors = locate(inputNames, in: inputs.slots, into: &sink) else { return .rejected }
         guard let resolved = OutputShapeResolver(context: context).resolve(outputName, tensors: tensors, slots: inputs.slots, into: &sink)
         else { return .rejected }
         let shape = resolved.shape
-        guard let merge = mergeJob(outputName, shape: shape, tensors: tensors, inputs: inputs, t: t, into: &sink) else {
+        guard let merge = mergeJob(outputName, shape: shape, names: inputNames, inputs: inputs, t: t, into: &sink) else {
             return .rejected
         }
         let method = context.method
@@ -82,46 +87,40 @@ struct TensorJobFactory {
         return .planned(job, croppedRows: resolved.croppedRows)
     }
 
-    /// Each input's tensor, or nil after reporting the first one missing. An output head that an
-    /// input lacks is read from that input's embedding (a tied model: mergekit's `tied_names`).
-    private func locate(
-        _ names: [String], in slots: [SliceInputs.Slot], at placement: TensorPlacement, into sink: inout DiagnosticSink
-    ) -> [TensorInput]? {
+    /// Each input's tensor, or nil after reporting the first one missing. A tied model that does
+    /// not store the head reads its input embedding (`TiedEmbeddings.tiedSource`).
+    private func locate(_ names: [String], in slots: [SliceInputs.Slot], into sink: inout DiagnosticSink) -> [TensorInput]? {
         var tensors: [TensorInput] = []
         for (slot, name) in zip(slots, names) {
             let model = context.catalog.models[slot.model]
-            if placement == .afterLayers, model.tensor(named: name) == nil,
-               let tied = TiedHeads.standIn(for: name, in: slot.model, slots: slots, catalog: context.catalog),
-               let found = model.tensor(named: tied) {
-                tensors.append(TensorInput(modelIndex: slot.model, tensorName: tied, source: found))
-                continue
-            }
-            guard let found = model.tensor(named: name) else {
+            let stored = model.tensor(named: name) == nil ? model.modelDescription.tiedEmbeddings?.tiedSource(for: name) ?? name : name
+            guard let found = model.tensor(named: stored) else {
                 let files = model.weights.files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
                 sink.report(
                     .error("tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))", at: slot.written.location),
                     code: .missingTensor)
                 return nil
             }
-            tensors.append(TensorInput(modelIndex: slot.model, tensorName: name, source: found))
+            tensors.append(TensorInput(modelIndex: slot.model, tensorName: stored, source: found))
         }
         return tensors
     }
 
-    /// What the method sees: the inputs with their per-model parameters (resolved against each
-    /// input's own tensor name) and the global parameters (against the output name). nil after
-    /// reporting a required parameter that nothing sets.
+    /// What the method sees: the inputs with their per-model parameters (resolved against the
+    /// name each input is asked for: `lm_head.weight` also for a tied model read through its
+    /// embedding, as mergekit does) and the global parameters (against the output name). nil
+    /// after reporting a required parameter that nothing sets.
     private func mergeJob(
-        _ outputName: String, shape: [Int], tensors: [TensorInput], inputs: SliceInputs, t: Double, into sink: inout DiagnosticSink
+        _ outputName: String, shape: [Int], names: [String], inputs: SliceInputs, t: Double, into sink: inout DiagnosticSink
     ) -> MergeJob? {
         let keys = context.method.parameters
         var mergeInputs: [MergeJob.Input] = []
-        for (slot, tensor) in zip(inputs.slots, tensors) {
+        for (slot, name) in zip(inputs.slots, names) {
             var values: [(key: String, value: ResolvedValue)] = []
             // A base the method treats specially takes no per-model parameters (it is not
             // weighted or sparsified), so none are resolved for it.
             for key in keys where key.scope == .perModel && !slot.isBase {
-                guard let value = ParameterResolver.resolve(key, tensorName: tensor.tensorName, t: t, tables: slot.tables) else {
+                guard let value = ParameterResolver.resolve(key, tensorName: name, t: t, tables: slot.tables) else {
                     guard !key.isRequired else {
                         reportMissing(key, for: slot, into: &sink)
                         return nil

@@ -27,7 +27,7 @@ struct DecoderConfiguration {
         let activation = config["hidden_act"]?.stringValue ?? "silu"
         guard activation == "silu" else { return (nil, "its hidden_act '\(activation)' is not implemented (silu is)") }
         guard let hidden = config["hidden_size"]?.intValue, let heads = config["num_attention_heads"]?.intValue,
-              hidden > 0, heads > 0, let layers = model.configLayerCount, layers > 0 else {
+              hidden > 0, heads > 0, let layers = try? model.layerCount(), layers > 0 else {
             return (nil, "its config.json lacks hidden_size, num_attention_heads or num_hidden_layers")
         }
         let keyValueHeads = config["num_key_value_heads"]?.intValue ?? heads

@@ -15,8 +15,12 @@ For each architecture x recipe:
     ones, tensors that differ, and the largest difference of a forward pass on fixed inputs.
 
     python verify_architectures.py [--models DIR] [--work DIR] [--only NAME ...]
-        [--recipes NAME ...] [--skip-mergekit] [--json FILE] [--markdown FILE]
+        [--recipes NAME ...] [--skip-mergekit | --mergekit-from DOC.md] [--json FILE] [--markdown FILE]
+        [--goldens FILE]
     python verify_architectures.py --render RESULTS.json ... [--markdown FILE]
+
+--mergekit-from docs/architectures.md skips mergekit (its start-up is most of the run time) and
+takes its column from the table recorded there (mergekit 0.1.5 does not change).
 
 Needs the mergekit virtualenv (torch, transformers 5.x, mergekit-yaml on PATH or next to python)
 and a release build of mergekit-swift (swift build -c release). Not used by `swift test`.
@@ -460,7 +464,7 @@ def first_line(error):
 
 def refusal_reason(stderr):
     lines = [l for l in stderr.splitlines() if "error" in l.lower()]
-    return (lines[0] if lines else stderr.strip().splitlines()[-1] if stderr.strip() else "no message")[:300]
+    return (lines[0] if lines else stderr.strip().splitlines()[-1] if stderr.strip() else "no message")[:600]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -515,7 +519,35 @@ def judge(expected, returncode, stderr, output_dir, arch, error_reader):
     return evaluate(arch, output_dir, expected)
 
 
-def verify(arch, recipe, models_dir, work_dir, binary, skip_mergekit):
+def recorded_mergekit(path):
+    """mergekit's results as a document made by this script records them: (architecture, recipe)
+    -> result, read from the last column of its first table and the numbered notes below it (a
+    document may hold several tables, each followed by its own notes)."""
+    with open(path) as handle:
+        text = handle.read()
+    status_of = {symbol: status for status, symbol in SYMBOL.items()}
+    recipe_of = {title: recipe for recipe, title in RECIPE_TITLES.items()}
+    header = "| architecture | recipe |"
+    for section in text.split(header)[1:]:
+        notes = {}
+        for match in re.finditer(r"^(\d+)\. .+? / .+? / (?:mergekit-swift|mergekit): (.*)$", section, re.M):
+            notes[int(match.group(1))] = [d.replace("\\|", "|") for d in match.group(2).split(" · ")]
+        results = {}
+        for line in section.splitlines():
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) < 5 or cells[1] not in recipe_of:
+                continue
+            match = re.match(r"(.+?)(?: \[(\d+)\])?$", cells[-1])
+            if not match or match.group(1) not in status_of:
+                continue
+            details = notes.get(int(match.group(2)), []) if match.group(2) else []
+            results[(cells[0], recipe_of[cells[1]])] = {"status": status_of[match.group(1)], "details": details}
+        if results:
+            return results
+    return {}
+
+
+def verify(arch, recipe, models_dir, work_dir, binary, skip_mergekit, recorded=None):
     arch_models = os.path.join(models_dir, arch.name)
     models = {}
     for name in tiny_models.MODEL_NAMES:
@@ -544,14 +576,101 @@ def verify(arch, recipe, models_dir, work_dir, binary, skip_mergekit):
     except Exception as error:  # a bug here, not in the tools: say so in the table and go on
         return {"expected": "oracle error: " + first_line(error)}
 
-    results = {"expected": "refuse: " + expected["refusal"] if "refusal" in expected else "model"}
+    def anonymous(stderr):
+        # Messages name the models and recipes by path: the table says MODELS and WORK instead.
+        return stderr.replace(os.path.abspath(models_dir), "MODELS").replace(os.path.abspath(work_dir), "WORK")
+
+    results = {"expected": "refuse: " + expected["refusal"] if "refusal" in expected else "model",
+               "golden": golden(arch, recipe, models, expected)}
     code, stderr = run_ours(binary, recipe_path, os.path.join(case_dir, "ours"))
+    stderr = anonymous(stderr)
     results["ours"] = judge(expected, code, stderr, os.path.join(case_dir, "ours"), arch, refusal_reason)
-    if not skip_mergekit:
+    if recorded is not None:
+        if (arch.name, recipe) in recorded:
+            results["mergekit"] = recorded[(arch.name, recipe)]
+    elif not skip_mergekit:
         code, stderr = run_mergekit(recipe_path, os.path.join(case_dir, "mergekit"))
+        stderr = anonymous(stderr)
         results["mergekit"] = judge(expected, code, stderr, os.path.join(case_dir, "mergekit"), arch,
                                     mergekit_error)
     return results
+
+
+# ----------------------------------------------------------------------------------------------
+# Goldens for swift test
+
+
+def config_changes(expected, original, path=""):
+    """{dotted key: value} that turns `original` into `expected` (None: the key is removed),
+    ignoring the keys a save rewrites anyway (at every level, as config_differences does)."""
+    changes = {}
+    for key in sorted(set(expected) | set(original)):
+        if key in IGNORED_CONFIG_KEYS:
+            continue
+        where = path + key
+        if key not in expected:
+            changes[where] = None
+        elif isinstance(expected[key], dict) and isinstance(original.get(key), dict):
+            changes.update(config_changes(expected[key], original[key], where + "."))
+        elif key not in original or expected[key] != original[key]:
+            changes[where] = expected[key]
+    return changes
+
+
+def golden(arch, recipe, models, expected):
+    """What swift test checks of a case, in a few lines (EndToEndTests/ArchitectureMergeTests):
+    the slices of a frankenmerge; then a refusal, or the output's config.json as changes to the
+    config model's, its tensor count, and where the tensors come from: for a frankenmerge the
+    source (model, layer) of every output layer of the text stack and the tensors outside it
+    taken from the last slice's model (all others: the first slice's); for a merge the tensors
+    the config model does not store."""
+    entry = {}
+    if recipe.startswith("passthrough"):
+        entry["slices"] = [list(s) for s in slices(recipe, stack_count(arch, models["ft_a"]["config"]))]
+    if "refusal" in expected:
+        entry["refusal"] = True
+        return entry
+    config_model = "base" if recipe == "ties" else "ft_a"
+    entry["config"] = config_changes(expected["config"], models[config_model]["config"])
+    entry["tensors"] = len(expected["tensors"])
+    if recipe.startswith("passthrough"):
+        source_of = {id(value): (model_name, name) for model_name, model in models.items()
+                     for name, value in model["tensors"].items()}
+        prefix = stack_prefix(arch)
+        layers, last = {}, []
+        for name, value in expected["tensors"].items():
+            model_name, source = source_of[id(value)]
+            output_layer, source_layer = layer_of(name, prefix), layer_of(source, prefix)
+            if output_layer is not None:
+                layers[output_layer] = [model_name, source_layer]
+            elif model_name == "ft_b":
+                last.append(name)
+        entry["stack"] = prefix[:-1]
+        entry["layers"] = [layers[i] for i in range(len(layers))]
+        entry["last"] = sorted(last)
+    else:
+        entry["added"] = sorted(set(expected["tensors"]) - set(models[config_model]["tensors"]))
+    return entry
+
+
+def write_goldens(path, goldens):
+    """Merges `goldens` ({architecture: {recipe: entry}}) into the file at `path`."""
+    recorded = {}
+    if os.path.exists(path):
+        with open(path) as handle:
+            recorded = json.load(handle)
+    for arch_name, by_recipe in goldens.items():
+        recorded.setdefault(arch_name, {}).update(by_recipe)
+    # One line per case, so a change shows as the cases it touches.
+    blocks = []
+    for arch in ARCHITECTURES:
+        if arch.name not in recorded:
+            continue
+        cases = [f'  {json.dumps(recipe)}: {json.dumps(entry, ensure_ascii=False)}'
+                 for recipe, entry in recorded[arch.name].items()]
+        blocks.append(f' {json.dumps(arch.name)}: {{\n' + ",\n".join(cases) + "\n }")
+    with open(path, "w") as handle:
+        handle.write("{\n" + ",\n".join(blocks) + "\n}\n")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -602,7 +721,9 @@ def main(argv):
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--recipes", nargs="*", default=RECIPES)
     parser.add_argument("--skip-mergekit", action="store_true")
+    parser.add_argument("--mergekit-from", help="take mergekit's column from this document's table instead of running it")
     parser.add_argument("--json")
+    parser.add_argument("--goldens", help="record what swift test checks of every case in this JSON file")
     parser.add_argument("--markdown")
     parser.add_argument("--render", nargs="*", help="only render the table from earlier --json files")
     args = parser.parse_args(argv)
@@ -631,14 +752,21 @@ def main(argv):
         if not os.path.exists(os.path.join(models_dir, arch.name, "ft_b", "config.json")):
             tiny_models.generate(arch, models_dir)
 
+    recorded = recorded_mergekit(args.mergekit_from) if args.mergekit_from else None
     all_results = {}
     for arch in chosen:
         all_results[arch.name] = {}
         for recipe in args.recipes:
-            results = verify(arch, recipe, models_dir, work, args.binary, args.skip_mergekit)
+            results = verify(arch, recipe, models_dir, work, args.binary, args.skip_mergekit, recorded)
             all_results[arch.name][recipe] = results
             summary = "  ".join(f"{tool}: {results[tool]['status']}" for tool in ("ours", "mergekit") if tool in results)
             print(f"{arch.name:20} {recipe:22} expected {results['expected'][:6]:7} {summary}", flush=True)
+    if args.goldens:
+        write_goldens(args.goldens, {a: {r: res.pop("golden") for r, res in by.items() if "golden" in res}
+                                     for a, by in all_results.items()})
+    for by_recipe in all_results.values():
+        for results in by_recipe.values():
+            results.pop("golden", None)
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(all_results, handle, indent=1)
