@@ -3,7 +3,9 @@ import PackageDescription
 
 // Dependencies point one way: CYaml → YAML → Recipe; Tensor → Safetensors → Checkpoint;
 // (Recipe, Safetensors) → Tokenizer; (CMalloc, Random, Recipe, Tensor, Safetensors, Checkpoint, Tokenizer) → Engine → CLI;
-// the companion commands: CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
+// (YAML, Recipe, Safetensors) → Hub → CLI: Hub is the only target that talks HTTP (through the
+// toolchain's FoundationNetworking), and the engine never links it; the companion commands:
+// CLAPACK → LinearAlgebra; (Engine, LinearAlgebra, BPE) → LoRAExtraction, MoE → CLI.
 // See docs/architecture.md.
 // The products are the command line tool and the library for programs that embed the engine;
 // mergekit-bench and the embedding example are development tools, built but not shipped.
@@ -43,6 +45,7 @@ let package = Package(
                 "MergeKitCheckpoint",
             ]
         ),
+        .target(name: "MergeKitHub", dependencies: ["MergeKitYAML", "MergeKitRecipe", "MergeKitSafetensors"]),
         .target(name: "MergeKitBPE", dependencies: ["MergeKitSafetensors"]),
         .target(
             name: "MergeKitLoRAExtraction",
@@ -61,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "mergekit-swift",
             dependencies: [
-                "MergeKitEngine", "MergeKitLoRAExtraction", "MergeKitMoE",
+                "MergeKitEngine", "MergeKitCheckpoint", "MergeKitHub", "MergeKitLoRAExtraction", "MergeKitMoE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,7 +83,8 @@ let package = Package(
         ),
         .target(
             name: "MergeKitTestSupport",
-            dependencies: ["MergeKitRandom", "MergeKitTensor", "MergeKitSafetensors"]
+            dependencies: ["MergeKitRandom", "MergeKitTensor", "MergeKitSafetensors"],
+            exclude: ["StandIn"]
         ),
         .testTarget(name: "MergeKitRandomTests", dependencies: ["MergeKitRandom"]),
         .testTarget(name: "MergeKitYAMLTests", dependencies: ["MergeKitYAML", "MergeKitRandom"]),
@@ -105,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MergeKitEngineTests",
-            dependencies: ["MergeKitEngine", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
+            dependencies: ["MergeKitEngine", "MergeKitCheckpoint", "MergeKitRandom", "MergeKitTokenizer", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "MergeKitBPETests", dependencies: ["MergeKitBPE", "MergeKitRandom"], exclude: ["Fixtures"]),
@@ -118,6 +122,10 @@ let package = Package(
             name: "MergeKitMoETests",
             dependencies: ["MergeKitMoE", "MergeKitEngine", "MergeKitRandom", "MergeKitTestSupport"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MergeKitHubTests",
+            dependencies: ["MergeKitHub", "MergeKitRecipe", "MergeKitSafetensors", "MergeKitTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",

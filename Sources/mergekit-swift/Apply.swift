@@ -3,14 +3,16 @@ import Foundation
 import MergeKitEngine
 import MergeKitRecipe
 
-struct Apply: ParsableCommand {
+struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a recipe and write the merged model.",
         discussion: """
             The output is built in <out>.partial/ and renamed to <out> only when complete. \
             Without an output directory it goes to merged/<recipe name>. A run stopped by SIGINT/SIGTERM, a kill or \
             a full disk keeps <out>.partial/ with a journal of the finished tensors: run the same \
-            command with --resume to compute only what is missing. mergekit-yaml command lines \
+            command with --resume to compute only what is missing. Models named by Hub id are \
+            checked from their headers first; then only the files the merge reads are downloaded \
+            into the Hugging Face cache. mergekit-yaml command lines \
             work as they are (`mergekit-swift apply CONFIG OUT [flags]`, or the binary run as \
             mergekit-yaml); its flags that have nothing to do here (--cuda, --lazy-unpickle, ...) \
             are accepted with a note saying why, and listed by --help-hidden.
@@ -22,18 +24,18 @@ struct Apply: ParsableCommand {
 
     @OptionGroup var arguments: ApplyArguments
 
-    func run() throws {
-        try Self.run(arguments)
+    func run() async throws {
+        try await Self.run(arguments)
     }
 
-    static func run(_ arguments: ApplyArguments) throws {
+    static func run(_ arguments: ApplyArguments) async throws {
         let global = arguments.global
         let recipe = arguments.recipe
         if !global.quiet {
             for note in arguments.mergekit.notes { CommandFailure.printNote(note) }
         }
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions(outShardSize: arguments.outShardSize.bytes))
+            let plan = try await preparedPlan(arguments)
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
             let interrupt = InterruptFlag()
             interrupt.install()
@@ -103,6 +105,40 @@ struct Apply: ParsableCommand {
             let count = outcome.shardFiles.count
             print("wrote part \(part) of \(TerminalText.escaped(runner.output.path)) into \(TerminalText.escaped(runner.output.partialPath)): \(count) shard\(count == 1 ? "" : "s"), \(outcome.tensors) tensors, \(ByteFormatting.format(outcome.bytesWritten)) in \(Self.seconds(outcome.total)) (sync \(Self.seconds(outcome.sync)))\(resumed); once all \(part.count) parts are done, run finalize")
         }
+    }
+
+    /// The plan to run, everything checked first: the recipe and every input header (Hub
+    /// models from their headers only), the lock file with --locked, and the output; only then
+    /// the files the plan reads from Hub models are downloaded (refused early when the disk
+    /// lacks the space), and the recipe planned again on the downloaded files.
+    private static func preparedPlan(_ arguments: ApplyArguments) async throws -> MergePlan {
+        let global = arguments.global
+        let recipe = arguments.recipe
+        let loaded = try Planner.load(recipeAt: recipe)
+        let lock = arguments.locked ? try LockedInputs(file: arguments.lockFile ?? recipe + ".lock", recipe: loaded.recipe) : nil
+        try lock?.checkLocalModels()
+        let hubInputs = try await HubInputs.prepare(loaded.recipe, options: arguments.hub, quiet: global.quiet, pinned: lock?.pinned ?? [:])
+        try await lock?.checkHubModels(hubInputs, quiet: global.quiet)
+        let options = global.planOptions(outShardSize: arguments.outShardSize.bytes)
+        let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
+        let needs = hubInputs.needs(of: plan, copiesTokenizer: arguments.copyTokenizer)
+        try lock?.checkFilesRead(by: plan, hubNeeds: needs)
+        guard !needs.isEmpty else { return plan }
+        // A refused output must not cost a download.
+        if let part = arguments.part {
+            try PartRunner(
+                plan: plan, part: part.value, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: 1,
+                resume: arguments.resume
+            ).checkOutput()
+        } else {
+            try MergeRunner(
+                plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: 1, resume: arguments.resume
+            ).checkOutput()
+        }
+        try hubInputs.checkDiskSpace(for: needs, outputPath: arguments.outputPath, outputBytes: plan.bytesWritten, quiet: global.quiet)
+        try await hubInputs.download(needs)
+        try lock?.checkDownloaded(needs, store: hubInputs.store)
+        return try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
     }
 
     static func seconds(_ duration: Duration) -> String {

@@ -39,7 +39,14 @@ struct ApplyArguments: ParsableArguments {
     @Option(name: .long, help: "Seconds between progress lines when stderr is not a terminal (a log file, CI, Slurm).")
     var progressInterval = ProgressReporter.defaultLogInterval
 
+    @Flag(name: .long, help: "Take every input as the lock file pins it (see `lock`): Hub models at the locked commits; refuse inputs that differ.")
+    var locked = false
+
+    @Option(name: .long, help: ArgumentHelp("The lock file for --locked (default: <recipe>.lock).", valueName: "file"))
+    var lockFile: String?
+
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubOptions
 
     /// Out of the way in --help (they do nothing); `--help-hidden` lists them, the README too.
     @OptionGroup(title: "Accepted from mergekit-yaml, with nothing to do here (each prints why)", visibility: .hidden)
@@ -51,6 +58,9 @@ struct ApplyArguments: ParsableArguments {
         }
         if let output, let outPath, output != outPath {
             throw ValidationError("the output is given twice, as '\(outPath)' and as -o '\(output)'; give one")
+        }
+        if lockFile != nil, !locked {
+            throw ValidationError("--lock-file is for --locked")
         }
         if !(progressInterval > 0) || !progressInterval.isFinite {
             throw ValidationError("--progress-interval must be a positive number of seconds")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MergeKitEngine
+import MergeKitHub
 import MergeKitRecipe
 import MergeKitSafetensors
 
@@ -22,6 +23,11 @@ enum CommandFailure {
             let count = error.diagnostics.filter { $0.severity == .error }.count
             printError("\(count) error\(count == 1 ? "" : "s"); nothing was written")
             return ExitCode(dataError)
+        case let error as InputFailure:
+            printDiagnostics(error.diagnostics, recipePath: recipePath)
+            let count = error.diagnostics.filter { $0.severity == .error }.count
+            printError("\(count) error\(count == 1 ? "" : "s"); nothing was written")
+            return ExitCode(error.exitCode)
         case let error as MergeInterrupted:
             printError(error.description)
             return ExitCode(128 + error.signal)
@@ -53,7 +59,9 @@ enum CommandFailure {
             case .writeFailed, .changedWhileMapped: 1
             default: dataError
             }
-        case is NonFiniteInputError, is CheckpointError: dataError
+        case is NonFiniteInputError, is CheckpointError, is RecipeLockError: dataError
+        case is HubConfigurationError: usageError
+        case let error as HubError: InputFailure.exitCode(for: error)
         default: 1
         }
     }

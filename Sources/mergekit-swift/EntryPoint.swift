@@ -9,15 +9,20 @@ import Foundation
 enum EntryPoint {
     static let mergekitYAMLName = "mergekit-yaml"
 
-    static func main() {
+    static func main() async {
         let invokedAs = CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }
-        run(invokedAs == mergekitYAMLName ? MergekitYAML.self : MergeKitSwift.self, Array(CommandLine.arguments.dropFirst()))
+        await run(invokedAs == mergekitYAMLName ? MergekitYAML.self : MergeKitSwift.self, Array(CommandLine.arguments.dropFirst()))
     }
 
-    static func run(_ root: any ParsableCommand.Type, _ arguments: [String]) -> Never {
+    /// Commands that fetch models from the Hub are asynchronous (`AsyncParsableCommand`).
+    static func run(_ root: any ParsableCommand.Type, _ arguments: [String]) async -> Never {
         do {
             var command = try root.parseAsRoot(arguments)
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
             root.exit()
         } catch {
             if let hinted = UnknownOptionHint.message(for: error, root: root, arguments: arguments) {

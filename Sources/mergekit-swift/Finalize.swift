@@ -3,7 +3,7 @@ import Foundation
 import MergeKitEngine
 import MergeKitRecipe
 
-struct Finalize: ParsableCommand {
+struct Finalize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Publish a merge computed in parts (apply --part I/K) once every part is done.",
         discussion: """
@@ -34,6 +34,7 @@ struct Finalize: ParsableCommand {
     var writeModelCard = true
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubOptions
 
     func validate() throws {
         if output?.isEmpty == true {
@@ -41,13 +42,28 @@ struct Finalize: ParsableCommand {
         }
     }
 
+    /// The plan the parts ran. Models named by Hub id are planned from the files the parts read
+    /// (in a Hugging Face cache they share): a file the cache lacks is downloaded first, so the
+    /// plan names the same files, sizes and times as the parts' fingerprints.
+    private func preparedPlan() async throws -> MergePlan {
+        let loaded = try Planner.load(recipeAt: recipe)
+        let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
+        let options = global.planOptions(outShardSize: outShardSize.bytes)
+        let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
+        let needs = hubInputs.needs(of: plan, copiesTokenizer: copyTokenizer)
+        guard !needs.isEmpty else { return plan }
+        try hubInputs.checkDiskSpace(for: needs, outputPath: outputPath, outputBytes: 0, quiet: global.quiet)
+        try await hubInputs.download(needs)
+        return try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
+    }
+
     var outputPath: String {
         output ?? "merged/" + ((recipe as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
-    func run() throws {
+    func run() async throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions(outShardSize: outShardSize.bytes))
+            let plan = try await preparedPlan()
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
             var finalizer = PartFinalizer(plan: plan, output: OutputDirectory(path: outputPath), force: force, threads: global.workerCount)
             finalizer.copiesTokenizer = copyTokenizer

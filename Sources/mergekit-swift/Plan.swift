@@ -2,9 +2,10 @@ import ArgumentParser
 import MergeKitEngine
 import MergeKitRecipe
 
-struct Plan: ParsableCommand {
+struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the merge plan: per layer the tensors, inputs and resolved parameters; shards and totals.")
+        abstract: "Show the merge plan: per layer the tensors, inputs and resolved parameters; shards and totals.",
+        discussion: "Models named by Hub id are read from their headers only, never the weights.")
 
     @Argument(help: "The recipe file (YAML).")
     var recipe: String
@@ -16,11 +17,16 @@ struct Plan: ParsableCommand {
     var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubOptions
 
-    func run() throws {
+    func run() async throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions(outShardSize: outShardSize.bytes))
+            let loaded = try Planner.load(recipeAt: recipe)
+            let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
+            let plan = try hubInputs.plan(
+                loaded.recipe, warnings: loaded.warnings, options: global.planOptions(outShardSize: outShardSize.bytes))
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
+            if !global.quiet, let summary = hubInputs.headerSummary { CommandFailure.printNote(summary) }
             let report = PlanReport(plan: plan, workers: global.workerCount)
             print(json ? report.json.serialized(pretty: true) : TerminalText.escapedLines(report.text))
         } catch {

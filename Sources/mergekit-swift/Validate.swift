@@ -2,20 +2,28 @@ import ArgumentParser
 import MergeKitEngine
 import MergeKitRecipe
 
-struct Validate: ParsableCommand {
+struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a recipe and every input header without computing anything.")
+        abstract: "Check a recipe and every input header without computing anything.",
+        discussion: """
+            Models named by Hub id (org/name[@revision]) are read from their headers only: \
+            config.json, the shard index and each safetensors header, never the weights.
+            """)
 
     @Argument(help: "The recipe file (YAML).")
     var recipe: String
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubOptions
 
-    func run() throws {
+    func run() async throws {
         do {
-            let plan = try Planner.plan(recipeAt: recipe, options: global.planOptions())
+            let loaded = try Planner.load(recipeAt: recipe)
+            let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
+            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
+                if let summary = hubInputs.headerSummary { CommandFailure.printNote(summary) }
                 let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens in \($0.plan.rowCount) rows" } ?? ""
                 let tokenizer = plan.tokenizer.warning.map { "; warning: " + $0 } ?? ""
                 print(TerminalText.escaped("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers\(vocabulary)\(tokenizer)"))

@@ -33,16 +33,20 @@ struct CommandLineTool {
     /// Runs `tool` to completion. A run still going after `timeLimit` is killed (SIGKILL) and
     /// reported as `timedOut`, so a hang or slow code fails its test in bounded time instead of
     /// stalling the whole suite.
+    ///
+    /// - Parameter environment: the child's whole environment (default: this process's).
     static func run(
         _ arguments: [String], in directory: String = repositoryRoot, tool: String = executable,
-        timeLimit: Duration = .seconds(300)
+        environment: [String: String]? = nil, timeLimit: Duration = .seconds(300)
     ) throws -> Result {
-        try start(arguments, in: directory, tool: tool).wait(timeLimit: timeLimit)
+        try start(arguments, in: directory, tool: tool, environment: environment).wait(timeLimit: timeLimit)
     }
 
     /// Starts the tool in the background.
-    static func start(_ arguments: [String], in directory: String = repositoryRoot, tool: String = executable) throws -> RunningCommand {
-        try RunningCommand(executable: tool, arguments: arguments, directory: directory)
+    static func start(
+        _ arguments: [String], in directory: String = repositoryRoot, tool: String = executable, environment: [String: String]? = nil
+    ) throws -> RunningCommand {
+        try RunningCommand(executable: tool, arguments: arguments, directory: directory, environment: environment)
     }
 }
 
@@ -59,9 +63,10 @@ final class RunningCommand: @unchecked Sendable {
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
 
-    init(executable: String, arguments: [String], directory: String) throws {
+    init(executable: String, arguments: [String], directory: String, environment: [String: String]? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardOutput = out
         process.standardError = err

@@ -25,6 +25,9 @@ public struct SafetensorsTensor: TensorSource {
         try container.withData(of: info, body)
     }
 
+    /// Always: a safetensors entry is its elements in order, whether or not the file is mapped.
+    public var hasStoredBytes: Bool { true }
+
     public func decode(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>) {
         _ = decodeCountingNonFinite(elements, into: target)
     }

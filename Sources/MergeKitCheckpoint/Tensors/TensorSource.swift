@@ -26,6 +26,10 @@ public protocol TensorSource: Sendable {
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result?
 
+    /// Whether `withStoredBytes` gives the bytes, said without reading them: a planner asks it
+    /// of tensors whose data may not be readable yet (a Hub shard known by its header only).
+    var hasStoredBytes: Bool { get }
+
     /// Decodes the row-major flat elements `elements` into `target` as Float32.
     ///
     /// - Precondition: `dtype.isMergeable`, `elements` lies within `0..<elementCount` and
@@ -55,6 +59,8 @@ extension TensorSource {
         decode(elements, into: target)
         return ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
     }
+
+    public var hasStoredBytes: Bool { withStoredBytes { _ in () } != nil }
 
     /// The bytes the tensor occupies in its stored dtype.
     public var storedByteCount: Int { elementCount * dtype.byteSize }

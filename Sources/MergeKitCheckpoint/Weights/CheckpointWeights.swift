@@ -74,29 +74,79 @@ public struct CheckpointWeights: Sendable {
             throw .noWeights(directory: directory)
         }
         let path = Self.join(directory, found)
-        var weightFiles: [WeightFile] = []
-        var ordered: [any TensorSource] = []
-        if found == Self.safetensorsIndexFileName || found == Self.pytorchIndexFileName {
-            let index: CheckpointIndex
-            do {
-                index = try CheckpointIndex.load(path: path)
-            } catch {
-                throw .safetensors(error)
+        guard found == Self.safetensorsIndexFileName || found == Self.pytorchIndexFileName else {
+            try self.init(directory: directory, layoutFileName: found, index: nil, opened: [Self.open(path)])
+            return
+        }
+        let index: CheckpointIndex
+        do {
+            index = try CheckpointIndex.load(path: path)
+        } catch {
+            throw .safetensors(error)
+        }
+        var opened: [(file: WeightFile, tensors: [any TensorSource])] = []
+        for shard in index.shardFiles {
+            let shardPath = Self.join(directory, shard)
+            guard Self.exists(shardPath) else { throw .missingShard(index: path, shard: shard) }
+            opened.append(try Self.open(shardPath))
+        }
+        try self.init(directory: directory, layoutFileName: found, index: index, opened: opened)
+    }
+
+    /// One safetensors file of a model known by its headers: its name in the model folder, and
+    /// its validated header.
+    public struct ShardHeader: Sendable {
+        public var file: String
+        public var header: SafetensorsHeader
+
+        public init(file: String, header: SafetensorsHeader) {
+            self.file = file
+            self.header = header
+        }
+    }
+
+    /// The safetensors weights of a model known by its headers (a Hub model read with range
+    /// requests): the `index` (nil for a single `model.safetensors`) and every shard's header,
+    /// read elsewhere. The shards present under `directory` are mapped; the others are known by
+    /// their header only (`WeightFile.isMapped` is false): enough to plan and check a merge, not
+    /// to run it.
+    public init(directory: String, index: CheckpointIndex?, shards: [ShardHeader]) throws(CheckpointWeightsError) {
+        if let index, index.shardFiles != shards.map(\.file) {
+            throw .shardsNotInIndex(index: Self.join(directory, Self.safetensorsIndexFileName), shards: shards.map(\.file))
+        }
+        var opened: [(file: WeightFile, tensors: [any TensorSource])] = []
+        for shard in shards {
+            let path = Self.join(directory, shard.file)
+            if case .success(let status) = FileStatus.of(path), status.kind == .regular {
+                opened.append(try Self.open(path))
+            } else {
+                let file = SafetensorsFile(path: path, header: shard.header)
+                opened.append((WeightFile(storage: .safetensors(file)), file.tensors.map { SafetensorsTensor($0, in: file) }))
             }
+        }
+        try self.init(
+            directory: directory, layoutFileName: index == nil ? Self.safetensorsFileName : Self.safetensorsIndexFileName,
+            index: index, opened: opened)
+    }
+
+    /// Locates every tensor of the opened files: through the index's weight map (`opened` in
+    /// its shard order), or in the single file.
+    private init(
+        directory: String, layoutFileName: String, index: CheckpointIndex?, opened: [(file: WeightFile, tensors: [any TensorSource])]
+    ) throws(CheckpointWeightsError) {
+        var ordered: [any TensorSource] = []
+        if let index {
+            let indexPath = Self.join(directory, layoutFileName)
             var byShard: [String: [String: (position: Int, source: any TensorSource)]] = [:]
-            for shard in index.shardFiles {
-                let shardPath = Self.join(directory, shard)
-                guard Self.exists(shardPath) else { throw .missingShard(index: path, shard: shard) }
-                let opened = try Self.open(shardPath)
-                weightFiles.append(opened.file)
+            for (shard, file) in zip(index.shardFiles, opened) {
                 byShard[shard] = Dictionary(
-                    opened.tensors.enumerated().map { ($1.name, ($0, $1)) }, uniquingKeysWith: { first, _ in first })
+                    file.tensors.enumerated().map { ($1.name, ($0, $1)) }, uniquingKeysWith: { first, _ in first })
             }
             let shardNumber = Dictionary(uniqueKeysWithValues: index.shardFiles.enumerated().map { ($1, $0) })
             var located: [(shard: Int, position: Int, source: any TensorSource)] = []
             for entry in index.weightMap {
                 guard let shard = shardNumber[entry.shard], let tensor = byShard[entry.shard]?[entry.tensor] else {
-                    throw .tensorNotInShard(index: path, tensor: entry.tensor, shard: entry.shard)
+                    throw .tensorNotInShard(index: indexPath, tensor: entry.tensor, shard: entry.shard)
                 }
                 located.append((shard, tensor.position, tensor.source))
             }
@@ -104,12 +154,10 @@ public struct CheckpointWeights: Sendable {
             located.sort { ($0.shard, $0.position) < ($1.shard, $1.position) }
             ordered = located.map(\.source)
         } else {
-            let opened = try Self.open(path)
-            weightFiles = [opened.file]
-            ordered = opened.tensors
+            ordered = opened.first?.tensors ?? []
         }
         self.init(
-            directory: directory, layoutFileName: found, shardCount: weightFiles.count, weightFiles: weightFiles,
+            directory: directory, layoutFileName: layoutFileName, shardCount: opened.count, weightFiles: opened.map(\.file),
             tensorNames: ordered.map(\.name),
             sources: Dictionary(ordered.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last }))
     }

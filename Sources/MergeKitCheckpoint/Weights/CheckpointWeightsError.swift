@@ -11,6 +11,8 @@ public enum CheckpointWeightsError: Error, Sendable, Equatable, CustomStringConv
     case missingShard(index: String, shard: String)
     /// The index maps a tensor to a shard that does not contain it.
     case tensorNotInShard(index: String, tensor: String, shard: String)
+    /// Shard headers read for other files than the index names (a Hub model read remotely).
+    case shardsNotInIndex(index: String, shards: [String])
 
     /// The file to blame.
     public var file: String {
@@ -18,7 +20,7 @@ public enum CheckpointWeightsError: Error, Sendable, Equatable, CustomStringConv
         case .safetensors(let error): return error.file
         case .pytorch(let error): return error.file
         case .noWeights(let directory): return directory
-        case .missingShard(let index, _), .tensorNotInShard(let index, _, _): return index
+        case .missingShard(let index, _), .tensorNotInShard(let index, _, _), .shardsNotInIndex(let index, _): return index
         }
     }
 
@@ -35,6 +37,8 @@ public enum CheckpointWeightsError: Error, Sendable, Equatable, CustomStringConv
             return "\(index): names shard '\(shard)', which does not exist"
         case .tensorNotInShard(let index, let tensor, let shard):
             return "\(index): maps tensor '\(tensor)' to '\(shard)', which does not contain it"
+        case .shardsNotInIndex(let index, let shards):
+            return "\(index): does not name the shards whose headers were read (\(shards.joined(separator: ", ")))"
         }
     }
 }

@@ -21,8 +21,15 @@ public struct WeightFile: Sendable {
         }
     }
 
-    /// The file as it was when it was mapped (identity, size, times).
-    package var status: FileStatus {
+    /// Whether the file's data can be read: false for a safetensors file known by its header
+    /// only (a Hub model's shard that was not downloaded).
+    public var isMapped: Bool {
+        guard case .safetensors(let file) = storage else { return true }
+        return file.isMapped
+    }
+
+    /// The file as it was when it was mapped (identity, size, times); nil when it is not mapped.
+    package var status: FileStatus? {
         switch storage {
         case .safetensors(let file): return file.status
         case .pytorch(let checkpoint): return checkpoint.status
@@ -31,6 +38,8 @@ public struct WeightFile: Sendable {
     }
 
     /// Calls `body` with the bytes that describe the file's tensors.
+    ///
+    /// - Precondition: `isMapped`.
     package func withDescriptionBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         switch storage {
         case .safetensors(let file): return file.withHeaderBytes(body)

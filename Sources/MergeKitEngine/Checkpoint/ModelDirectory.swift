@@ -37,17 +37,41 @@ public final class ModelDirectory: Sendable {
     public static let indexFileName = CheckpointWeights.safetensorsIndexFileName
 
     /// Opens the model directory `path`, with the LoRA adapter directory `adapterPath` applied.
-    public init(path: String, adapter adapterPath: String? = nil) throws(CheckpointError) {
-        self.path = path
+    public convenience init(path: String, adapter adapterPath: String? = nil) throws(CheckpointError) {
         guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
             throw CheckpointError(file: path, "not a model directory")
         }
-        config = try Self.readConfig(in: path)
+        let config = try Self.readConfig(in: path)
+        let weights = try Self.describing(path) { () throws(CheckpointWeightsError) in try CheckpointWeights(directory: path) }
+        try self.init(path: path, config: config, weights: weights, adapter: adapterPath)
+    }
+
+    /// A model known by its headers (a Hub model read with range requests): `config`, the
+    /// `index` (nil for a single `model.safetensors`) and every shard's header, as read
+    /// elsewhere. The shards already present under `path` are mapped; the others are known by
+    /// their header only (see `WeightFile.isMapped`), enough to plan, check and show a merge,
+    /// not to run it. The side files are those present under `path`; the adapter, when there is
+    /// one, is a local directory (a Hub adapter is small and fetched whole).
+    public convenience init(
+        path: String, config: JSONValue, index: CheckpointIndex?, shards: [CheckpointWeights.ShardHeader], adapter adapterPath: String? = nil
+    ) throws(CheckpointError) {
+        guard config.objectValue != nil else {
+            throw CheckpointError(file: Self.join(path, Self.configFileName), "must hold a JSON object")
+        }
+        let weights = try Self.describing(path) { () throws(CheckpointWeightsError) in
+            try CheckpointWeights(directory: path, index: index, shards: shards)
+        }
+        try self.init(path: path, config: config, weights: weights, adapter: adapterPath)
+    }
+
+    /// Finds the side files and applies the adapter at `adapterPath`, if any, to `base`.
+    private init(path: String, config: JSONValue, weights base: CheckpointWeights, adapter adapterPath: String?) throws(CheckpointError) {
+        self.path = path
+        self.config = config
         sideFiles = try SideFile.find(in: path)
         vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
-        let base = try Self.openWeights(in: path)
         // An adapter changes values, not names: the description is the base's.
         modelDescription = ModelDescription(config: config, tensorNames: base.tensorNames)
         guard let adapterPath else {
@@ -69,9 +93,12 @@ public final class ModelDirectory: Sendable {
         }
     }
 
-    private static func openWeights(in path: String) throws(CheckpointError) -> CheckpointWeights {
+    /// The weights `open` opens, a failure said as a model directory's problem.
+    private static func describing(
+        _ path: String, _ open: () throws(CheckpointWeightsError) -> CheckpointWeights
+    ) throws(CheckpointError) -> CheckpointWeights {
         do {
-            return try CheckpointWeights(directory: path)
+            return try open()
         } catch {
             switch error {
             case .safetensors(let cause):
@@ -86,6 +113,8 @@ public final class ModelDirectory: Sendable {
                 throw CheckpointError(file: index, "names shard '\(shard)', which does not exist in \(path)")
             case .tensorNotInShard(let index, let tensor, let shard):
                 throw CheckpointError(file: index, "maps tensor '\(tensor)' to '\(shard)', which does not contain it")
+            case .shardsNotInIndex(let index, let shards):
+                throw CheckpointError(file: index, "does not name the shards whose headers were read (\(shards.joined(separator: ", ")))")
             }
         }
     }

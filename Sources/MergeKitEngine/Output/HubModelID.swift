@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitRecipe
 import MergeKitSafetensors
 
 /// The Hugging Face Hub id a model is known under, when it can be told from the files alone
@@ -39,19 +40,8 @@ enum HubModelID {
         return isValid(id) ? id : nil
     }
 
-    /// huggingface_hub's rule for repository ids: `[owner/]name`, each part of letters, digits,
-    /// `-`, `_` and `.`, starting and ending with a letter, digit or `_`, the name at most 96
-    /// characters, no `--` or `..`, not ending in `.git`.
+    /// huggingface_hub's rule for repository ids (`HubRepoID`, the one definition).
     static func isValid(_ id: String) -> Bool {
-        let parts = id.split(separator: "/", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !id.contains("--"), !id.contains(".."), !id.hasSuffix(".git"),
-              let name = parts.last, name.count <= 96 else { return false }
-        return parts.allSatisfy(isValidPart)
-    }
-
-    private static func isValidPart(_ part: Substring) -> Bool {
-        func isWord(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
-        guard let first = part.first, let last = part.last, isWord(first), isWord(last) else { return false }
-        return part.allSatisfy { isWord($0) || $0 == "-" || $0 == "." }
+        HubRepoID(id) != nil
     }
 }

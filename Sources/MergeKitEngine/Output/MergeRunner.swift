@@ -52,6 +52,11 @@ public struct MergeRunner: Sendable {
     public func run(progress: ProgressReporter?) throws -> Timings {
         let clock = ContinuousClock()
         let start = clock.now
+        if let file = plan.fileNotDownloaded {
+            throw CheckpointError(
+                file: file,
+                "is known by its header only (a Hub model's file that was not downloaded); a plan that reads it can be shown and checked, not run")
+        }
         try checkOutput()
         let lock = try OutputLock.acquire(output.lockPath, for: output.path)
         defer { lock.release() }

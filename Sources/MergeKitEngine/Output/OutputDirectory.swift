@@ -208,13 +208,7 @@ public struct OutputDirectory: Sendable {
 
     /// Fails early, before any work, when the output's file system cannot hold `needed` bytes.
     public func checkFreeSpace(needed: Int) throws(OutputError) {
-        var directory = path
-        repeat {
-            directory = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? ""
-        } while !directory.isEmpty && !Self.exists(directory)
-        let folder = directory.isEmpty ? "/" : directory
-        guard case .success(let status) = Syscall.fileSystemStatus(folder) else { return }
-        let available = Int(clamping: UInt64(status.f_bavail) &* UInt64(status.f_frsize))
+        guard case .success(let (folder, available)) = FileSystem.availableBytes(onFileSystemOf: path) else { return }
         if available < needed {
             throw OutputError(.io, "not enough free space for the output: it needs \(ByteFormatting.format(needed)), and the file system of '\(folder)' has \(ByteFormatting.format(available)) available")
         }

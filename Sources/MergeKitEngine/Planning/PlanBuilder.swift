@@ -13,6 +13,8 @@ struct PlanBuilder {
     let options: PlanOptions
     /// Diagnostics found before planning (the decoder's warnings).
     let warnings: [Diagnostic]
+    /// The models the recipe names by Hub id.
+    let hubModels: HubModels
 
     func build() throws(RecipeError) -> MergePlan {
         var sink = DiagnosticSink(warnings)
@@ -22,7 +24,7 @@ struct PlanBuilder {
         checker.checkRequiredParameters(of: method, into: &sink)
         let readDType = dtype(recipe.dtype, into: &sink)
         let outDType = dtype(recipe.outDType, into: &sink)
-        let catalog = ModelCatalog(recipeFile: recipe.file)
+        let catalog = ModelCatalog(recipeFile: recipe.file, hubModels: hubModels)
         let base = baseModel(of: method, catalog: catalog, into: &sink)
         let slices = SliceNormalizer(recipe: recipe, catalog: catalog, parameters: parameters).slices(into: &sink)
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }

@@ -7,7 +7,15 @@ import MergeKitYAML
 /// reported together, positioned at the recipe line it concerns.
 public enum Planner {
     /// Reads, decodes, checks and plans the recipe at `path`.
-    public static func plan(recipeAt path: String, options: PlanOptions = .init()) throws(RecipeError) -> MergePlan {
+    ///
+    /// - Parameter hubModels: the models the recipe names by Hub id, brought in beforehand.
+    public static func plan(recipeAt path: String, options: PlanOptions = .init(), hubModels: HubModels = .init()) throws(RecipeError) -> MergePlan {
+        let loaded = try load(recipeAt: path)
+        return try plan(loaded.recipe, warnings: loaded.warnings, options: options, hubModels: hubModels)
+    }
+
+    /// Reads and decodes the recipe at `path` (one merge per file), with the decoder's warnings.
+    public static func load(recipeAt path: String) throws(RecipeError) -> (recipe: Recipe, warnings: [Diagnostic]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RecipeError([.error("cannot read the recipe file", at: SourceLocation(file: path, line: 1, column: 1))])
         }
@@ -20,10 +28,12 @@ public enum Planner {
                 "multi-document recipes (several merges in one file) are not supported yet",
                 at: decoded.recipes[1].mergeMethod.location)])
         }
-        return try plan(recipe, warnings: decoded.warnings, options: options)
+        return (recipe, decoded.warnings)
     }
 
-    public static func plan(_ recipe: Recipe, warnings: [Diagnostic] = [], options: PlanOptions = .init()) throws(RecipeError) -> MergePlan {
-        try PlanBuilder(recipe: recipe, options: options, warnings: warnings).build()
+    public static func plan(
+        _ recipe: Recipe, warnings: [Diagnostic] = [], options: PlanOptions = .init(), hubModels: HubModels = .init()
+    ) throws(RecipeError) -> MergePlan {
+        try PlanBuilder(recipe: recipe, options: options, warnings: warnings, hubModels: hubModels).build()
     }
 }

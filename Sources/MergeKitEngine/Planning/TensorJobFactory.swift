@@ -157,7 +157,7 @@ struct TensorJobFactory {
         var verbatim = verbatimInput
         if let index = verbatim,
            tensors[index].source.dtype != outputDType || (readDType ?? outputDType) != outputDType || tensors[index].source.shape != shape
-            || !Self.hasStoredBytes(tensors[index].source) {
+            || !tensors[index].source.hasStoredBytes {
             verbatim = nil
         }
         if verbatim == nil, let bad = tensors.first(where: { !$0.source.dtype.isMergeable }) ?? (outputDType.isMergeable ? nil : tensors.first) {
@@ -167,12 +167,6 @@ struct TensorJobFactory {
             return nil
         }
         return (outputDType, verbatim)
-    }
-
-    /// Whether the source's bytes are its elements in order, so they can be copied as they are
-    /// (not a strided view, not a LoRA-adapted tensor). Touches no tensor data.
-    private static func hasStoredBytes(_ source: any TensorSource) -> Bool {
-        source.withStoredBytes { _ in () } != nil
     }
 
     /// A required parameter nothing sets for this tensor (a filter list that matches no

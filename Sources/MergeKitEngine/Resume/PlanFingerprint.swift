@@ -105,7 +105,9 @@ package struct FNVHasher {
     /// Without device and inode for a fingerprint other machines must reproduce (`Scope.cluster`).
     package mutating func add(identityOf file: WeightFile, withDeviceAndInode: Bool = true) {
         add(FileSystem.resolved(file.path))
-        let status = file.status
+        // A file known by its header only (a Hub model's shard not downloaded) is never in a
+        // plan that runs, so it never reaches a fingerprint.
+        guard let status = file.status else { return }
         let identity = withDeviceAndInode ? "\(status.device) \(status.inode) " : ""
         add(identity + "\(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
         file.withDescriptionBytes { add($0) }

@@ -56,6 +56,16 @@ package final class FileDescriptor: Sendable {
         }
     }
 
+    /// Releases a `flock` (closing the descriptor releases it too).
+    package func unlock() -> Result<Void, SystemError> {
+        Syscall.lock(rawValue, operation: LOCK_UN)
+    }
+
+    /// Wraps `fchmod`: sets the permission bits exactly, whatever the umask.
+    package func changeMode(_ mode: mode_t) -> Result<Void, SystemError> {
+        Syscall.changeMode(rawValue, mode)
+    }
+
     /// Writes all of `bytes` at `offset` (`pwrite`), looping over short writes. A write that
     /// makes no progress is reported as ENOSPC (a regular file refuses bytes only when full).
     package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Result<Void, SystemError> {

@@ -25,6 +25,8 @@ package struct FileStatus: Sendable, Equatable {
     package var device: UInt64
     package var inode: UInt64
     package var size: Int
+    /// Hard links to the file: 0 once it was unlinked while still open.
+    package var linkCount: Int
     /// Last content modification, in nanoseconds since the epoch (settable: `touch -r`).
     package var modificationNanoseconds: Int64
     /// Last status change, in nanoseconds since the epoch (set by the kernel on every write,
@@ -45,6 +47,7 @@ package struct FileStatus: Sendable, Equatable {
         device = UInt64(status.st_dev)
         inode = UInt64(status.st_ino)
         size = Int(clamping: status.st_size)
+        linkCount = Int(clamping: status.st_nlink)
         modificationNanoseconds = Int64(status.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(status.st_mtim.tv_nsec)
         changeNanoseconds = Int64(status.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(status.st_ctim.tv_nsec)
     }

@@ -126,6 +126,26 @@ package enum FileSystem {
         }
     }
 
+    /// The nearest existing folder at or above `path` (itself when it exists; "/" at worst), so
+    /// the file system a path will be created on can be asked about before it exists.
+    package static func nearestExistingFolder(_ path: String) -> String {
+        var folder = absolute(path)
+        while folder != "/", case .failure = FileStatus.of(folder) {
+            folder = folder.lastIndex(of: "/").map { $0 == folder.startIndex ? "/" : String(folder[..<$0]) } ?? "/"
+        }
+        return folder
+    }
+
+    /// Bytes an unprivileged process may still write on the file system holding `path` (which
+    /// need not exist yet: its nearest existing folder is asked), and that folder.
+    package static func availableBytes(onFileSystemOf path: String) -> Result<(folder: String, bytes: Int), SystemError> {
+        let folder = nearestExistingFolder(path)
+        return Syscall.fileSystemStatus(folder).map { status in
+            let (bytes, overflow) = UInt64(status.f_bavail).multipliedReportingOverflow(by: UInt64(status.f_frsize))
+            return (folder, overflow ? Int.max : Int(clamping: bytes))
+        }
+    }
+
     /// Flushes a file or a directory to disk (`fsync`), so a rename after it publishes durable
     /// contents, or so a rename inside a directory is itself durable.
     package static func synchronize(_ path: String) -> Result<Void, SystemError> {

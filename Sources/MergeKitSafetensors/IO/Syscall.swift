@@ -107,6 +107,16 @@ package enum Syscall {
         retryingOnInterrupt("flock") { flock(descriptor, operation) }.map { _ in () }
     }
 
+    /// Wraps `fchmod`.
+    package static func changeMode(_ descriptor: Int32, _ mode: mode_t) -> Result<Void, SystemError> {
+        retryingOnInterrupt("fchmod") { fchmod(descriptor, mode) }.map { _ in () }
+    }
+
+    /// Wraps `symlink`: creates `path` as a symbolic link holding `target` as written.
+    package static func symbolicLink(_ path: String, pointingTo target: String) -> Result<Void, SystemError> {
+        retryingOnInterrupt("symlink") { symlink(target, path) }.map { _ in () }
+    }
+
     /// Wraps `rename`.
     package static func rename(_ source: String, to destination: String) -> Result<Void, SystemError> {
         retryingOnInterrupt("rename") { Glibc.rename(source, destination) }.map { _ in () }

@@ -1,16 +1,31 @@
 /// A safetensors file, mapped and validated: tensor bytes are read in place from the mapping.
+///
+/// A file may also be known by its header alone (`init(path:header:)`: a Hub model's shard read
+/// with range requests and not downloaded): its tensors can be planned, but their data cannot be
+/// read (`isMapped` is false), so a plan reading it must not be run (`MergeRunner` refuses it).
 public final class SafetensorsFile: Sendable {
     public let path: String
     public let header: SafetensorsHeader
-    private let mapping: MappedFile
+    /// nil for a file known by its header only.
+    private let mapping: MappedFile?
     private let indexByName: [String: Int]
 
     /// Maps `path` and validates its header; throws on the first broken rule.
-    public init(path: String) throws(SafetensorsError) {
+    public convenience init(path: String) throws(SafetensorsError) {
         let mapping = try MappedFile(path: path)
         let header = try mapping.withBytes { bytes throws(SafetensorsError) in
             try SafetensorsHeader.parse(fileBytes: bytes, file: path)
         }
+        self.init(path: path, header: header, mapping: mapping)
+    }
+
+    /// A file known by its validated header only, not opened (it need not exist yet): its data
+    /// cannot be read.
+    public convenience init(path: String, header: SafetensorsHeader) {
+        self.init(path: path, header: header, mapping: nil)
+    }
+
+    private init(path: String, header: SafetensorsHeader, mapping: MappedFile?) {
         var indexByName: [String: Int] = [:]
         indexByName.reserveCapacity(header.tensors.count)
         for (index, tensor) in header.tensors.enumerated() {
@@ -22,17 +37,22 @@ public final class SafetensorsFile: Sendable {
         self.indexByName = indexByName
     }
 
-    /// The file as it was when it was mapped (identity, size, times).
-    package var status: FileStatus { mapping.status }
+    /// Whether the file's data can be read (false for a file known by its header only).
+    public var isMapped: Bool { mapping != nil }
+
+    /// The file as it was when it was mapped (identity, size, times); nil when it is not mapped.
+    package var status: FileStatus? { mapping?.status }
 
     /// Calls `body` with the header bytes as stored (the 8-byte length and the JSON).
+    ///
+    /// - Precondition: `isMapped`.
     package func withHeaderBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        mapping.withBytes { bytes in body(UnsafeRawBufferPointer(rebasing: bytes[0..<header.dataOffset])) }
+        mapped.withBytes { bytes in body(UnsafeRawBufferPointer(rebasing: bytes[0..<header.dataOffset])) }
     }
 
     /// An error if the file is now shorter than when it was mapped (see `MappedFile.shrinkError`).
     public func shrinkError() -> SafetensorsError? {
-        mapping.shrinkError()
+        mapping?.shrinkError()
     }
 
     /// The tensors in offset order.
@@ -50,19 +70,19 @@ public final class SafetensorsFile: Sendable {
         of tensor: TensorInfo, _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         let range = fileRange(of: tensor)
-        return try mapping.withBytes { bytes throws(Failure) in
+        return try mapped.withBytes { bytes throws(Failure) in
             try body(UnsafeRawBufferPointer(rebasing: bytes[range]))
         }
     }
 
     /// Drops `tensor`'s pages from memory once it has been consumed (see `MappedFile.releasePages`).
     public func releasePages(of tensor: TensorInfo) {
-        mapping.releasePages(fileRange(of: tensor))
+        mapped.releasePages(fileRange(of: tensor))
     }
 
     /// Starts reading `tensor`'s pages ahead of use.
     public func prefetch(of tensor: TensorInfo) {
-        mapping.prefetch(fileRange(of: tensor))
+        mapped.prefetch(fileRange(of: tensor))
     }
 
     /// Drops the pages holding `bytes` (offsets into `tensor`'s data) once they are consumed, so
@@ -70,14 +90,24 @@ public final class SafetensorsFile: Sendable {
     ///
     /// - Precondition: `bytes` lies within the tensor's data.
     public func releasePages(of tensor: TensorInfo, bytes: Range<Int>) {
-        mapping.releasePages(subrange(bytes, of: tensor))
+        mapped.releasePages(subrange(bytes, of: tensor))
     }
 
     /// Starts reading the pages holding `bytes` (offsets into `tensor`'s data) ahead of use.
     ///
     /// - Precondition: `bytes` lies within the tensor's data.
     public func prefetch(of tensor: TensorInfo, bytes: Range<Int>) {
-        mapping.prefetch(subrange(bytes, of: tensor))
+        mapped.prefetch(subrange(bytes, of: tensor))
+    }
+
+    /// The mapping. Reading the data of a file known by its header only is a programmer error:
+    /// plans holding such files are for showing and checking, and `MergeRunner` refuses to run
+    /// them before any read.
+    private var mapped: MappedFile {
+        guard let mapping else {
+            preconditionFailure("SafetensorsFile: '\(path)' is known by its header only; its data cannot be read")
+        }
+        return mapping
     }
 
     private func subrange(_ bytes: Range<Int>, of tensor: TensorInfo) -> Range<Int> {

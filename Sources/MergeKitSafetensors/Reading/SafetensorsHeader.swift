@@ -21,19 +21,29 @@ public struct SafetensorsHeader: Sendable {
     /// Validates the header of a whole safetensors file held in `fileBytes`; `file` names it in
     /// errors.
     public static func parse(fileBytes: UnsafeRawBufferPointer, file: String) throws(SafetensorsError) -> SafetensorsHeader {
+        try parse(prefix: fileBytes, fileSize: fileBytes.count, file: file)
+    }
+
+    /// Validates the header of a safetensors file of `fileSize` bytes from its first bytes only:
+    /// `prefix` must hold at least the 8-byte length and the JSON header (for a file read
+    /// remotely with range requests, where the data section is never fetched).
+    public static func parse(prefix: UnsafeRawBufferPointer, fileSize: Int, file: String) throws(SafetensorsError) -> SafetensorsHeader {
         func fail(_ kind: SafetensorsError.Kind, tensor: String? = nil) -> SafetensorsError {
             SafetensorsError(file: file, tensor: tensor, kind: kind)
         }
-        guard fileBytes.count >= 8 else { throw fail(.fileTooSmall(byteCount: fileBytes.count)) }
-        let declared = UInt64(littleEndian: fileBytes.loadUnaligned(as: UInt64.self))
+        guard fileSize >= 8, prefix.count >= 8 else { throw fail(.fileTooSmall(byteCount: min(fileSize, prefix.count))) }
+        let declared = UInt64(littleEndian: prefix.loadUnaligned(as: UInt64.self))
         guard declared <= UInt64(maximumHeaderLength) else {
             throw fail(.headerTooLarge(declared: declared, limit: maximumHeaderLength))
         }
         let headerLength = Int(declared)
-        guard headerLength <= fileBytes.count - 8 else {
-            throw fail(.headerExceedsFile(declared: declared, fileSize: fileBytes.count))
+        guard headerLength <= fileSize - 8 else {
+            throw fail(.headerExceedsFile(declared: declared, fileSize: fileSize))
         }
-        let headerBytes = UnsafeRawBufferPointer(rebasing: fileBytes[8..<(8 + headerLength)])
+        guard headerLength <= prefix.count - 8 else {
+            throw fail(.headerExceedsFile(declared: declared, fileSize: prefix.count))
+        }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: prefix[8..<(8 + headerLength)])
         if let offset = UTF8Validation.firstInvalidOffset(in: headerBytes) {
             throw fail(.headerNotUTF8(byteOffset: offset))
         }
@@ -62,7 +72,7 @@ public struct SafetensorsHeader: Sendable {
                 || (lhs.byteRange == rhs.byteRange && lhs.name < rhs.name)
         }
 
-        let dataSectionSize = fileBytes.count - 8 - headerLength
+        let dataSectionSize = fileSize - 8 - headerLength
         var expectedBegin = 0
         var previous: String?
         for tensor in tensors {
