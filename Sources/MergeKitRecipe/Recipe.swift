@@ -33,6 +33,8 @@ public struct Recipe: Sendable {
     public enum Layout: Sendable {
         case models([ModelEntry])
         case slices([SliceSpec])
+        /// mergekit's `modules:`, in recipe order; a module's own layout is `models` or `slices`.
+        case modules([ModuleSpec])
     }
 
     public init(
@@ -69,15 +71,35 @@ public struct ModelEntry: Sendable {
     }
 }
 
+/// One entry of `modules:`: a named part of the model (mergekit's module names, such as
+/// `default`, `text_decoder`, `vision_tower`) with its own `models:` or `slices:` and parameters.
+public struct ModuleSpec: Sendable {
+    public var name: Located<String>
+    /// `.models` or `.slices`, never `.modules`.
+    public var layout: Recipe.Layout
+    /// The module's `parameters:`, between a slice's and the top level's in precedence.
+    public var parameters: ParameterTable
+
+    public init(name: Located<String>, layout: Recipe.Layout, parameters: ParameterTable = .init()) {
+        self.name = name
+        self.layout = layout
+        self.parameters = parameters
+    }
+}
+
 /// One entry of `slices:`.
 public struct SliceSpec: Sendable {
     public var sources: [SliceSource]
     public var parameters: ParameterTable
+    /// The slice's own `base_model:`, which replaces the recipe's for its tensors.
+    public var baseModel: Located<String>?
     public var location: SourceLocation
 
-    public init(sources: [SliceSource], parameters: ParameterTable = .init(), location: SourceLocation) {
+    public init(sources: [SliceSource], parameters: ParameterTable = .init(), baseModel: Located<String>? = nil,
+                location: SourceLocation) {
         self.sources = sources
         self.parameters = parameters
+        self.baseModel = baseModel
         self.location = location
     }
 }

@@ -2,34 +2,73 @@ internal import MergeKitYAML
 
 /// `models:` and `slices:`, the two ways a recipe names its inputs.
 extension RecipeDocumentDecoder {
-    /// Exactly one of `models` / `slices`. A null one next to a real one is ignored, since it
-    /// says nothing.
+    /// Exactly one of `models` / `slices` / `modules`. A null one next to a real one is ignored,
+    /// since it says nothing.
     mutating func decodeLayout(_ keys: [String: YAMLPair], root: YAMLNode) -> Recipe.Layout? {
-        let models = keys[RecipeKey.models]
-        let slices = keys[RecipeKey.slices]
-        switch (models.flatMap(nonNull), slices.flatMap(nonNull)) {
-        case (let models?, let slices?):
-            let later = models.key.location < slices.key.location ? slices : models
-            error("recipe has both 'models' and 'slices'; use only one", at: later.key.location)
-            return nil
-        case (let models?, nil):
-            return decodeModels(models.value).map(Recipe.Layout.models)
-        case (nil, let slices?):
-            return decodeSlices(slices.value).map(Recipe.Layout.slices)
-        case (nil, nil):
-            // Both absent, or present but null: let the null one explain itself.
-            if let models {
-                return decodeModels(models.value).map(Recipe.Layout.models)
-            }
-            if let slices {
-                return decodeSlices(slices.value).map(Recipe.Layout.slices)
-            }
-            // `modules:` has its own error; asking for models or slices too would be noise.
-            if keys[RecipeKey.modules] == nil {
-                error("recipe needs 'models' or 'slices'", at: root.location)
-            }
+        let written = [RecipeKey.models, RecipeKey.slices, RecipeKey.modules].compactMap { keys[$0] }
+        let given = written.compactMap(nonNull).sorted { $0.key.location < $1.key.location }
+        if given.count > 1 {
+            error("recipe has both '\(keyText(given[0]))' and '\(keyText(given[1]))'; use only one", at: given[1].key.location)
             return nil
         }
+        // Both absent, or present but null: let the null one explain itself.
+        guard let pair = given.first ?? written.first else {
+            error("recipe needs 'models', 'slices' or 'modules'", at: root.location)
+            return nil
+        }
+        switch keyText(pair) {
+        case RecipeKey.models: return decodeModels(pair.value).map(Recipe.Layout.models)
+        case RecipeKey.slices: return decodeSlices(pair.value).map(Recipe.Layout.slices)
+        default: return decodeModules(pair.value).map(Recipe.Layout.modules)
+        }
+    }
+
+    // MARK: modules
+
+    /// `modules: {NAME: {models | slices, parameters}}`, in recipe order. Whether the model has
+    /// a module of that name is checked by the engine, which knows the model.
+    private mutating func decodeModules(_ node: YAMLNode) -> [ModuleSpec]? {
+        guard let pairs = node.mapping, !pairs.isEmpty else {
+            error("'modules' must map module names (such as text_decoder) to their models or slices; found \(describe(node))",
+                  at: node.location)
+            return nil
+        }
+        var modules: [ModuleSpec] = []
+        var failed = false
+        for pair in pairs {
+            guard let name = pair.key.scalar?.value, !name.isEmpty, let module = decodeModule(named: Located(name, at: pair.key.location), pair.value)
+            else {
+                failed = true
+                continue
+            }
+            modules.append(module)
+        }
+        return failed ? nil : modules
+    }
+
+    private mutating func decodeModule(named name: Located<String>, _ node: YAMLNode) -> ModuleSpec? {
+        guard let pairs = node.mapping else {
+            error("module '\(name.value)' must be a mapping with 'models' or 'slices'; found \(node.kindName)", at: node.location)
+            return nil
+        }
+        let keys = knownPairs(pairs, known: RecipeKey.module, context: "module '\(name.value)'")
+        let parameters = keys[RecipeKey.parameters].map { decodeParameters($0.value) } ?? ParameterTable()
+        let models = keys[RecipeKey.models].flatMap(nonNull)
+        let slices = keys[RecipeKey.slices].flatMap(nonNull)
+        let layout: Recipe.Layout?
+        switch (models, slices) {
+        case (let models?, nil): layout = decodeModels(models.value).map(Recipe.Layout.models)
+        case (nil, let slices?): layout = decodeSlices(slices.value).map(Recipe.Layout.slices)
+        case (let models?, let slices?):
+            let later = models.key.location < slices.key.location ? slices : models
+            error("module '\(name.value)' has both 'models' and 'slices'; use only one", at: later.key.location)
+            layout = nil
+        case (nil, nil):
+            error("module '\(name.value)' needs 'models' or 'slices'", at: node.location)
+            layout = nil
+        }
+        guard let layout else { return nil }
+        return ModuleSpec(name: name, layout: layout, parameters: parameters)
     }
 
     // MARK: models
@@ -87,10 +126,9 @@ extension RecipeDocumentDecoder {
             return nil
         }
         let keys = knownPairs(pairs, known: RecipeKey.slice, context: "slice")
-        if let baseModel = keys[RecipeKey.baseModel] {
-            // mergekit lets a slice override the base; ignoring it would silently merge differently.
-            error("base_model: in a slice is not supported yet; set base_model: at the top level",
-                  at: baseModel.key.location)
+        let baseModel = optionalString(keys[RecipeKey.baseModel])
+        if let residual = keys[RecipeKey.residualWeight] {
+            decodeResidualWeight(residual)
         }
         let parameters = keys[RecipeKey.parameters].map { decodeParameters($0.value) } ?? ParameterTable()
         guard let sourcesPair = keys[RecipeKey.sources] else {
@@ -109,8 +147,19 @@ extension RecipeDocumentDecoder {
                 failed = true
             }
         }
-        guard !failed, keys[RecipeKey.baseModel] == nil else { return nil }
-        return SliceSpec(sources: sources, parameters: parameters, location: node.location)
+        guard !failed else { return nil }
+        return SliceSpec(sources: sources, parameters: parameters, baseModel: baseModel, location: node.location)
+    }
+
+    /// `residual_weight:` is a number in mergekit's schema that nothing in mergekit 0.1.5 reads;
+    /// it is accepted the same way, with a warning that it changes nothing.
+    private mutating func decodeResidualWeight(_ pair: YAMLPair) {
+        guard isNull(pair.value) || pair.value.scalar?.numberValue != nil else {
+            error("'residual_weight' must be a number; found \(describe(pair.value))", at: pair.value.location)
+            return
+        }
+        warning("residual_weight has no effect: mergekit 0.1.5 reads it and never uses it, and neither does mergekit-swift",
+                at: pair.key.location)
     }
 
     private mutating func decodeSliceSource(_ node: YAMLNode) -> SliceSource? {

@@ -38,9 +38,6 @@ struct RecipeDocumentDecoder {
         let tokenizer = decodeTokenizer(keys)
         let chatTemplate = keys[RecipeKey.chatTemplate].flatMap { decodeChatTemplate($0.value) }
         let seed = keys[RecipeKey.seed].flatMap { decodeSeed($0.value) }
-        if let modules = keys[RecipeKey.modules] {
-            error("modules: is not supported yet; use slices:", at: modules.key.location)
-        }
 
         guard let mergeMethod, let layout else { return nil }
         return Recipe(

@@ -13,8 +13,9 @@ enum RecipeKey {
     static let seed = "seed"
     static let name = "name"
     static let chatTemplate = "chat_template"
-    /// A mergekit key we recognise but do not implement yet.
     static let modules = "modules"
+    /// A slice key mergekit parses and never reads.
+    static let residualWeight = "residual_weight"
 
     static let model = "model"
     static let sources = "sources"
@@ -34,7 +35,8 @@ enum RecipeKey {
         tokenizer, seed, name, chatTemplate, modules,
     ]
     static let modelEntry = [model, parameters]
-    static let slice = [sources, parameters, baseModel]
+    static let slice = [sources, parameters, baseModel, residualWeight]
+    static let module = [models, slices, parameters]
     static let sliceSource = [model, layerRange, parameters]
     static let filterEntry = [filter, value]
     static let tokenizerSection = [source, tokens, padToMultipleOf]

@@ -115,8 +115,8 @@ import Testing
         #expect(inputs.slots.map(\.isBase) == [false, false, true])
         #expect(inputs.slots.map(\.position) == [0, 1, nil])
         #expect(inputs.reference?.model == base)
-        // The base resolves through the slice's and the top-level tables only.
-        #expect(inputs.slots[2].tables.count == 2)
+        // The base resolves through the slice's, the module's and the top-level tables only.
+        #expect(inputs.slots[2].tables.count == 3)
         #expect(inputs.globalTables.flatMap { $0.settings.map(\.parameter) } == ["lambda"])
         #expect(inputs.countProblem(context: Self.context(normalized, base: base)) == nil)
     }

@@ -351,6 +351,52 @@ struct ConformanceRecipeTests {
                   - model a @5:10
                   - model b @5:13
                 """),
+        RecipeCase(
+            id: "modules: per-module models or slices and parameters, in recipe order",
+            yaml: """
+                merge_method: linear
+                modules:
+                  text_decoder:
+                    slices:
+                      - sources: [{model: a, layer_range: [0, 2]}]
+                    parameters: {weight: 0.5}
+                  vision_tower:
+                    models: [a, b]
+                """,
+            positions: false,
+            expected: """
+                merge_method: linear
+                modules:
+                  text_decoder:
+                    parameters
+                      weight = 0.5
+                    slices:
+                      - slice
+                        - source a layers [0, 2)
+                  vision_tower:
+                    models:
+                      - model a
+                      - model b
+                """),
+        RecipeCase(
+            id: "a slice's own base_model",
+            yaml: """
+                merge_method: task_arithmetic
+                base_model: base
+                slices:
+                  - sources: [{model: a}, {model: b}]
+                    base_model: b
+                """,
+            positions: true,
+            expected: """
+                merge_method: task_arithmetic @1:15
+                base_model: base @2:13
+                slices:
+                  - slice @4:5
+                    base_model: b @5:17
+                    - source a @4:23
+                    - source b @4:35
+                """),
     ]
 
     @Test(arguments: cases)

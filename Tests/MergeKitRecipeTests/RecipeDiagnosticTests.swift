@@ -109,7 +109,7 @@ struct RecipeErrorTests {
                 recipe.yaml:1:1: error: missing required key 'merge_method'
                 base_model: ./a
                 ^
-                recipe.yaml:1:1: error: recipe needs 'models' or 'slices'
+                recipe.yaml:1:1: error: recipe needs 'models', 'slices' or 'modules'
                 base_model: ./a
                 ^
                 """),
@@ -120,7 +120,7 @@ struct RecipeErrorTests {
                 recipe.yaml:1:1: error: missing required key 'merge_method'
                 name: [a]
                 ^
-                recipe.yaml:1:1: error: recipe needs 'models' or 'slices'
+                recipe.yaml:1:1: error: recipe needs 'models', 'slices' or 'modules'
                 name: [a]
                 ^
                 recipe.yaml:1:7: error: 'name' must be a string; found a list
@@ -182,12 +182,42 @@ struct RecipeErrorTests {
                         ^
                 """),
         DiagnosticCase(
-            id: "modules is not supported",
-            yaml: "merge_method: linear\nmodules:\n  text: {models: [a]}\n",
+            id: "modules next to models",
+            yaml: "merge_method: linear\nmodels: [a]\nmodules:\n  default: {models: [a]}\n",
             expected: """
-                recipe.yaml:2:1: error: modules: is not supported yet; use slices:
+                recipe.yaml:3:1: error: recipe has both 'models' and 'modules'; use only one
                 modules:
                 ^
+                """),
+        DiagnosticCase(
+            id: "a module needs exactly one of models and slices",
+            yaml: """
+                merge_method: linear
+                modules:
+                  text_decoder: {parameters: {weight: 1}}
+                  vision_tower:
+                    models: [a]
+                    slices: [{sources: [{model: a}]}]
+                  projector: [a]
+                """,
+            expected: """
+                recipe.yaml:3:17: error: module 'text_decoder' needs 'models' or 'slices'
+                  text_decoder: {parameters: {weight: 1}}
+                                ^
+                recipe.yaml:6:5: error: module 'vision_tower' has both 'models' and 'slices'; use only one
+                    slices: [{sources: [{model: a}]}]
+                    ^
+                recipe.yaml:7:14: error: module 'projector' must be a mapping with 'models' or 'slices'; found a list
+                  projector: [a]
+                             ^
+                """),
+        DiagnosticCase(
+            id: "modules must be a mapping",
+            yaml: "merge_method: linear\nmodules: [a]\n",
+            expected: """
+                recipe.yaml:2:10: error: 'modules' must map module names (such as text_decoder) to their models or slices; found [a]
+                modules: [a]
+                         ^
                 """),
         DiagnosticCase(
             id: "tokenizer_source and tokenizer together",
@@ -277,18 +307,18 @@ struct RecipeErrorTests {
                         ^
                 """),
         DiagnosticCase(
-            id: "a slice may not override the base model yet",
+            id: "residual_weight must be a number",
             yaml: """
                 merge_method: slerp
                 base_model: a
                 slices:
                   - sources: [{model: a}, {model: b}]
-                    base_model: b
+                    residual_weight: [1]
                 """,
             expected: """
-                recipe.yaml:5:5: error: base_model: in a slice is not supported yet; set base_model: at the top level
-                    base_model: b
-                    ^
+                recipe.yaml:5:22: error: 'residual_weight' must be a number; found [1]
+                    residual_weight: [1]
+                                     ^
                 """),
         DiagnosticCase(
             id: "layer_range shapes",

@@ -21,29 +21,43 @@ struct RecipeDump {
             lines.append("seed: \(seed.value)\(at(seed.location))")
         }
         lines += table(recipe.parameters, indent: "")
-        switch recipe.layout {
+        lines += layout(recipe.layout, indent: "")
+        return lines.joined(separator: "\n")
+    }
+
+    private func layout(_ layout: Recipe.Layout, indent: String) -> [String] {
+        var lines: [String] = []
+        switch layout {
         case .models(let models):
-            lines.append("models:")
+            lines.append("\(indent)models:")
             for entry in models {
-                lines.append("  - model \(entry.model.value)\(at(entry.model.location))")
-                lines += table(entry.parameters, indent: "    ")
+                lines.append("\(indent)  - model \(entry.model.value)\(at(entry.model.location))")
+                lines += table(entry.parameters, indent: indent + "    ")
             }
         case .slices(let slices):
-            lines.append("slices:")
+            lines.append("\(indent)slices:")
             for slice in slices {
-                lines.append("  - slice\(at(slice.location))")
-                lines += table(slice.parameters, indent: "    ")
+                lines.append("\(indent)  - slice\(at(slice.location))")
+                if let base = slice.baseModel { lines.append("\(indent)    base_model: \(base.value)\(at(base.location))") }
+                lines += table(slice.parameters, indent: indent + "    ")
                 for source in slice.sources {
-                    var line = "    - source \(source.model.value)\(at(source.model.location))"
+                    var line = "\(indent)    - source \(source.model.value)\(at(source.model.location))"
                     if let range = source.layerRange {
                         line += " layers [\(range.value.start), \(range.value.end))\(at(range.location))"
                     }
                     lines.append(line)
-                    lines += table(source.parameters, indent: "      ")
+                    lines += table(source.parameters, indent: indent + "      ")
                 }
             }
+        case .modules(let modules):
+            lines.append("\(indent)modules:")
+            for module in modules {
+                lines.append("\(indent)  \(module.name.value)\(at(module.name.location)):")
+                lines += table(module.parameters, indent: indent + "    ")
+                lines += self.layout(module.layout, indent: indent + "    ")
+            }
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     private func table(_ table: ParameterTable, indent: String) -> [String] {

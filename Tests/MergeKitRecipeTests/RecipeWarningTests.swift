@@ -6,6 +6,20 @@ import Testing
 struct RecipeWarningTests {
     static let cases: [DiagnosticCase] = [
         DiagnosticCase(
+            id: "unknown keys in a module",
+            yaml: """
+                merge_method: linear
+                modules:
+                  default:
+                    models: [a]
+                    paramters: {weight: 1}
+                """,
+            expected: """
+                recipe.yaml:5:5: warning: unknown key 'paramters' in module 'default'; did you mean 'parameters'?
+                    paramters: {weight: 1}
+                    ^
+                """),
+        DiagnosticCase(
             id: "unknown top-level keys, with a hint when one is close",
             yaml: "merge_method: linear\nbase_modle: ./a\nmodels: [a]\narchitecture: llama\n",
             expected: """
@@ -44,7 +58,7 @@ struct RecipeWarningTests {
                 recipe.yaml:7:5: warning: unknown key 'parameter' in slice; did you mean 'parameters'?
                     parameter: {t: 0.5}
                     ^
-                recipe.yaml:8:5: warning: unknown key 'residual_weight' in slice
+                recipe.yaml:8:5: warning: residual_weight has no effect: mergekit 0.1.5 reads it and never uses it, and neither does mergekit-swift
                     residual_weight: 0.1
                     ^
                 recipe.yaml:9:1: warning: unknown key 'models_extra' in recipe

@@ -59,6 +59,9 @@ public struct MergePlan: Sendable {
     public var vocabulary: VocabularyAlignment?
     /// The tokenizer files the output gets.
     public var tokenizer: TokenizerOutput
+    /// The recipe's `modules:` entry the plan merges (`default` for a one-stack model); nil
+    /// without `modules:`.
+    public var module: String?
     /// The seed of the random methods: the recipe's `seed:`, else `--random-seed`, else 0.
     public var seed: UInt64
     /// Every diagnostic of planning (warnings and notes, sorted by position).

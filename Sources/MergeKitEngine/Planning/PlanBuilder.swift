@@ -18,14 +18,18 @@ struct PlanBuilder {
 
     func build() throws(RecipeError) -> MergePlan {
         var sink = DiagnosticSink(warnings)
-        let checker = RecipeChecker(recipe: recipe)
+        let catalog = ModelCatalog(recipeFile: self.recipe.file, hubModels: hubModels)
+        guard let module = module(catalog: catalog, into: &sink) else { throw sink.failure(strict: options.strict) }
+        // From here on the recipe is its module: its models or slices, its parameters apart.
+        var recipe = self.recipe
+        recipe.layout = module.layout
+        let checker = RecipeChecker(recipe: recipe, moduleParameters: module.parameters)
         guard let method = checker.method(into: &sink) else { throw sink.failure(strict: options.strict) }
         let parameters = checker.checkParameters(of: method, into: &sink)
         checker.checkRequiredParameters(of: method, into: &sink)
         let readDType = dtype(recipe.dtype, into: &sink)
         let outDType = dtype(recipe.outDType, into: &sink)
-        let catalog = ModelCatalog(recipeFile: recipe.file, hubModels: hubModels)
-        let base = baseModel(of: method, catalog: catalog, into: &sink)
+        let base = baseModel(of: method, recipe: recipe, catalog: catalog, into: &sink)
         let slices = SliceNormalizer(recipe: recipe, catalog: catalog, parameters: parameters).slices(into: &sink)
         guard !sink.hasErrors else { throw sink.failure(strict: options.strict) }
         let configModel = base ?? slices.first?.sources.first?.model ?? 0
@@ -39,7 +43,8 @@ struct PlanBuilder {
         let seed = seed(into: &sink)
         let context = PlanContext(
             recipe: recipe, method: method, base: base, readDType: readDType, outDType: outDType, seed: seed,
-            options: options, catalog: catalog, topLevelParameters: parameters.topLevel, vocabulary: vocabulary.alignment)
+            options: options, catalog: catalog, topLevelParameters: parameters.topLevel, moduleParameters: parameters.module,
+            vocabulary: vocabulary.alignment)
         let inputs = slices.map { SliceInputs($0, context: context) }
         guard let first = inputs.first, let last = inputs.last else {
             sink.add(.error("the recipe has no layers to merge", at: recipe.mergeMethod.location))
@@ -103,7 +108,7 @@ struct PlanBuilder {
             recipe: recipe, method: method, models: catalog.models, modelNames: catalog.writtenNames,
             baseModelIndex: base, jobs: planned.jobs, layout: layout, outputConfig: config,
             outputLayerCount: outputLayers, stacks: structure.plan, configModelIndex: configModel, vocabulary: vocabulary.alignment,
-            tokenizer: vocabulary.tokenizer, seed: seed, warnings: diagnostics,
+            tokenizer: vocabulary.tokenizer, module: module.name, seed: seed, warnings: diagnostics,
             chunkElements: options.chunkElements, memoryBudget: options.memoryBudget, strict: options.strict)
     }
 
@@ -126,9 +131,23 @@ struct PlanBuilder {
         return nil
     }
 
-    /// The base model opened; a method that needs one and has none is an error.
-    private func baseModel(of method: any MergeMethod, catalog: ModelCatalog, into sink: inout DiagnosticSink) -> Int? {
+    /// The recipe's module (`ModuleSelection`), checked against the model the output's config
+    /// comes from; nil after reporting why it cannot be used.
+    private func module(catalog: ModelCatalog, into sink: inout DiagnosticSink) -> ModuleSelection? {
+        guard let written = ModuleSelection.referenceModel(of: recipe) else {
+            return ModuleSelection.select(recipe, model: nil, modelName: "", into: &sink)
+        }
+        let description = catalog.open(written, into: &sink).map { catalog.models[$0].modelDescription }
+        return ModuleSelection.select(recipe, model: description, modelName: written.value, into: &sink)
+    }
+
+    /// The base model opened; a method that needs one and has none is an error, unless every
+    /// slice names its own.
+    private func baseModel(
+        of method: any MergeMethod, recipe: Recipe, catalog: ModelCatalog, into sink: inout DiagnosticSink
+    ) -> Int? {
         if let written = recipe.baseModel { return catalog.open(written, into: &sink) }
+        if case .slices(let slices) = recipe.layout, slices.allSatisfy({ $0.baseModel != nil }) { return nil }
         if method.baseModel == .required {
             sink.add(.error("\(method.name) needs base_model: the model the fine-tunes were trained from", at: recipe.mergeMethod.location))
         }

@@ -18,6 +18,8 @@ struct PlanContext {
     let options: PlanOptions
     let catalog: ModelCatalog
     let topLevelParameters: ParameterSettings
+    /// The recipe module's `parameters:` (`modules:`), between a slice's and the top level's.
+    var moduleParameters = ParameterSettings()
     /// The output vocabulary token-indexed tensors are aligned to (nil: no tokenizer settings).
     let vocabulary: VocabularyAlignment?
 

@@ -17,6 +17,7 @@ public struct PlanReport: Sendable {
         lines.append("recipe: \(plan.recipe.file)")
         lines.append("method: \(plan.method.name)")
         for rule in rules { lines.append("  \(rule.parameter): \(rule.text)") }
+        if let module = plan.module { lines.append("module: \(module) (modules:; every stack of the model)") }
         for (index, name) in plan.modelNames.enumerated() {
             let role = index == plan.baseModelIndex ? " (base)" : ""
             let model = plan.models[index]
@@ -162,6 +163,7 @@ public struct PlanReport: Sendable {
         return .members([
             ("recipe", .string(plan.recipe.file)),
             ("method", .string(plan.method.name)),
+            ("module", plan.module.map(JSONValue.string) ?? .null),
             ("rules", .array(rules.map { rule in
                 .members([("parameter", .string(rule.parameter)), ("value", .string(rule.value.description)), ("rule", .string(rule.text))])
             })),

@@ -18,5 +18,7 @@ struct PlannedSlice {
     var location: SourceLocation
     /// The first output layer this slice produces.
     var outputStart: Int
+    /// The slice's own `base_model:` (nil: the recipe's), which its tensors are merged against.
+    var base: (model: Int, written: Located<String>)? = nil
     var layerCount: Int { sources.first?.layers.count ?? 0 }
 }

@@ -6,6 +6,9 @@ import MergeKitYAML
 /// and every written value has the right type and range. Everything is reported at its position.
 struct RecipeChecker {
     let recipe: Recipe
+    /// The `parameters:` of the recipe's module (`modules:`), between a slice's and the top
+    /// level's in precedence.
+    var moduleParameters = ParameterTable()
 
     /// The recipe's method, or nil after reporting an error (with a "did you mean").
     func method(into sink: inout DiagnosticSink) -> (any MergeMethod)? {
@@ -26,6 +29,7 @@ struct RecipeChecker {
     func checkParameters(of method: any MergeMethod, into sink: inout DiagnosticSink) -> CheckedParameters {
         var checked = CheckedParameters()
         checked.topLevel = check(recipe.parameters, context: "parameters", perModel: false, method: method, into: &sink)
+        checked.module = check(moduleParameters, context: "module parameters", perModel: false, method: method, into: &sink)
         switch recipe.layout {
         case .models(let entries):
             checked.models = entries.map { entry in
@@ -39,6 +43,9 @@ struct RecipeChecker {
                 }
                 return CheckedParameters.Slice(parameters: parameters, sources: sources)
             }
+        case .modules:
+            // The planner checks a module's own layout (`ModuleSelection`).
+            break
         }
         return checked
     }
@@ -48,17 +55,20 @@ struct RecipeChecker {
     func checkRequiredParameters(of method: any MergeMethod, into sink: inout DiagnosticSink) {
         let required = method.parameters.filter { $0.isRequired && $0.scope == .perModel }
         guard !required.isEmpty else { return }
-        var models: [(Located<String>, [ParameterTable])] = []
+        var models: [(model: Located<String>, base: String?, tables: [ParameterTable])] = []
         switch recipe.layout {
         case .models(let entries):
-            models = entries.map { ($0.model, [$0.parameters, recipe.parameters]) }
+            models = entries.map { ($0.model, recipe.baseModel?.value, [$0.parameters, moduleParameters, recipe.parameters]) }
         case .slices(let slices):
             for slice in slices {
-                models += slice.sources.map { ($0.model, [$0.parameters, slice.parameters, recipe.parameters]) }
+                let base = (slice.baseModel ?? recipe.baseModel)?.value
+                models += slice.sources.map { ($0.model, base, [$0.parameters, slice.parameters, moduleParameters, recipe.parameters]) }
             }
+        case .modules:
+            break
         }
         let baseIsSpecial = method.baseModel == .required || method.baseModel == .optional
-        for (model, tables) in models where !(baseIsSpecial && model.value == recipe.baseModel?.value) {
+        for (model, base, tables) in models where !(baseIsSpecial && model.value == base) {
             for key in required where !tables.contains(where: { table in table.entries.contains { key.isWritten(as: $0.name.value) } }) {
                 sink.report(Self.missing(key, model: model, writtenNames: tables.flatMap { $0.entries.map(\.name) }, method: method),
                             code: .missingParameter(name: key.name, location: model.location))

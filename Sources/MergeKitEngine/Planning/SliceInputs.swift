@@ -20,19 +20,21 @@ struct SliceInputs {
 
     let slice: PlannedSlice
     let slots: [Slot]
-    /// The tables global parameters resolve through: the slice's, then the top level.
+    /// The tables global parameters resolve through: the slice's, the module's, then the top level.
     let globalTables: [ParameterSettings]
 
     init(_ slice: PlannedSlice, context: PlanContext) {
         self.slice = slice
         let use = context.method.baseModel
-        let tables = [slice.parameters, context.topLevelParameters]
+        let tables = [slice.parameters, context.moduleParameters, context.topLevelParameters]
+        // A slice's own base_model replaces the recipe's for its tensors (mergekit's ConfigReader).
+        let base = slice.base?.model ?? context.base
         var slots = slice.sources.map {
             Slot(model: $0.model, written: $0.written, firstLayer: $0.layers.start, tables: [$0.parameters] + tables,
-                 position: $0.position, isBase: use != .plainInput && use != .ignored && $0.model == context.base)
+                 position: $0.position, isBase: use != .plainInput && use != .ignored && $0.model == base)
         }
-        if let base = context.base, use != .ignored, !slice.sources.contains(where: { $0.model == base }),
-           let written = context.recipe.baseModel, let first = slice.sources.first {
+        if let base, use != .ignored, !slice.sources.contains(where: { $0.model == base }),
+           let written = slice.base?.written ?? context.recipe.baseModel, let first = slice.sources.first {
             slots.append(Slot(model: base, written: written, firstLayer: first.layers.start, tables: tables,
                               position: nil, isBase: use != .plainInput))
         }

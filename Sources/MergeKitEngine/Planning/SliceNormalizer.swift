@@ -3,7 +3,8 @@ import MergeKitYAML
 
 /// Turns a recipe's `models:` or `slices:` into `PlannedSlice`s: every model opened (headers
 /// only), `models:` as one slice over every layer, `slices:` ranges checked against the models'
-/// layer counts and renumbered from 0. The recipe is not changed.
+/// layer counts and renumbered from 0, a slice's own `base_model` opened. The recipe is not
+/// changed.
 struct SliceNormalizer {
     let recipe: Recipe
     let catalog: ModelCatalog
@@ -14,6 +15,10 @@ struct SliceNormalizer {
         switch recipe.layout {
         case .models(let entries): return modelSlice(entries, into: &sink).map { [$0] } ?? []
         case .slices(let specs): return slices(specs, into: &sink)
+        case .modules:
+            // `ModuleSelection` gives the planner the module's own layout.
+            sink.add(.error("modules: must be resolved to one module before slicing", at: recipe.mergeMethod.location))
+            return []
         }
     }
 
@@ -68,9 +73,15 @@ struct SliceNormalizer {
                         at: spec.sources[source.position].layerRange?.location ?? source.written.location))
                 }
             }
+            var base: (model: Int, written: Located<String>)?
+            if let written = spec.baseModel {
+                guard let model = catalog.open(written, into: &sink) else { continue }
+                base = (model, written)
+            }
             guard sources.count == spec.sources.count, let first = sources.first else { continue }
             slices.append(PlannedSlice(
-                sources: sources, parameters: parameters.slices[index].parameters, location: spec.location, outputStart: outputStart))
+                sources: sources, parameters: parameters.slices[index].parameters, location: spec.location, outputStart: outputStart,
+                base: base))
             outputStart += first.layers.count
         }
         return slices
