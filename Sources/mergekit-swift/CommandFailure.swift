@@ -31,6 +31,10 @@ enum CommandFailure {
         case let error as MergeInterrupted:
             printError(error.description)
             return ExitCode(128 + error.signal)
+        case let error as PartsNotReady:
+            for problem in error.problems { printError(problem.description) }
+            printError(error.summary)
+            return ExitCode(1)
         case let error as MergeStopped:
             printError(render(error) + "; " + error.recovery)
             return ExitCode(1)

@@ -71,6 +71,41 @@ struct ElementConversionTests {
         #expect(failures.isEmpty, "\(failures.prefix(5))")
     }
 
+    /// Decoding counts the NaN and ±Inf it produces, at every alignment and length (the vector
+    /// loop and its scalar tail), and agrees with counting the decoded values afterwards.
+    @Test("decode counts the non-finite values it decodes", arguments: FloatDType.allCases, [0, 1, 3])
+    func decodeCountsNonFinite(dtype: FloatDType, misalignment: Int) {
+        let values = Self.values + [.nan, 1, .infinity, 2, 3, -.infinity, 4, 5, 6, .nan, 7]
+        let encoded = values.flatMap { Self.scalarBytes($0, as: dtype) }
+        let storage = [UInt8](repeating: 0x55, count: misalignment) + encoded
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, values.count] {
+            var decoded = [Float](repeating: 0, count: length)
+            let found = storage.withUnsafeBytes { raw in
+                decoded.withUnsafeMutableBufferPointer { output in
+                    ElementConversion.decodeCountingNonFinite(
+                        UnsafeRawBufferPointer(rebasing: raw[misalignment..<(misalignment + length * dtype.byteSize)]), as: dtype, into: output)
+                }
+            }
+            let expected = decoded.filter { !$0.isFinite }.count
+            #expect(found == expected, "\(dtype), \(length) elements")
+            #expect(decoded.withUnsafeBufferPointer(ElementConversion.nonFiniteCount) == expected)
+        }
+    }
+
+    /// Every bfloat16 and binary16 pattern: NaN and ±Inf are exactly the all-ones exponents.
+    @Test("every 16-bit pattern is counted right", arguments: [FloatDType.bf16, .f16])
+    func everyHalfPatternIsCounted(dtype: FloatDType) {
+        let patterns = (0...UInt16.max).flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+        var decoded = [Float](repeating: 0, count: 1 << 16)
+        let found = patterns.withUnsafeBytes { raw in
+            decoded.withUnsafeMutableBufferPointer { ElementConversion.decodeCountingNonFinite(raw, as: dtype, into: $0) }
+        }
+        let exponentBits = dtype == .bf16 ? 8 : 5
+        let mantissaBits = dtype == .bf16 ? 7 : 10
+        #expect(found == 2 << mantissaBits, "\(exponentBits)-bit exponent: 2 signs × 2^\(mantissaBits) patterns")
+        #expect(found == decoded.filter { !$0.isFinite }.count)
+    }
+
     @Test("empty buffers are fine", arguments: FloatDType.allCases)
     func emptyBuffers(dtype: FloatDType) {
         ElementConversion.decode(UnsafeRawBufferPointer(start: nil, count: 0), as: dtype, into: UnsafeMutableBufferPointer(start: nil, count: 0))

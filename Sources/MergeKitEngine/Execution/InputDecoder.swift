@@ -9,6 +9,8 @@ import MergeKitTokenizer
 final class InputDecoder {
     private var buffers: [UnsafeMutableBufferPointer<Float>] = []
     private var rounding: UnsafeMutableRawBufferPointer?
+    /// NaN / ±Inf in each input of the last decoded chunk (counted while decoding).
+    private(set) var nonFiniteCounts: [Int] = []
     /// One row, for the rows a default embedding row is the mean of.
     private var scratchRow = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1)
 
@@ -30,12 +32,14 @@ final class InputDecoder {
         reserve(inputs: job.inputs.count, elements: elements.count)
         var views: [UnsafeBufferPointer<Float>] = []
         views.reserveCapacity(job.inputs.count)
+        nonFiniteCounts.removeAll(keepingCapacity: true)
         for (i, input) in job.inputs.enumerated() {
             let target = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<elements.count])
             if let aligned {
                 gather(input: i, of: job, as: formats, aligned: aligned, elements: elements, into: target)
+                nonFiniteCounts.append(ElementConversion.nonFiniteCount(UnsafeBufferPointer(target)))
             } else {
-                read(input, as: formats.inputs[i], elements, readDType: formats.read, into: target)
+                nonFiniteCounts.append(read(input, as: formats.inputs[i], elements, readDType: formats.read, into: target))
             }
             views.append(UnsafeBufferPointer(target))
         }
@@ -44,15 +48,16 @@ final class InputDecoder {
     }
 
     /// `elements` of one input of float type `dtype`, decoded into `target` (and rounded
-    /// through `readDType`).
+    /// through `readDType`); returns how many of the values are NaN or ±Inf.
+    @discardableResult
     private func read(
         _ input: TensorInput, as dtype: FloatDType, _ elements: Range<Int>, readDType: FloatDType?,
         into target: UnsafeMutableBufferPointer<Float>
-    ) {
-        input.source.decode(elements, into: target)
-        if let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
-            round(target, through: readDType)
-        }
+    ) -> Int {
+        let nonFinite = input.source.decodeCountingNonFinite(elements, into: target)
+        guard let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize else { return nonFinite }
+        round(target, through: readDType)
+        return ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
     }
 
     /// Input `input`'s aligned rows covering `elements` (whole rows), row plan segment by segment.

@@ -25,10 +25,9 @@ public final class NonFiniteInputs: Sendable {
         findings.withLock { Array($0.values) }.sorted { ($0.file, $0.tensor) < ($1.file, $1.tensor) }
     }
 
-    /// Checks one decoded chunk of every input of `job`.
-    func check(_ chunk: InputChunk, of job: TensorJob) throws {
-        for (input, values) in zip(job.inputs, chunk.inputs) {
-            let count = Self.count(values)
+    /// Records what decoding one chunk of every input of `job` found (`counts` parallel to its inputs).
+    func check(counts: [Int], of job: TensorJob) throws {
+        for (input, count) in zip(job.inputs, counts) {
             guard count > 0 else { continue }
             let finding = Finding(file: input.source.file, tensor: input.tensorName, count: count)
             if strict { throw NonFiniteInputError(finding: finding) }
@@ -36,15 +35,6 @@ public final class NonFiniteInputs: Sendable {
                 all[ByteString("\(finding.file)\u{0}\(finding.tensor)"), default: Finding(file: finding.file, tensor: finding.tensor, count: 0)].count += count
             }
         }
-    }
-
-    /// NaN or ±Inf: all exponent bits set. A branch-free loop the compiler vectorises.
-    static func count(_ values: UnsafeBufferPointer<Float>) -> Int {
-        var count = 0
-        for value in values {
-            count &+= (value.bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0
-        }
-        return count
     }
 }
 

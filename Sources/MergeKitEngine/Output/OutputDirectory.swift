@@ -188,9 +188,19 @@ public struct OutputDirectory: Sendable {
         let isRegular = { (name: String) in
             (try? FileStatus.of(ModelDirectory.join(directory, name), followingLinks: false).get().kind) == .regular
         }
-        if isRegular(MergeJournal.fileName) { return .interruptedMerge }
+        if names.contains(where: { isWorkRecord($0) && isRegular($0) }) { return .interruptedMerge }
         if outputMarkers.contains(where: { $0.allSatisfy(isRegular) }) { return .mergeOutput }
         return .other(.directory)
+    }
+
+    /// A journal or a part manifest: a file only this tool writes into a work directory.
+    static func isWorkRecord(_ name: String) -> Bool {
+        name == MergeJournal.fileName || name.hasPrefix(MergeJournal.fileName + "-part-") || PartManifest.part(fromFileName: name) != nil
+    }
+
+    /// The file a part of a split merge locks while it writes the shard `fileName`.
+    static func shardLockName(_ fileName: String) -> String {
+        ".mergekit-lock-" + fileName
     }
 
     static func exists(_ path: String) -> Bool {
@@ -209,6 +219,14 @@ public struct OutputDirectory: Sendable {
                 throw OutputError(.io, "cannot remove the stale '\(partialPath)'", underlying: error)
             }
         }
+        if case .failure(let error) = FileSystem.makeDirectories(partialPath) {
+            throw OutputError(.io, "cannot create '\(partialPath)'", underlying: error)
+        }
+    }
+
+    /// Creates `<out>.partial/` if it is missing, keeping what it holds: the parts of a split
+    /// merge share it.
+    func makePartial() throws(OutputError) {
         if case .failure(let error) = FileSystem.makeDirectories(partialPath) {
             throw OutputError(.io, "cannot create '\(partialPath)'", underlying: error)
         }
