@@ -129,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitTestSupport", "MergeKitSafetensors"]
+            dependencies: ["mergekit-swift", "mergekit-embedding-example", "mergekit-bench", "MergeKitRandom", "MergeKitTestSupport", "MergeKitSafetensors"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -34,7 +34,7 @@ struct EmbeddingExample {
     /// Diagnostics rendered compiler-style, with the recipe line and a caret.
     static func report(_ diagnostics: [Diagnostic], recipePath: String) {
         guard !diagnostics.isEmpty else { return }
-        let source = (try? String(contentsOfFile: recipePath, encoding: .utf8)).map { [recipePath: $0] } ?? [:]
+        let source = RecipeFile.text(recipePath).map { [recipePath: $0] } ?? [:]
         printToStandardError(DiagnosticRenderer(sources: source).render(diagnostics))
     }
 

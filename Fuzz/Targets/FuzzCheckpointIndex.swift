@@ -8,6 +8,8 @@ public func fuzzCheckpointIndex(_ data: UnsafePointer<UInt8>, _ size: Int) -> CI
         for shard in index.shardFiles {
             precondition(!shard.contains("/"), "an index may not point outside its folder")
         }
+        precondition(Set(index.weightMap.map { ByteString($0.tensor) }).count == index.weightMap.count,
+                     "tensor names are distinct as bytes")
     }
     return 0
 }

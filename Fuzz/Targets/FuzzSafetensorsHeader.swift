@@ -10,6 +10,8 @@ public func fuzzSafetensorsHeader(_ data: UnsafePointer<UInt8>, _ size: Int) -> 
         for tensor in header.tensors {
             precondition(header.dataOffset + tensor.byteRange.upperBound <= size)
         }
+        // Names are distinct as bytes (two Unicode normalisations of one name are two names).
+        precondition(Set(header.tensors.map { ByteString($0.name) }).count == header.tensors.count)
     }
     return 0
 }

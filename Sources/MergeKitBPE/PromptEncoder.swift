@@ -130,14 +130,24 @@ public struct PromptEncoder: Sendable {
     }
 
     private static func read(_ path: String, required: Bool) throws(TokenizerError) -> JSONValue? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if required { throw TokenizerError(file: path, "is missing (the prompt encoder needs the base model's tokenizer.json)") }
-            return nil
-        }
+        // Through the IO funnel, as every input: a FIFO or a device is refused, not read forever.
+        let file: MappedFile
         do {
-            return try JSONParser.parse(data)
+            file = try MappedFile(path: path)
+        } catch {
+            if case .cannotOpen(let cause) = error.kind, cause.code == ENOENT {
+                if required { throw TokenizerError(file: path, "is missing (the prompt encoder needs the base model's tokenizer.json)") }
+                return nil
+            }
+            throw TokenizerError(file: path, error.kind.description)
+        }
+        let json: JSONValue
+        do {
+            json = try file.withBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
         } catch {
             throw TokenizerError(file: path, "is not valid JSON: \(error)")
         }
+        if let shrunk = file.shrinkError() { throw TokenizerError(file: path, shrunk.kind.description) }
+        return json
     }
 }

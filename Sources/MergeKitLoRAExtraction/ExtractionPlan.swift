@@ -27,7 +27,7 @@ public struct ExtractionPlan: Sendable {
         /// min(`--max-rank`, rows, columns); `--sv-epsilon` may lower it when computed.
         public var rank: Int
         /// The factors' dtype: the two weights' common dtype (torch's promotion when they differ).
-        public var dtype: DType
+        public var dtype: FloatDType
     }
 
     public enum Action: Sendable {
@@ -179,7 +179,8 @@ public struct ExtractionPlan: Sendable {
                 usable = false
             }
         }
-        guard usable, fineTuned.shape.count == 2 else {
+        guard usable, let fineTunedFormat = FloatDType(fineTuned.dtype), let baseFormat = FloatDType(baseWeight.dtype),
+              fineTuned.shape.count == 2 else {
             if usable { problems.append("module '\(module.name)': weight of shape \(fineTuned.shape) is not a matrix") }
             return nil
         }
@@ -193,11 +194,11 @@ public struct ExtractionPlan: Sendable {
         return Decomposition(
             module: module, baseWeightTensor: baseName, rows: rows, columns: columns,
             transposed: transposed, rank: min(maxRank, rows, columns),
-            dtype: promoted(fineTuned.dtype, baseWeight.dtype))
+            dtype: promoted(fineTunedFormat, baseFormat))
     }
 
     /// torch's result dtype of `fine-tuned − base` for float dtypes.
-    static func promoted(_ a: DType, _ b: DType) -> DType {
+    static func promoted(_ a: FloatDType, _ b: FloatDType) -> FloatDType {
         if a == b { return a }
         if a == .f64 || b == .f64 { return .f64 }
         return .f32

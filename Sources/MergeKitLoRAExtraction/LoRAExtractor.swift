@@ -113,9 +113,9 @@ public struct LoRAExtractor: Sendable {
                 let (aName, bName) = d.transposed
                     ? (prefix + ".lora_embedding_A", prefix + ".lora_embedding_B")
                     : (prefix + ".lora_A.weight", prefix + ".lora_B.weight")
-                specs.append(OutputTensorSpec(name: aName, dtype: d.dtype, shape: [result.rank, d.columns]))
+                specs.append(OutputTensorSpec(name: aName, dtype: d.dtype.dtype, shape: [result.rank, d.columns]))
                 sources.append(.spill(offset: result.aOffset))
-                specs.append(OutputTensorSpec(name: bName, dtype: d.dtype, shape: [d.rows, result.rank]))
+                specs.append(OutputTensorSpec(name: bName, dtype: d.dtype.dtype, shape: [d.rows, result.rank]))
                 sources.append(.spill(offset: result.bOffset))
                 // The fine-tuned bias replaces the base layer's (PEFT `bias: lora_only`): PEFT
                 // ignores mergekit's `lora_B.bias` delta unless `lora_bias` is set, which in turn
@@ -205,7 +205,7 @@ public struct LoRAExtractor: Sendable {
                     throw tensor.shrinkError() ?? error
                 }
                 if copied == nil {
-                    guard tensor.dtype.isMergeable else {
+                    guard let format = FloatDType(tensor.dtype) else {
                         throw CheckpointError(file: tensor.file, "tensor '\(tensor.name)' is a strided view of \(tensor.dtype.rawValue) elements, which cannot be saved as they are")
                     }
                     let buffers = scratch ?? (.allocate(capacity: elementsPerBlock), .allocate(byteCount: elementsPerBlock * size, alignment: 16))
@@ -213,7 +213,7 @@ public struct LoRAExtractor: Sendable {
                     let values = UnsafeMutableBufferPointer(rebasing: buffers.values[0..<elements.count])
                     tensor.decode(elements, into: values)
                     let encoded = UnsafeMutableRawBufferPointer(rebasing: buffers.bytes[0..<bytes.count])
-                    ElementConversion.encode(UnsafeBufferPointer(values), as: tensor.dtype, into: encoded)
+                    ElementConversion.encode(UnsafeBufferPointer(values), as: format, into: encoded)
                     try writer.write(UnsafeRawBufferPointer(encoded), at: fileOffset + bytes.lowerBound)
                 }
                 if let truncated = MappedFile.truncationError { throw truncated }
@@ -291,7 +291,7 @@ public struct LoRAExtractor: Sendable {
         return Extracted(rank: factors.rank, aOffset: aOffset, bOffset: bOffset, relativeError: relative)
     }
 
-    private static func encode(_ values: [Float], as dtype: DType) -> [UInt8] {
+    private static func encode(_ values: [Float], as dtype: FloatDType) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: values.count * dtype.byteSize)
         bytes.withUnsafeMutableBytes { raw in
             values.withUnsafeBufferPointer { ElementConversion.encode($0, as: dtype, into: raw) }

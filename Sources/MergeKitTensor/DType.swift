@@ -27,12 +27,7 @@ public enum DType: String, Sendable, CaseIterable, Hashable {
     }
 
     /// Whether merge arithmetic can read and write this dtype (through Float32).
-    public var isMergeable: Bool {
-        switch self {
-        case .f32, .f16, .bf16, .f64: return true
-        default: return false
-        }
-    }
+    public var isMergeable: Bool { FloatDType(self) != nil }
 
     /// The torch / recipe spelling (`float32`, `bfloat16`, ...), used in config.json and recipes.
     public var torchName: String {

@@ -16,10 +16,11 @@ public struct StoredTensors {
     public init(file path: String) throws {
         let file = try SafetensorsFile(path: path)
         for info in file.tensors {
-            var values = [Float](repeating: 0, count: info.dtype.isMergeable ? info.elementCount : 0)
+            let format = FloatDType(info.dtype)
+            var values = [Float](repeating: 0, count: format == nil ? 0 : info.elementCount)
             let bytes = file.withData(of: info) { raw in
-                if info.dtype.isMergeable {
-                    values.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: info.dtype, into: $0) }
+                if let format {
+                    values.withUnsafeMutableBufferPointer { ElementConversion.decode(raw, as: format, into: $0) }
                 }
                 return Array(raw)
             }

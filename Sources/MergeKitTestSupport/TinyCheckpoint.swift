@@ -12,10 +12,12 @@ public enum TinyCheckpoint {
     /// smallest budget that yields `shards` files.
     public static func write(_ tensors: [TensorData], to dir: String, config: String, shards: Int = 1) throws {
         guard shards >= 1 else { throw TinyCheckpointError("shards must be at least 1, got \(shards)") }
+        var formats: [ByteString: FloatDType] = [:]
         for tensor in tensors {
-            guard tensor.dtype.isMergeable else {
+            guard let format = FloatDType(tensor.dtype) else {
                 throw TinyCheckpointError("tensor '\(tensor.name)': cannot encode \(tensor.dtype.rawValue)")
             }
+            formats[ByteString(tensor.name)] = format
             guard Shape.elementCount(tensor.shape) == tensor.values.count else {
                 throw TinyCheckpointError("tensor '\(tensor.name)': \(tensor.values.count) values for shape \(tensor.shape)")
             }
@@ -25,15 +27,17 @@ public enum TinyCheckpoint {
 
         let specs = tensors.map { OutputTensorSpec(name: $0.name, dtype: $0.dtype, shape: $0.shape) }
         let layout = try layout(of: specs, shards: shards)
-        let valuesByName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Names are told apart by their bytes, as in the file (NFC and NFD spellings are two tensors).
+        let valuesByName = Dictionary(tensors.map { (ByteString($0.name), $0) }, uniquingKeysWith: { first, _ in first })
         for shard in layout.shards {
             let writer = try ShardFileWriter(path: "\(dir)/\(shard.fileName)", plan: shard)
             for placed in shard.tensors {
-                guard let tensor = valuesByName[placed.spec.name] else { continue }
+                guard let tensor = valuesByName[ByteString(placed.spec.name)],
+                      let format = formats[ByteString(placed.spec.name)] else { continue }
                 var bytes = [UInt8](repeating: 0, count: placed.byteCount)
                 bytes.withUnsafeMutableBytes { raw in
                     tensor.values.withUnsafeBufferPointer { values in
-                        ElementConversion.encode(values, as: tensor.dtype, into: raw)
+                        ElementConversion.encode(values, as: format, into: raw)
                     }
                 }
                 try bytes.withUnsafeBytes { raw in
@@ -48,27 +52,40 @@ public enum TinyCheckpoint {
     }
 
     /// Reads every tensor of the checkpoint in `dir` (single file or sharded with an index),
-    /// decoded to `Float`.
+    /// decoded to `Float`, by name. Throws when two names are equal as Swift strings but not as
+    /// bytes (NFC and NFD spellings): read those with `readTensors`.
     public static func readAll(_ dir: String) throws -> [String: TensorData] {
-        let indexPath = "\(dir)/model.safetensors.index.json"
         var result: [String: TensorData] = [:]
+        for tensor in try readTensors(dir) {
+            guard result.updateValue(tensor, forKey: tensor.name) == nil else {
+                throw TinyCheckpointError("\(dir): two tensor names differ only in Unicode normalisation ('\(tensor.name)'); use readTensors")
+            }
+        }
+        return result
+    }
+
+    /// Reads every tensor of the checkpoint in `dir` (single file or sharded with an index),
+    /// decoded to `Float`, in file order (the index's order for a sharded one).
+    public static func readTensors(_ dir: String) throws -> [TensorData] {
+        let indexPath = "\(dir)/model.safetensors.index.json"
+        var result: [TensorData] = []
         guard FileManager.default.fileExists(atPath: indexPath) else {
             let file = try SafetensorsFile(path: "\(dir)/model.safetensors")
             for info in file.tensors {
-                result[info.name] = try decode(info, in: file)
+                result.append(try decode(info, in: file))
             }
             return result
         }
         let index = try CheckpointIndex.load(path: indexPath)
-        var files: [String: SafetensorsFile] = [:]
+        var files: [ByteString: SafetensorsFile] = [:]
         for shard in index.shardFiles {
-            files[shard] = try SafetensorsFile(path: "\(dir)/\(shard)")
+            files[ByteString(shard)] = try SafetensorsFile(path: "\(dir)/\(shard)")
         }
         for (name, shard) in index.weightMap {
-            guard let file = files[shard], let info = file.tensor(named: name) else {
+            guard let file = files[ByteString(shard)], let info = file.tensor(named: name) else {
                 throw TinyCheckpointError("\(indexPath): tensor '\(name)' is not in \(shard)")
             }
-            result[name] = try decode(info, in: file)
+            result.append(try decode(info, in: file))
         }
         return result
     }
@@ -154,13 +171,13 @@ public enum TinyCheckpoint {
     }
 
     private static func decode(_ info: TensorInfo, in file: SafetensorsFile) throws -> TensorData {
-        guard info.dtype.isMergeable else {
+        guard let format = FloatDType(info.dtype) else {
             throw TinyCheckpointError("\(file.path): tensor '\(info.name)': cannot decode \(info.dtype.rawValue)")
         }
         var values = [Float](repeating: 0, count: info.elementCount)
         values.withUnsafeMutableBufferPointer { output in
             file.withData(of: info) { bytes in
-                ElementConversion.decode(bytes, as: info.dtype, into: output)
+                ElementConversion.decode(bytes, as: format, into: output)
             }
         }
         return TensorData(name: info.name, dtype: info.dtype, shape: info.shape, values: values)

@@ -7,6 +7,9 @@ struct ChildUsage {
     var wall: Double
     var cpu: Double
     var peakRSSBytes: Int
+    /// Bytes the process read from storage (`ru_inblock`, 512-byte units); page-cache hits do
+    /// not count.
+    var diskReadBytes: Int
 }
 
 enum ChildProcess {
@@ -33,7 +36,7 @@ enum ChildProcess {
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
         return ChildUsage(
             status: status, wall: wall, cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
-            peakRSSBytes: Int(usage.ru_maxrss) * 1024)
+            peakRSSBytes: Int(usage.ru_maxrss) * 1024, diskReadBytes: Int(usage.ru_inblock) * 512)
     }
 }
 

@@ -1,20 +1,35 @@
 import Foundation
 import Glibc
 
-/// The I/O floor of a merge on this machine: reading its inputs once from the page cache, plus
-/// writing an output-sized file and fsync-ing it.
+/// The I/O floor of a merge on this machine: reading its inputs once (from the page cache, or
+/// cold: from the disk, one file after the other), plus writing an output-sized file and
+/// fsync-ing it.
 enum IOFloor {
+    /// The weight files of a model directory.
+    static func files(in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter(isWeightFile).sorted().map { "\(directory)/\($0)" }
+    }
+
     /// Seconds to read every byte of the files under `directory` (already cached: read twice,
     /// timed the second time). The files are dropped from the page cache first, so every input
     /// enters it the same way, by these reads: how a file is cached (in 2 MiB folios after a
     /// large write, smaller ones after other reads) decides how much of it a fault maps, which
     /// moved a merge's peak RSS by 10 MiB between byte-identical inputs.
     static func readSeconds(ofFilesIn directory: String) throws -> Double {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter(isWeightFile).map { "\(directory)/\($0)" }
+        let files = try files(in: directory)
         for file in files { try dropFromPageCache(file) }
         _ = try read(files)
         return try read(files)
+    }
+
+    /// Seconds to read `files` from the disk, sequentially, after evicting them from the page
+    /// cache (they are evicted again afterwards).
+    static func coldReadSeconds(of files: [String]) throws -> Double {
+        try PageCache.evict(files)
+        let seconds = try read(files)
+        try PageCache.evict(files)
+        return seconds
     }
 
     /// Writes back and evicts `file`'s cached pages (advice: pages other processes hold mapped stay).

@@ -16,6 +16,10 @@ struct Apply: AsyncParsableCommand {
             work as they are (`mergekit-swift apply CONFIG OUT [flags]`, or the binary run as \
             mergekit-yaml); its flags that have nothing to do here (--cuda, --lazy-unpickle, ...) \
             are accepted with a note saying why, and listed by --help-hidden.
+
+            With --part I/K (0 ≤ I < K) the run computes only the output shards of part I of K \
+            into the shared <out>.partial/ and publishes nothing; once all K parts are done, \
+            `mergekit-swift finalize` checks them and publishes the output (docs/scale-out.md).
             """)
 
     @OptionGroup var arguments: ApplyArguments
@@ -38,6 +42,10 @@ struct Apply: AsyncParsableCommand {
             if !global.quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe) }
             let interrupt = InterruptFlag()
             interrupt.install()
+            if let part = arguments.part {
+                try runPart(part.value, of: plan, arguments: arguments, interrupt: interrupt)
+                return
+            }
             if let directory = arguments.keepIntermediates {
                 try writeStages(of: plan, into: directory, arguments: arguments, keepingExisting: keepingExistingStages, interrupt: interrupt)
             }
@@ -109,6 +117,38 @@ struct Apply: AsyncParsableCommand {
             && files.dropFirst().contains { FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent($0)) }
     }
 
+    private static func runPart(_ part: MergePart, of plan: MergePlan, arguments: ApplyArguments, interrupt: InterruptFlag) throws {
+        let global = arguments.global
+        let runner = PartRunner(
+            plan: plan, part: part, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: global.workerCount,
+            resume: arguments.resume, interrupt: interrupt)
+        try runner.checkOutput()
+        let shards = runner.shardIndices
+        if shards.isEmpty, !global.quiet {
+            CommandFailure.printWarning("part \(part) has no shard to compute: the output has \(plan.layout.shards.count) shard\(plan.layout.shards.count == 1 ? "" : "s"), fewer than \(part.count) parts (use at most that many parts, or a smaller --out-shard-size)")
+        }
+        let jobs = runner.jobs
+        let progress = global.quiet ? nil : ProgressReporter(
+            totalTensors: jobs.count, totalBytes: jobs.reduce(0) { $0 + $1.outputBytes },
+            style: .forStandardError(logInterval: arguments.progressInterval), perTensor: global.verbose > 0)
+        let outcome: PartRunner.Outcome
+        do {
+            outcome = try runner.run(progress: progress)
+            progress?.close(completed: true)
+        } catch {
+            progress?.close(completed: false)
+            throw error
+        }
+        for finding in outcome.nonFiniteInputs {
+            CommandFailure.printWarning("\(finding.file): tensor '\(finding.tensor)' holds \(finding.count) NaN or infinite value\(finding.count == 1 ? "" : "s"); merged as they are (--strict makes this an error)")
+        }
+        if !global.quiet {
+            let resumed = outcome.resumedTensors > 0 ? " (resumed: \(outcome.resumedTensors) tensors kept)" : ""
+            let count = outcome.shardFiles.count
+            print("wrote part \(part) of \(TerminalText.escaped(runner.output.path)) into \(TerminalText.escaped(runner.output.partialPath)): \(count) shard\(count == 1 ? "" : "s"), \(outcome.tensors) tensors, \(ByteFormatting.format(outcome.bytesWritten)) in \(Self.seconds(outcome.total)) (sync \(Self.seconds(outcome.sync)))\(resumed); once all \(part.count) parts are done, run finalize")
+        }
+    }
+
     /// The plan to run, everything checked first: the recipe and every input header (Hub
     /// models from their headers only), the lock file with --locked, and the output; only then
     /// the files the plan reads from Hub models are downloaded (refused early when the disk
@@ -127,9 +167,16 @@ struct Apply: AsyncParsableCommand {
         try lock?.checkFilesRead(by: plan, hubNeeds: needs)
         guard !needs.isEmpty else { return plan }
         // A refused output must not cost a download.
-        try MergeRunner(
-            plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: 1, resume: arguments.resume
-        ).checkOutput()
+        if let part = arguments.part {
+            try PartRunner(
+                plan: plan, part: part.value, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: 1,
+                resume: arguments.resume
+            ).checkOutput()
+        } else {
+            try MergeRunner(
+                plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: 1, resume: arguments.resume
+            ).checkOutput()
+        }
         try hubInputs.checkDiskSpace(for: needs, outputPath: arguments.outputPath, outputBytes: plan.bytesWritten, quiet: global.quiet)
         try await hubInputs.download(needs)
         try lock?.checkDownloaded(needs, store: hubInputs.store)

@@ -25,6 +25,11 @@ struct ApplyArguments: ParsableArguments {
     @Option(name: .long, help: "Largest output shard, in bytes: 5B = 5×10⁹ as in mergekit (K, M, B, G, T and KB…TB are powers of 1000; KiB…TiB of 1024).")
     var outShardSize = ByteCount(bytes: PlanOptions.defaultOutShardSize)
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Compute only part I of K (0 ≤ I < K) of a merge split over K runs, e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; `finalize` publishes it.",
+        valueName: "I/K"))
+    var part: PartArgument?
+
     @Flag(name: .long, inversion: .prefixedNo, help: "Copy the tokenizer files of the tokenizer source (the base, else the first model).")
     var copyTokenizer = true
 
@@ -61,6 +66,9 @@ struct ApplyArguments: ParsableArguments {
         }
         if lockFile != nil, !locked {
             throw ValidationError("--lock-file is for --locked")
+        }
+        if part != nil, keepIntermediates != nil {
+            throw ValidationError("--keep-intermediates writes whole stage models and cannot be split into parts; write them in one run without --part")
         }
         if !(progressInterval > 0) || !progressInterval.isFinite {
             throw ValidationError("--progress-interval must be a positive number of seconds")

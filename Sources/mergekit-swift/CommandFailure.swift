@@ -31,6 +31,10 @@ enum CommandFailure {
         case let error as MergeInterrupted:
             printError(error.description)
             return ExitCode(128 + error.signal)
+        case let error as PartsNotReady:
+            for problem in error.problems { printError(problem.description) }
+            printError(error.summary)
+            return ExitCode(1)
         case let error as MergeStopped:
             printError(render(error) + "; " + error.recovery)
             return ExitCode(1)
@@ -64,7 +68,7 @@ enum CommandFailure {
 
     static func printDiagnostics(_ diagnostics: [Diagnostic], recipePath: String) {
         guard !diagnostics.isEmpty else { return }
-        let text = FileManager.default.contents(atPath: recipePath).flatMap { String(data: $0, encoding: .utf8) }
+        let text = RecipeFile.text(recipePath)
         let renderer = DiagnosticRenderer(sources: text.map { [recipePath: $0] } ?? [:])
         FileHandle.standardError.write(Data((renderer.render(diagnostics) + "\n").utf8))
     }

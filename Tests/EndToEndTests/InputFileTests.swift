@@ -34,6 +34,65 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
     }
 
+    /// The recipe is read like every input: a FIFO (or a device) given as the recipe is refused
+    /// at once instead of blocking the open, and no command hangs rendering the error.
+    @Test(arguments: ["fifo", "/dev/zero"])
+    func aSpecialFileAsTheRecipeIsRefusedWithoutHanging(_ replacement: String) throws {
+        let directory = try TemporaryDirectory()
+        try ExampleFamily.copy(into: directory.path)
+        let recipe = directory.path + "/recipe.yaml"
+        try FileManager.default.removeItem(atPath: recipe)
+        if replacement == "fifo" {
+            try #require(mkfifo(recipe, 0o644) == 0)
+        } else {
+            try FileManager.default.createSymbolicLink(atPath: recipe, withDestinationPath: replacement)
+        }
+        for command in [["validate", "recipe.yaml"], ["plan", "recipe.yaml"], ["apply", "recipe.yaml", "-o", "out"]] {
+            let result = try CommandLineTool.run(command, in: directory.path, timeLimit: .seconds(20))
+            #expect(!result.timedOut, "\(replacement): \(command[0]) hung")
+            #expect(result.status == 65, "\(replacement): \(command[0]): \(result.stderr)")
+            #expect(result.stderr.contains("recipe.yaml:1:1"), "\(replacement): \(result.stderr)")
+            #expect(result.stderr.contains("not a regular file"), "\(replacement): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
+    }
+
+    /// A directory, a missing file or an oversized file as the recipe: an error at its first
+    /// line saying which, exit 65, nothing written.
+    @Test func aRecipeThatIsNotARecipeFileIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        try ExampleFamily.copy(into: directory.path)
+        try FileManager.default.createDirectory(atPath: directory.path + "/folder.yaml", withIntermediateDirectories: false)
+        let oversized = Data(repeating: UInt8(ascii: " "), count: (16 << 20) + 1)
+        try oversized.write(to: URL(fileURLWithPath: directory.path + "/huge.yaml"))
+        let cases = [
+            ("folder.yaml", "not a regular file (it is a directory)"),
+            ("missing.yaml", "No such file or directory"),
+            ("huge.yaml", "more than the limit of 16777216"),
+        ]
+        for (recipe, reason) in cases {
+            for command in [["validate", recipe], ["apply", recipe, "-o", "out"]] {
+                let result = try CommandLineTool.run(command, in: directory.path, timeLimit: .seconds(20))
+                #expect(result.status == 65, "\(recipe): \(command[0]): \(result.stderr)")
+                #expect(result.stderr.contains("\(recipe):1:1: error: cannot read the recipe file: "), "\(result.stderr)")
+                #expect(result.stderr.contains(reason), "\(recipe): \(result.stderr)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
+    }
+
+    /// A mergekit-moe configuration is read like a recipe: a FIFO is refused at once.
+    @Test func aFIFOAsTheMoEConfigurationIsRefusedWithoutHanging() throws {
+        let directory = try TemporaryDirectory()
+        let config = directory.path + "/moe.yaml"
+        try #require(mkfifo(config, 0o644) == 0)
+        let result = try CommandLineTool.run(["moe", "moe.yaml", "out"], in: directory.path, timeLimit: .seconds(20))
+        #expect(!result.timedOut, "moe hung")
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("moe.yaml:1:1: error: cannot read the configuration file: not a regular file (it is a FIFO"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
+    }
+
     /// An input truncated while the merge reads it: a clear error naming the file (exit 1, not
     /// a SIGBUS crash), and `<out>.partial/` stays resumable.
     @Test func anInputTruncatedDuringTheMergeIsAnError() throws {

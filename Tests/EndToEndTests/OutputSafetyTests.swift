@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitRandom
 import MergeKitTestSupport
 import Testing
 
@@ -100,5 +101,52 @@ import Testing
         #expect(result.status == 64, "\(what): \(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: recipes + "/recipe.yaml"), "\(what): the recipe was deleted")
         #expect(FileManager.default.fileExists(atPath: directory.path + "/work/inner"), "\(what): the current directory was deleted")
+    }
+
+    /// The work name of a long output: its first 200 bytes, `~` and the FNV-1a hash of the name
+    /// (README: Nothing lost).
+    static func shortWorkName(_ name: String, suffix: String) -> String {
+        let hash = String(FNV1a64.hash(name), radix: 16)
+        return String(decoding: Array(name.utf8.prefix(200)), as: UTF8.self) + "~"
+            + String(repeating: "0", count: 16 - hash.count) + hash + suffix
+    }
+
+    /// An output name that fits in a file name but leaves no room for `.replaced` (247 bytes:
+    /// `--force` failed with "File name too long" moving the old output aside) or for any suffix
+    /// (255 bytes: even `.partial` failed): the run and a `--force` replacement use short work
+    /// names, and leave nothing but the output behind.
+    @Test(arguments: [247, 255])
+    func aLongOutputNameCanBeReplaced(_ length: Int) throws {
+        let directory = try TemporaryDirectory()
+        try ExampleFamily.copy(into: directory.path)
+        // A two-byte character across byte 200, where a short work name cuts the name.
+        let name = String(repeating: "m", count: 199) + "\u{E9}" + String(repeating: "m", count: length - 201)
+        #expect(name.utf8.count == length)
+        for flags in [[String](), ["--force"]] {
+            let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", name, "--quiet"] + flags, in: directory.path)
+            #expect(result.status == 0, "\(flags): \(result.stderr)")
+        }
+        let entries = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(entries == (ExampleFamily.models + ["recipe.yaml", name]).sorted())
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/" + name + "/model.safetensors"))
+    }
+
+    /// The rules hold for the short work names: an input named like one is refused, and an
+    /// output name that is itself too long is a usage error, not a failure halfway.
+    @Test func shortWorkNamesAreProtectedAndOverlongNamesRefused() throws {
+        let directory = try TemporaryDirectory()
+        let name = String(repeating: "n", count: 250)
+        try ExampleFamily.copy(into: directory.path, names: ["ft_b": Self.shortWorkName(name, suffix: ".partial")])
+        let shard = directory.path + "/" + Self.shortWorkName(name, suffix: ".partial") + "/model.safetensors"
+        let before = try Data(contentsOf: URL(fileURLWithPath: shard))
+        let result = try CommandLineTool.run(["apply", "recipe.yaml", "-o", name, "--force"], in: directory.path)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("input model directory"), "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: shard)) == before, "the input was damaged")
+
+        let overlong = try CommandLineTool.run(
+            ["apply", "recipe.yaml", "-o", String(repeating: "o", count: 256)], in: directory.path)
+        #expect(overlong.status == 64, "\(overlong.stderr)")
+        #expect(overlong.stderr.contains("256 bytes long"), "\(overlong.stderr)")
     }
 }

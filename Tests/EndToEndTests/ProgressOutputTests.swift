@@ -44,6 +44,15 @@ import Testing
         }
     }
 
+    /// Any finite interval is accepted; one longer than the run prints only the final line
+    /// (1e300 s once overflowed the timer's nanoseconds and killed the process).
+    @Test func aHugeIntervalPrintsOnlyTheLastLine() throws {
+        let directory = try TemporaryDirectory()
+        let result = try CommandLineTool.run(["apply", "Recipes/linear.yaml", directory.path + "/out", "--progress-interval", "1e300"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Self.progressLines(result.stderr).count == 1, "\(result.stderr)")
+    }
+
     @Test func quietPrintsNothing() throws {
         let directory = try TemporaryDirectory()
         let result = try CommandLineTool.run(["apply", "Recipes/quickstart.yaml", directory.path + "/out", "--quiet", "-v", "--progress-interval", "0.001"])

@@ -203,6 +203,18 @@ import Testing
         #expect(again.status == 64, "an existing stage directory is refused without --force: \(again.stderr)")
     }
 
+    /// Parts of a split merge compute the stage tensors their shards need; whole stage models
+    /// (`--keep-intermediates`) cannot be split, so the two together are a usage error.
+    @Test func keepIntermediatesIsRefusedInAPart() throws {
+        let directory = try TemporaryDirectory()
+        let run = try CommandLineTool.run(
+            ["apply", Self.cases + "/two_stages_slerp/recipe.yaml", "-o", "out", "--part", "0/2", "--keep-intermediates", "stages"],
+            in: directory.path)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--keep-intermediates writes whole stage models and cannot be split into parts"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/stages"))
+    }
+
     /// The binary linked as `mergekit-multi` takes mergekit-multi's command line: -I writes the
     /// stages, --out-path the output; --lazy keeps stages already written; without --out-path
     /// an unnamed final merge is a usage error, and a recipe whose documents are all named

@@ -56,4 +56,22 @@ import Testing
         }
         #expect(throws: TokenizerError.self) { try PromptEncoder(directory: directory + "/missing") }
     }
+
+    /// tokenizer.json is an input like any other: a FIFO there is refused at once, not read
+    /// until someone writes to it.
+    @Test func aFIFOAsTheTokenizerIsRefusedWithoutBlocking() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prompt-encoder-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(
+            atPath: Self.fixtures + "/tokenizers/qwen2/tokenizer_config.json", toPath: directory + "/tokenizer_config.json")
+        try #require(mkfifo(directory + "/tokenizer.json", 0o644) == 0)
+        do {
+            _ = try PromptEncoder(directory: directory)
+            Issue.record("a FIFO was read as tokenizer.json")
+        } catch {
+            #expect(error.file == directory + "/tokenizer.json")
+            #expect(error.message == "not a regular file")
+        }
+    }
 }

@@ -4,7 +4,7 @@ import Testing
 /// DELLA's radix sort of row keys must order exactly like the comparator sort it replaced:
 /// ascending |τ| bits, equal magnitudes by column (many ties, NaN patterns, skipped digits).
 @Suite struct MagnitudeRadixSortTests {
-    @Test(arguments: [0, 1, 2, 7, 896, 4864])
+    @Test(arguments: [0, 1, 2, 7, 31, 32, 33, 35, 896, 4863, 4864])
     func matchesTheComparatorSort(length: Int) {
         var generator = SystemRandomNumberGenerator()
         let patterns: [(inout SystemRandomNumberGenerator) -> UInt32] = [

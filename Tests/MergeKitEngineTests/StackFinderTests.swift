@@ -48,6 +48,45 @@ import Testing
         #expect(nothing.problem == "says num_hidden_layers = 2, but no tensor group holds that many layers (no tensor name numbers a layer)")
     }
 
+    /// A key that could count the text stack must hold a count: anything else is a problem
+    /// naming the key and the value as written, never a key to skip (issue 10, item 5).
+    @Test(arguments: [
+        (JSONValue.string("2"), "\"2\""), (.number("-1"), "-1"), (.number("0"), "0"), (.number("2.0"), "2.0"),
+        (.number("1000000000000000000"), "1000000000000000000"), (.number("100001"), "100001"), (.bool(true), "true"),
+    ])
+    func aTextCountThatIsNoCountIsAProblem(_ value: JSONValue, _ written: String) {
+        let names = Self.names("model.layers", layers: 0..<2)
+        let top = Self.describe(["num_hidden_layers": value], names)
+        #expect(top.textStack == nil)
+        #expect(top.problem == "num_hidden_layers must be a positive integer up to 100000, found \(written)")
+        let nested = Self.describe(["text_config": ["num_hidden_layers": value], "vision_config": ["depth": 2]], names)
+        #expect(nested.problem == "text_config.num_hidden_layers must be a positive integer up to 100000, found \(written)")
+        // Beside a sound count, another spelling of it must be sound too.
+        let spelling = Self.describe(["num_hidden_layers": 2, "n_layer": value], names)
+        #expect(spelling.problem == "n_layer must be a positive integer up to 100000, found \(written)")
+    }
+
+    /// null says nothing (the names decide), and a key that cannot count the text stack (a
+    /// vision tower's) is not the text stack's problem.
+    @Test func nullAndOtherStacksCountsAreNotTextCounts() {
+        let names = Self.names("model.layers", layers: 0..<2)
+        #expect(Self.describe(["num_hidden_layers": .null], names).textStack?.count == 2)
+        let vision = Self.describe(["num_hidden_layers": 2, "vision_config": ["depth": "2"]], names)
+        #expect(vision.problem == nil)
+        #expect(vision.textStack?.count == 2)
+        let encoder = Self.describe(["is_encoder_decoder": true, "num_layers": -1, "num_decoder_layers": 2], Self.names("decoder.block", layers: 0..<2))
+        #expect(encoder.textStack?.prefix == "decoder.block")
+    }
+
+    /// Prefixes are grouped by their bytes: `café` in NFC and in NFD make two groups.
+    @Test func prefixesThatDifferOnlyInNormalisationAreTwoGroups() {
+        let nfc = Self.names("caf\u{E9}.layers", layers: 0..<2)
+        let nfd = Self.names("cafe\u{301}.layers", layers: 0..<2)
+        let description = Self.describe(["num_hidden_layers": 2], nfc + nfd)
+        #expect(description.textStack == nil)
+        #expect(description.problem?.hasPrefix("says num_hidden_layers = 2, and several tensor groups hold that many layers") == true)
+    }
+
     @Test func twoGroupsForOneCountAreAmbiguous() {
         let description = Self.describe(["num_hidden_layers": 2], Self.names("model.layers", layers: 0..<2) + Self.names("other.layers", layers: 0..<2))
         #expect(description.textStack == nil)

@@ -21,4 +21,16 @@ import Testing
         #expect(TensorNaming.renumbered("transformer.h.2.ln_1.bias", to: 0) == "transformer.h.0.ln_1.bias")
         #expect(TensorNaming.renumbered("lm_head.weight", to: 4) == "lm_head.weight")
     }
+
+    /// Names are split at the byte `.`, as Python splits them: a combining mark after a dot
+    /// (one `Character` with it in Swift) hides neither the dot nor the layer number.
+    @Test func namesAreSplitAsBytes() throws {
+        let name = "model.layers.3.\u{301}mlp.weight"
+        let found = try #require(TensorNaming.layerIndex(in: name))
+        #expect(found.index == 3)
+        #expect(Array(found.suffix.utf8) == Array("\u{301}mlp.weight".utf8))
+        #expect(Array(TensorNaming.renumbered(name, to: 12).utf8) == Array("model.layers.12.\u{301}mlp.weight".utf8))
+        #expect(TensorNaming.placement(of: "model.embe\u{301}d_tokens.weight") == .afterLayers)
+        #expect(TensorNaming.placement(of: "model.embed\u{301}_tokens.weight") == .beforeLayers)
+    }
 }

@@ -1,3 +1,5 @@
+import MergeKitSafetensors
+
 /// A PEFT LoRA adapter directory (`adapter_config.json` + `adapter_model.safetensors` or
 /// `adapter_model.bin`), opened and checked on its own: every `lora_A` has its `lora_B`, ranks
 /// agree with each other and with the config, and every module is one target_modules selects.
@@ -92,25 +94,26 @@ public final class LoRAAdapter: Sendable {
     private static func modules(
         of tensors: [any TensorSource], config: LoRAConfig, configFile: String, weightsFile: String
     ) throws(LoRAAdapterError) -> ([LoRAModule], [(baseTensor: String, source: any TensorSource)]) {
-        var factors: [String: (a: (any TensorSource)?, b: (any TensorSource)?, embedding: Bool)] = [:]
+        var factors: [ByteString: (a: (any TensorSource)?, b: (any TensorSource)?, embedding: Bool)] = [:]
         var replacements: [(baseTensor: String, source: any TensorSource)] = []
         for tensor in tensors {
             switch try role(of: tensor.name, weightsFile: weightsFile) {
             case .replacement(let baseTensor):
                 replacements.append((baseTensor, tensor))
             case .factor(let module, let part, let embedding):
-                var entry = factors[module] ?? (nil, nil, embedding)
+                var entry = factors[ByteString(module)] ?? (nil, nil, embedding)
                 switch part {
                 case .a: entry.a = tensor
                 case .b: entry.b = tensor
                 }
-                factors[module] = entry
+                factors[ByteString(module)] = entry
             }
         }
 
         var modules: [LoRAModule] = []
-        for name in factors.keys.sorted() {
-            guard let entry = factors[name] else { continue }
+        for key in factors.keys.sorted() {
+            let name = key.string
+            guard let entry = factors[key] else { continue }
             guard let a = entry.a else {
                 throw LoRAAdapterError(file: weightsFile, tensor: entry.b?.name, kind: .missingPartner(module: name, missing: "lora_A"))
             }
@@ -152,7 +155,7 @@ public final class LoRAAdapter: Sendable {
     /// shape the adapter needs) and returns the adapted weights: the same names in the same
     /// order, with adapted tensors computed per range and replaced ones read from the adapter.
     public func apply(to base: CheckpointWeights) throws(LoRAAdapterError) -> CheckpointWeights {
-        var sources: [String: any TensorSource] = [:]
+        var sources: [ByteString: any TensorSource] = [:]
         for replacement in replacements {
             guard let original = base.tensor(named: replacement.baseTensor) else {
                 throw LoRAAdapterError(
@@ -170,11 +173,11 @@ public final class LoRAAdapter: Sendable {
                     file: weightsFile, tensor: replacement.source.name,
                     kind: .notMergeable(dtype: replacement.source.dtype.torchName))
             }
-            sources[replacement.baseTensor] = replacement.source
+            sources[ByteString(replacement.baseTensor)] = replacement.source
         }
         for module in modules {
             let name = module.baseTensorName
-            guard let original = sources[name] ?? base.tensor(named: name) else {
+            guard let original = sources[ByteString(name)] ?? base.tensor(named: name) else {
                 throw LoRAAdapterError(
                     file: weightsFile, tensor: module.a.name, kind: .baseTensorMissing(baseTensor: name, baseModel: base.directory))
             }
@@ -187,11 +190,11 @@ public final class LoRAAdapter: Sendable {
             guard original.dtype.isMergeable else {
                 throw LoRAAdapterError(file: original.file, tensor: name, kind: .notMergeable(dtype: original.dtype.torchName))
             }
-            sources[name] = LoRAAdaptedTensor(base: original, module: module)
+            sources[ByteString(name)] = LoRAAdaptedTensor(base: original, module: module)
         }
-        var adapted: [String: any TensorSource] = [:]
+        var adapted: [ByteString: any TensorSource] = [:]
         for name in base.tensorNames {
-            adapted[name] = sources[name] ?? base.tensor(named: name)
+            adapted[ByteString(name)] = sources[ByteString(name)] ?? base.tensor(named: name)
         }
         return base.replacing(weightFiles: base.weightFiles + weightFiles, sources: adapted)
     }

@@ -1,3 +1,4 @@
+import MergeKitSafetensors
 import MergeKitTensor
 
 /// A pickle interpreter that understands only what `torch.save` writes for a state dict, and
@@ -378,13 +379,13 @@ struct StateDictUnpickler {
         guard case .dict(let entries) = nodes[root] else { throw fail(.notAStateDict(found: nodes[root].kindDescription)) }
         var tensors: [(name: String, tensor: PickledTensor)] = []
         tensors.reserveCapacity(entries.count)
-        var seen = Set<String>()
+        var seen = Set<ByteString>()
         for entry in entries {
             guard case .string(let name) = nodes[entry.key] else { throw fail(.nonStringKey(found: nodes[entry.key].kindDescription)) }
             guard case .tensor(let tensor) = nodes[entry.value] else {
                 throw fail(.notATensor(key: name, found: nodes[entry.value].kindDescription))
             }
-            guard seen.insert(name).inserted else { throw fail(.duplicateKey(name)) }
+            guard seen.insert(ByteString(name)).inserted else { throw fail(.duplicateKey(name)) }
             tensors.append((name, tensor))
         }
         return tensors

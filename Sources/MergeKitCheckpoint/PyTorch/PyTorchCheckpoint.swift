@@ -13,7 +13,7 @@ public final class PyTorchCheckpoint: Sendable {
     /// safetensors header is (the description of every tensor), e.g. for a resume fingerprint.
     public let pickleByteRange: Range<Int>
     private let mapping: MappedFile
-    private let indexByName: [String: Int]
+    private let indexByName: [ByteString: Int]
 
     /// Calls `body` with the bytes of `data.pkl`, in place in the mapping.
     public func withPickleBytes<Result, Failure: Error>(
@@ -32,7 +32,7 @@ public final class PyTorchCheckpoint: Sendable {
     }
 
     public func tensor(named name: String) -> PyTorchTensor? {
-        indexByName[name].map { tensors[$0] }
+        indexByName[ByteString(name)].map { tensors[$0] }
     }
 
     public init(path: String) throws(PyTorchCheckpointError) {
@@ -53,9 +53,9 @@ public final class PyTorchCheckpoint: Sendable {
         self.tensors = tensors
         self.pickleByteRange = pickleByteRange
         self.mapping = mapping
-        var indexByName: [String: Int] = [:]
+        var indexByName: [ByteString: Int] = [:]
         for (index, tensor) in tensors.enumerated() {
-            indexByName[tensor.name] = index
+            indexByName[ByteString(tensor.name)] = index
         }
         self.indexByName = indexByName
     }

@@ -35,11 +35,14 @@ public struct PyTorchTensor: TensorSource {
 
     public func decode(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>) {
         precondition(target.count == elements.count, "PyTorchTensor.decode: \(target.count) slots for \(elements.count) elements")
+        // Planning decodes float tensors only; anything else reads as NaN, which the non-finite
+        // check reports, rather than trapping.
+        guard let format = FloatDType(dtype) else { return target.update(repeating: .nan) }
         mapping.withBytes { bytes in
             layout.forEachRun(elements) { storageElement, count, targetIndex in
                 let source = byteRange(ofStorageElements: storageElement..<(storageElement + count))
                 ElementConversion.decode(
-                    UnsafeRawBufferPointer(rebasing: bytes[source]), as: dtype,
+                    UnsafeRawBufferPointer(rebasing: bytes[source]), as: format,
                     into: UnsafeMutableBufferPointer(rebasing: target[targetIndex..<(targetIndex + count)]))
             }
         }

@@ -29,10 +29,20 @@ public struct SafetensorsTensor: TensorSource {
     public var hasStoredBytes: Bool { true }
 
     public func decode(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>) {
+        _ = decodeCountingNonFinite(elements, into: target)
+    }
+
+    public func decodeCountingNonFinite(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>) -> Int {
+        // Planning decodes float tensors only; anything else reads as NaN (all of it counted as
+        // non-finite, which the check reports) rather than trapping.
+        guard let format = FloatDType(dtype) else {
+            target.update(repeating: .nan)
+            return target.count
+        }
         let size = dtype.byteSize
-        container.withData(of: info) { bytes in
+        return container.withData(of: info) { bytes in
             let slice = UnsafeRawBufferPointer(rebasing: bytes[(elements.lowerBound * size)..<(elements.upperBound * size)])
-            ElementConversion.decode(slice, as: dtype, into: target)
+            return ElementConversion.decodeCountingNonFinite(slice, as: format, into: target)
         }
     }
 

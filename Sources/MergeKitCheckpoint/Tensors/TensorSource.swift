@@ -36,6 +36,11 @@ public protocol TensorSource: Sendable {
     ///   `target.count == elements.count`.
     func decode(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>)
 
+    /// `decode`, returning how many of the decoded values are NaN or ±Inf. A source that can
+    /// count while it decodes (no second pass over the chunk) implements it; the others get a
+    /// count after decoding.
+    func decodeCountingNonFinite(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>) -> Int
+
     /// Drops the mapped pages that held `elements` once they are consumed (advice only).
     func releasePages(_ elements: Range<Int>)
 
@@ -50,6 +55,11 @@ public protocol TensorSource: Sendable {
 }
 
 extension TensorSource {
+    public func decodeCountingNonFinite(_ elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>) -> Int {
+        decode(elements, into: target)
+        return ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
+    }
+
     public var hasStoredBytes: Bool { withStoredBytes { _ in () } != nil }
 
     /// The bytes the tensor occupies in its stored dtype.

@@ -17,7 +17,8 @@ public struct CheckpointWeights: Sendable {
     public let weightFiles: [WeightFile]
     /// Tensor names in file order: shard by shard, within a shard by position.
     public let tensorNames: [String]
-    private let sources: [String: any TensorSource]
+    /// By name bytes: two names that differ only in Unicode normalisation are two tensors.
+    private let sources: [ByteString: any TensorSource]
 
     public static let safetensorsFileName = "model.safetensors"
     public static let safetensorsIndexFileName = "model.safetensors.index.json"
@@ -46,12 +47,12 @@ public struct CheckpointWeights: Sendable {
     }
 
     public func tensor(named name: String) -> (any TensorSource)? {
-        sources[name]
+        sources[ByteString(name)]
     }
 
     init(
         directory: String, layoutFileName: String, shardCount: Int, weightFiles: [WeightFile], tensorNames: [String],
-        sources: [String: any TensorSource]
+        sources: [ByteString: any TensorSource]
     ) {
         self.directory = directory
         self.layoutFileName = layoutFileName
@@ -64,14 +65,14 @@ public struct CheckpointWeights: Sendable {
     /// Computed weights (a stage of a multi-stage recipe): `sources` in `tensorNames` order,
     /// described as one `model.safetensors` (what the stage would be written as); `weightFiles`
     /// are the files they are computed from.
-    package init(computed directory: String, tensorNames: [String], sources: [String: any TensorSource], weightFiles: [WeightFile]) {
+    package init(computed directory: String, tensorNames: [String], sources: [ByteString: any TensorSource], weightFiles: [WeightFile]) {
         self.init(
             directory: directory, layoutFileName: Self.safetensorsFileName, shardCount: 1, weightFiles: weightFiles,
             tensorNames: tensorNames, sources: sources)
     }
 
     /// The same weights with other files and tensors (an adapter applied).
-    func replacing(weightFiles: [WeightFile], sources: [String: any TensorSource]) -> CheckpointWeights {
+    func replacing(weightFiles: [WeightFile], sources: [ByteString: any TensorSource]) -> CheckpointWeights {
         CheckpointWeights(
             directory: directory, layoutFileName: layoutFileName, shardCount: shardCount, weightFiles: weightFiles,
             tensorNames: tensorNames, sources: sources)
@@ -120,7 +121,7 @@ public struct CheckpointWeights: Sendable {
     /// their header only (`WeightFile.isMapped` is false): enough to plan and check a merge, not
     /// to run it.
     public init(directory: String, index: CheckpointIndex?, shards: [ShardHeader]) throws(CheckpointWeightsError) {
-        if let index, index.shardFiles != shards.map(\.file) {
+        if let index, !index.shardFiles.elementsEqual(shards.map(\.file), by: { $0.hasSameBytes(as: $1) }) {
             throw .shardsNotInIndex(index: Self.join(directory, Self.safetensorsIndexFileName), shards: shards.map(\.file))
         }
         var opened: [(file: WeightFile, tensors: [any TensorSource])] = []
@@ -146,15 +147,16 @@ public struct CheckpointWeights: Sendable {
         var ordered: [any TensorSource] = []
         if let index {
             let indexPath = Self.join(directory, layoutFileName)
-            var byShard: [String: [String: (position: Int, source: any TensorSource)]] = [:]
+            // Shards and tensors are told apart by their name bytes.
+            var byShard: [ByteString: [ByteString: (position: Int, source: any TensorSource)]] = [:]
             for (shard, file) in zip(index.shardFiles, opened) {
-                byShard[shard] = Dictionary(
-                    file.tensors.enumerated().map { ($1.name, ($0, $1)) }, uniquingKeysWith: { first, _ in first })
+                byShard[ByteString(shard)] = Dictionary(
+                    file.tensors.enumerated().map { (ByteString($1.name), ($0, $1)) }, uniquingKeysWith: { first, _ in first })
             }
-            let shardNumber = Dictionary(uniqueKeysWithValues: index.shardFiles.enumerated().map { ($1, $0) })
+            let shardNumber = Dictionary(index.shardFiles.enumerated().map { (ByteString($1), $0) }, uniquingKeysWith: { first, _ in first })
             var located: [(shard: Int, position: Int, source: any TensorSource)] = []
             for entry in index.weightMap {
-                guard let shard = shardNumber[entry.shard], let tensor = byShard[entry.shard]?[entry.tensor] else {
+                guard let shard = shardNumber[ByteString(entry.shard)], let tensor = byShard[ByteString(entry.shard)]?[ByteString(entry.tensor)] else {
                     throw .tensorNotInShard(index: indexPath, tensor: entry.tensor, shard: entry.shard)
                 }
                 located.append((shard, tensor.position, tensor.source))
@@ -168,7 +170,7 @@ public struct CheckpointWeights: Sendable {
         self.init(
             directory: directory, layoutFileName: layoutFileName, shardCount: opened.count, weightFiles: opened.map(\.file),
             tensorNames: ordered.map(\.name),
-            sources: Dictionary(ordered.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last }))
+            sources: Dictionary(ordered.map { (ByteString($0.name), $0) }, uniquingKeysWith: { _, last in last }))
     }
 
     /// The tensors of one weight file, in file order: safetensors when the name says so,

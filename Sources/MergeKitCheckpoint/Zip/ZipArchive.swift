@@ -1,3 +1,5 @@
+import MergeKitSafetensors
+
 /// The table of contents of a zip archive, read from its central directory (ZIP64 included),
 /// with each entry's data located by its local header. Nothing is decompressed: torch.save
 /// stores its members uncompressed, so a member's bytes can be used in place in a memory map.
@@ -8,10 +10,10 @@ public struct ZipArchive: Sendable {
     public let file: String
     /// The entries in central directory order.
     public let entries: [ZipEntry]
-    private let indexByName: [String: Int]
+    private let indexByName: [ByteString: Int]
 
     public func entry(named name: String) -> ZipEntry? {
-        indexByName[name].map { entries[$0] }
+        indexByName[ByteString(name)].map { entries[$0] }
     }
 
     private enum Signature {
@@ -52,7 +54,7 @@ public struct ZipArchive: Sendable {
         let stop = start + Int(directory.size)
 
         var entries: [ZipEntry] = []
-        var indexByName: [String: Int] = [:]
+        var indexByName: [ByteString: Int] = [:]
         var position = start
         // Each entry takes at least a fixed-size header, which bounds the loop and the storage.
         let possible = UInt64((stop - start) / centralHeaderSize)
@@ -63,8 +65,8 @@ public struct ZipArchive: Sendable {
             }
             let (entry, next) = try centralEntry(reader, at: position, directory: start..<stop, fail: fail)
             consumed?(entry.localHeaderRange)
-            guard indexByName[entry.name] == nil else { throw fail(.duplicateEntry(entry.name)) }
-            indexByName[entry.name] = entries.count
+            guard indexByName[ByteString(entry.name)] == nil else { throw fail(.duplicateEntry(entry.name)) }
+            indexByName[ByteString(entry.name)] = entries.count
             entries.append(entry)
             position = next
         }

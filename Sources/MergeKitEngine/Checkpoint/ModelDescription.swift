@@ -55,10 +55,10 @@ public struct ModelDescription: Sendable {
         namesByPlacement = byPlacement
         extraLayerNames = extra
         if let text {
-            let otherNames = Set(inOtherStacks + extra)
+            let otherNames = Set((inOtherStacks + extra).map { ByteString($0) })
             tiedEmbeddings = TiedEmbeddings(
-                textPrefix: text.prefix, before: (byPlacement[.beforeLayers] ?? []).filter { !otherNames.contains($0) },
-                after: (byPlacement[.afterLayers] ?? []).filter { !otherNames.contains($0) }, config: config,
+                textPrefix: text.prefix, before: (byPlacement[.beforeLayers] ?? []).filter { !otherNames.contains(ByteString($0)) },
+                after: (byPlacement[.afterLayers] ?? []).filter { !otherNames.contains(ByteString($0)) }, config: config,
                 textConfig: text.countKey?.parent ?? [])
             textLayerFacts = LayerConfigFacts(config: config, stack: text)
         } else {
@@ -75,7 +75,7 @@ public struct ModelDescription: Sendable {
 
     /// The stack other than the text stack that `name` belongs to, with its layer number.
     public func otherStackLayer(of name: String) -> (stack: LayerStack, layer: Int)? {
-        for stack in stacks where stack.prefix != textStack?.prefix {
+        for stack in stacks where textStack.map({ !stack.prefix.hasSameBytes(as: $0.prefix) }) ?? true {
             if let found = stack.layer(of: name) { return (stack, found.index) }
         }
         return nil

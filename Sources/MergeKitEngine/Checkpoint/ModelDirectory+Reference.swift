@@ -1,4 +1,5 @@
 import Foundation
+import MergeKitSafetensors
 
 extension ModelDirectory {
     /// Opens the model a written reference (`path` or `path+adapter`) points to, relative paths
@@ -6,7 +7,7 @@ extension ModelDirectory {
     /// is opened as written, so messages name it as the user wrote it. Both sides must be local
     /// (this reads no Hub repository).
     public static func open(reference written: String) throws(CheckpointError) -> ModelDirectory {
-        guard written.contains("+"), !FileManager.default.fileExists(atPath: written) else {
+        guard written.contains("+"), case .failure = FileStatus.of(written) else {
             return try ModelDirectory(path: written)
         }
         let location: ModelLocation

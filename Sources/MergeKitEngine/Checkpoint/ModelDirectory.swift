@@ -30,7 +30,7 @@ public final class ModelDirectory: Sendable {
     /// `generation_config.json`, copied when this model is the base (else the first model).
     public let generationConfig: SideFile?
     /// Base tensors the adapter replaces whole (modules_to_save, trained biases).
-    private let replacedTensorNames: Set<String>
+    private let replacedTensorNames: Set<ByteString>
     /// The stage's name when this is a named stage of a multi-stage recipe (its tensors are
     /// computed by the stage's jobs, nothing is on disk); nil for a directory.
     public let stage: String?
@@ -41,7 +41,8 @@ public final class ModelDirectory: Sendable {
     public static let singleFileName = CheckpointWeights.safetensorsFileName
     public static let indexFileName = CheckpointWeights.safetensorsIndexFileName
 
-    /// Opens the model directory `path`, with the LoRA adapter directory `adapterPath` applied.
+    /// Opens the model directory `path`, with the LoRA adapter directory `adapterPath` applied,
+    /// and checks what every input needs (see the shared initialiser).
     public convenience init(path: String, adapter adapterPath: String? = nil) throws(CheckpointError) {
         guard case .success(let status) = FileStatus.of(path), status.kind == .directory else {
             throw CheckpointError(file: path, "not a model directory")
@@ -69,7 +70,10 @@ public final class ModelDirectory: Sendable {
         try self.init(path: path, config: config, weights: weights, adapter: adapterPath)
     }
 
-    /// Finds the side files and applies the adapter at `adapterPath`, if any, to `base`.
+    /// Finds the side files and applies the adapter at `adapterPath`, if any, to `base`, and
+    /// checks what every input needs: its files are readable and consistent and it holds at
+    /// least one tensor. Its layer stacks are checked by `layerCount()`, which the planner asks
+    /// of every model it merges (`ModelCatalog`).
     private init(path: String, config: JSONValue, weights base: CheckpointWeights, adapter adapterPath: String?) throws(CheckpointError) {
         self.path = path
         stage = nil
@@ -79,6 +83,9 @@ public final class ModelDirectory: Sendable {
         vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
+        guard !base.tensorNames.isEmpty else {
+            throw CheckpointError(file: Self.join(path, base.layoutFileName), "holds no tensors; a model needs its weights")
+        }
         // An adapter changes values, not names: the description is the base's.
         modelDescription = ModelDescription(config: config, tensorNames: base.tensorNames)
         guard let adapterPath else {
@@ -94,7 +101,7 @@ public final class ModelDirectory: Sendable {
             let adapter = try LoRAAdapter(directory: adapterPath)
             weights = try adapter.apply(to: base)
             self.adapter = adapter
-            replacedTensorNames = Set(adapter.replacements.map(\.baseTensor))
+            replacedTensorNames = Set(adapter.replacements.map { ByteString($0.baseTensor) })
         } catch {
             throw CheckpointError(file: error.file, underlying: error)
         }
@@ -112,8 +119,8 @@ public final class ModelDirectory: Sendable {
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         if case .copied(let model) = plan.tokenizer { sideFiles = plan.models[model].sideFiles } else { sideFiles = [] }
         generationConfig = plan.models[plan.configModelIndex].generationConfig
-        var sources: [String: any TensorSource] = [:]
-        for job in plan.jobs { sources[job.outputName] = StageTensor(stage: name, job: job) }
+        var sources: [ByteString: any TensorSource] = [:]
+        for job in plan.jobs { sources[ByteString(job.outputName)] = StageTensor(stage: name, job: job) }
         var seen = Set<String>()
         let files = plan.models.flatMap(\.weights.weightFiles).filter { seen.insert($0.path).inserted }
         weights = CheckpointWeights(computed: name, tensorNames: plan.jobs.map(\.outputName), sources: sources, weightFiles: files)
@@ -152,13 +159,14 @@ public final class ModelDirectory: Sendable {
     /// Tensor names in file order (shard order, then position in the shard).
     public var tensorNames: [String] { weights.tensorNames }
 
+    /// The tensor whose name has exactly these bytes.
     public func tensor(named name: String) -> (any TensorSource)? {
         weights.tensor(named: name)
     }
 
     /// Whether the tensor `name` is read whole from the adapter rather than from the base.
     public func isReplacedByAdapter(_ name: String) -> Bool {
-        replacedTensorNames.contains(name)
+        replacedTensorNames.contains(ByteString(name))
     }
 
     /// The adapter directory, if any.

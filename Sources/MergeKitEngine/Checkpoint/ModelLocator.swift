@@ -73,7 +73,7 @@ public struct ModelLocator: Sendable {
         }
         let fromRecipe = Self.absolute(written, against: recipeDirectory)
         let fromWorking = Self.absolute(written, against: workingDirectory)
-        return fromRecipe == fromWorking ? [fromRecipe] : [fromRecipe, fromWorking]
+        return fromRecipe.hasSameBytes(as: fromWorking) ? [fromRecipe] : [fromRecipe, fromWorking]
     }
 
     /// When a relative `written` exists both beside the recipe and in the working directory as
@@ -81,7 +81,7 @@ public struct ModelLocator: Sendable {
     /// passed over (which mergekit, knowing only the working directory, would use).
     private func ambiguity(_ written: String, isAdapter: Bool) -> ModelLocation.Ambiguity? {
         let existing = localCandidates(written).filter(Self.exists)
-        guard existing.count == 2, FileSystem.resolved(existing[0]) != FileSystem.resolved(existing[1]) else { return nil }
+        guard existing.count == 2, !FileSystem.resolved(existing[0]).hasSameBytes(as: FileSystem.resolved(existing[1])) else { return nil }
         return ModelLocation.Ambiguity(written: written, isAdapter: isAdapter, used: existing[0], other: existing[1])
     }
 

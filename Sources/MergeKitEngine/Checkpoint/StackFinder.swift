@@ -18,7 +18,9 @@ import MergeKitSafetensors
 ///    are ordinary tensors.
 ///
 /// Without any count key, the one group under a layer container (`layers`, `h`, `blocks`,
-/// `block`, `layer`) is the text stack, counted by its names.
+/// `block`, `layer`) is the text stack, counted by its names. A count key that could count the
+/// text stack must be a positive integer up to `maximumLayerCount` (`"4"`, `-1`, `0`, `4.0` or
+/// 10^18 is a problem, not a key to skip); `null` is as good as absent.
 enum StackFinder {
     struct Found {
         var stacks: [LayerStack]
@@ -43,6 +45,8 @@ enum StackFinder {
     static let layerContainers: Set<String> = ["layers", "h", "blocks", "block", "layer"]
     /// How deep nested configs are searched for count keys (`thinker_config.text_config.…`).
     static let maximumConfigDepth = 3
+    /// More layers than any model has; a larger count in a config is a mistake, not a model.
+    static let maximumLayerCount = 100_000
 
     /// A numbered group of tensor names: per number, the name parts after it.
     struct Group {
@@ -66,8 +70,13 @@ enum StackFinder {
         let groups = numberedGroups(names)
         let keys = countKeys(in: config, at: [])
         let encoderDecoder = config["is_encoder_decoder"]?.boolValue == true
+        if let unsound = unsoundTextCountKey(in: config, at: [], encoderDecoder: encoderDecoder) {
+            return Found(
+                stacks: [], textStack: nil,
+                problem: "\(unsound.path) must be a positive integer up to \(maximumLayerCount), found \(unsound.value.serialized())")
+        }
         var stacks: [LayerStack] = []
-        var used = Set<String>()
+        var used = Set<ByteString>()
 
         let textKey = keys.compactMap { key in textRank(key, encoderDecoder: encoderDecoder).map { (key, $0) } }
             .min { $0.1 < $1.1 }?.0
@@ -77,7 +86,7 @@ enum StackFinder {
             switch textGroup(for: textKey, in: groups, config: config, encoderDecoder: encoderDecoder) {
             case .success(let (group, extra)):
                 stacks.append(stack(group, role: textRole, key: textKey.path, count: textKey.value, extra: extra))
-                used.insert(group.prefix)
+                used.insert(ByteString(group.prefix))
             case .failure(let message):
                 problem = message.message
             }
@@ -86,7 +95,7 @@ enum StackFinder {
             let preferred = best(containers) { textAffinity($0, key: nil, encoderDecoder: encoderDecoder) }
             if preferred.count == 1, let count = preferred[0].contiguousCount {
                 stacks.append(stack(preferred[0], role: textRole, key: nil, count: count, extra: nil))
-                used.insert(preferred[0].prefix)
+                used.insert(ByteString(preferred[0].prefix))
             } else if preferred.isEmpty {
                 problem = "does not give the layer count (num_hidden_layers), and no tensor name numbers a layer"
             } else {
@@ -104,12 +113,12 @@ enum StackFinder {
         let aliases = textKey.map { text in keys.filter { $0.path.parent == text.path.parent && spellings.contains($0.path.key) } } ?? []
         usedKeys.formUnion(aliases.map(\.path))
         for key in keys where !usedKeys.contains(key.path) {
-            let candidates = groups.filter { !used.contains($0.prefix) && $0.contiguousCount == key.value }
+            let candidates = groups.filter { !used.contains(ByteString($0.prefix)) && $0.contiguousCount == key.value }
             let fitting = best(candidates) { otherAffinity($0, key: key, encoderDecoder: encoderDecoder) }
             guard fitting.count == 1 else { continue }
             let group = fitting[0]
             stacks.append(stack(group, role: role(of: group, key: key, encoderDecoder: encoderDecoder), key: key.path, count: key.value, extra: nil))
-            used.insert(group.prefix)
+            used.insert(ByteString(group.prefix))
             usedKeys.insert(key.path)
         }
         return Found(stacks: stacks, textStack: textStack, problem: problem)
@@ -118,16 +127,18 @@ enum StackFinder {
     // MARK: - Grouping names
 
     /// Names with a number in them, grouped by the part before their outermost number (a
-    /// number as the first component, or with a leading zero, starts no group).
+    /// number as the first component, or with a leading zero, starts no group). Prefixes are
+    /// told apart by their bytes, as the names are.
     static func numberedGroups(_ names: [String]) -> [Group] {
-        var order: [String] = []
-        var byPrefix: [String: [Int: [String]]] = [:]
+        var order: [ByteString] = []
+        var byPrefix: [ByteString: [Int: [String]]] = [:]
         for name in names {
             guard let (prefix, index, suffix) = outermostNumber(in: name) else { continue }
-            if byPrefix[prefix] == nil { order.append(prefix) }
-            byPrefix[prefix, default: [:]][index, default: []].append(suffix)
+            let key = ByteString(prefix)
+            if byPrefix[key] == nil { order.append(key) }
+            byPrefix[key, default: [:]][index, default: []].append(suffix)
         }
-        return order.map { Group(prefix: $0, layers: byPrefix[$0] ?? [:]) }
+        return order.map { Group(prefix: $0.string, layers: byPrefix[$0] ?? [:]) }
     }
 
     static func outermostNumber(in name: String) -> (prefix: String, index: Int, suffix: String)? {
@@ -158,13 +169,33 @@ enum StackFinder {
         guard let object = config.objectValue else { return [] }
         var found: [CountKey] = []
         for entry in object {
-            if countKeyNames.contains(entry.key), let value = entry.value.intValue, value > 0 {
+            if countKeyNames.contains(entry.key), let value = entry.value.intValue, value > 0, value <= maximumLayerCount {
                 found.append(CountKey(path: ConfigKeyPath(path + [entry.key]), value: value))
             } else if entry.value.objectValue != nil, path.count < maximumConfigDepth - 1 {
                 found += countKeys(in: entry.value, at: path + [entry.key])
             }
         }
         return found
+    }
+
+    /// The first count key that could count the text stack (`textRank`) but holds no layer
+    /// count: anything but null or an integer in 1…`maximumLayerCount`.
+    static func unsoundTextCountKey(
+        in config: JSONValue, at path: [String], encoderDecoder: Bool
+    ) -> (path: ConfigKeyPath, value: JSONValue)? {
+        guard let object = config.objectValue else { return nil }
+        for entry in object {
+            if countKeyNames.contains(entry.key) {
+                let count = entry.value.intValue
+                let sound = entry.value.isNull || count.map { (1...maximumLayerCount).contains($0) } == true
+                let key = CountKey(path: ConfigKeyPath(path + [entry.key]), value: count ?? 0)
+                if !sound, textRank(key, encoderDecoder: encoderDecoder) != nil { return (key.path, entry.value) }
+            } else if entry.value.objectValue != nil, path.count < maximumConfigDepth - 1,
+                      let found = unsoundTextCountKey(in: entry.value, at: path + [entry.key], encoderDecoder: encoderDecoder) {
+                return found
+            }
+        }
+        return nil
     }
 
     /// How well `key` serves as the text stack's count (lower is better), nil when it cannot.

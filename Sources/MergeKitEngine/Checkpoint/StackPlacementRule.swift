@@ -1,3 +1,5 @@
+import MergeKitSafetensors
+
 /// Whether a tensor outside the text stack comes before it (the first slice's model provides it
 /// in a frankenmerge) or after it (the last slice's), from its name and the stack's prefix P
 /// alone, as mergekit's tables would place it (`placement_rule.py` checks this rule against
@@ -12,7 +14,7 @@
 ///   embeddings) is before it.
 enum StackPlacementRule {
     static let embeddingMarkers = ["embed", "embd", "wte", "wpe", "word_embeddings", "tok_embeddings"]
-    static let headRoots: Set<String> = [
+    static let headRoots: Set<ByteString> = [
         "lm_head", "embed_out", "output", "output_layer", "score", "classifier", "cls", "qa_outputs", "pooler",
         "vocab_projector", "vocab_transform", "vocab_layer_norm", "pre_classifier",
     ]
@@ -21,12 +23,13 @@ enum StackPlacementRule {
     static func placement(of name: String, textPrefix: String) -> TensorPlacement {
         let parts = components(of: name)
         let parent = Array(components(of: textPrefix).dropLast())
-        if parts.count > parent.count, parts.starts(with: parent) {
+        // Components are compared as bytes, like the names they come from.
+        if parts.count > parent.count, parts.starts(with: parent, by: { $0.hasSameBytes(as: $1) }) {
             let next = parts[parent.count].lowercased()
-            let isEmbedding = next == "embeddings" || embeddingMarkers.contains { next.contains($0) }
+            let isEmbedding = next == "embeddings" || embeddingMarkers.contains { next.containsBytes(of: $0) }
             return isEmbedding ? .beforeLayers : .afterLayers
         }
-        return headRoots.contains(relative(parts, to: parent).first ?? "") ? .afterLayers : .beforeLayers
+        return headRoots.contains(ByteString(relative(parts, to: parent).first ?? "")) ? .afterLayers : .beforeLayers
     }
 
     /// `name`'s components without the leading ones it shares with the text stack's parent
@@ -37,7 +40,7 @@ enum StackPlacementRule {
 
     private static func relative(_ parts: [String], to parent: [String]) -> [String] {
         var shared = 0
-        while shared < min(parts.count - 1, parent.count), parts[shared] == parent[shared] { shared += 1 }
+        while shared < min(parts.count - 1, parent.count), parts[shared].hasSameBytes(as: parent[shared]) { shared += 1 }
         return Array(parts[shared...])
     }
 

@@ -14,7 +14,9 @@ struct AlignedEmbedding: Sendable {
     let paddingMeans: [[Float]]
 
     /// The alignment of `job`, its padding means computed (reading the token rows once).
-    static func prepare(_ job: TensorJob, rows: EmbeddingRowPlan, blockElements: Int, decoder: InputDecoder) throws -> AlignedEmbedding {
+    static func prepare(
+        _ job: TensorJob, as formats: MergeFormats, rows: EmbeddingRowPlan, blockElements: Int, decoder: InputDecoder
+    ) throws -> AlignedEmbedding {
         let width = job.merge.rowLength
         let tokensOnly = AlignedEmbedding(rows: rows, width: width, paddingMeans: [])
         guard rows.hasPadding, rows.tokenCount > 0 else { return tokensOnly }
@@ -22,7 +24,7 @@ struct AlignedEmbedding: Sendable {
         let blockRows = ChunkReader.rowsPerBlock(job.merge, blockElements: blockElements)
         for first in stride(from: 0, to: rows.tokenCount, by: blockRows) {
             let elements = first * width ..< min(first + blockRows, rows.tokenCount) * width
-            let chunk = try decoder.decode(job, elements, aligned: tokensOnly)
+            let chunk = try decoder.decode(job, as: formats, elements, aligned: tokensOnly)
             for (input, values) in chunk.inputs.enumerated() {
                 sums[input].withUnsafeMutableBufferPointer { sum in
                     for rowStart in stride(from: 0, to: values.count, by: width) {

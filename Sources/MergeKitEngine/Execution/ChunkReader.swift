@@ -12,6 +12,7 @@ import MergeKitSafetensors
 /// sees the aligned rows.
 final class ChunkReader: ChunkSource {
     let job: TensorJob
+    let formats: MergeFormats
     let aligned: AlignedEmbedding?
     let rowsPerBlock: Int
     /// Whether each block's pages are released once consumed (see `residentBytes`).
@@ -21,8 +22,9 @@ final class ChunkReader: ChunkSource {
     /// The most input bytes a job may keep mapped across its reduction passes.
     static let residentBytes = 64 << 20
 
-    init(job: TensorJob, blockElements: Int, aligned: AlignedEmbedding? = nil) {
+    init(job: TensorJob, formats: MergeFormats, blockElements: Int, aligned: AlignedEmbedding? = nil) {
         self.job = job
+        self.formats = formats
         self.aligned = aligned
         rowsPerBlock = Self.rowsPerBlock(job.merge, blockElements: blockElements)
         let inputBytes = job.inputs.reduce(0) { $0 + $1.mappedBytes }
@@ -47,7 +49,7 @@ final class ChunkReader: ChunkSource {
         let ranges = blockRanges
         for (index, range) in ranges.enumerated() {
             if index + 1 < ranges.count { InputDecoder.prefetch(job, ranges[index + 1], aligned: aligned) }
-            try body(try decoder.decode(job, range, aligned: aligned))
+            try body(try decoder.decode(job, as: formats, range, aligned: aligned))
             if releasesBlocks { InputDecoder.release(job, range, aligned: aligned) }
         }
     }

@@ -24,15 +24,22 @@ public struct Executor: Sendable {
         nonFinite = NonFiniteInputs(strict: strict)
     }
 
+    /// Runs `plan.jobs`. `writers` are the shards those jobs write (a part of a split merge
+    /// opens only its own), matched to the layout by file name.
     public func run(_ plan: MergePlan, writers: [ShardFileWriter], progress: ProgressReporter?) throws {
         let budget = plan.executionBudget(threads: threads)
         // Stage tensors (multi-stage recipes) are dropped after their last consumer in this run.
         StageTensor.reserveInputs(of: plan.jobs)
+        let writers = Dictionary(writers.compactMap { writer in
+            plan.layout.shards.firstIndex { $0.fileName == writer.plan.fileName }.map { ($0, writer) }
+        }, uniquingKeysWith: { first, _ in first })
         let queue = WorkQueue(jobs: plan.jobs)
+        let readAhead = ReadAhead(jobs: queue.jobs)
+        defer { readAhead.stop() }
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: min(budget.workers, max(plan.jobs.count, 1))) { _ in
             let worker = Worker(
-                plan: plan, writers: writers, budget: budget, queue: queue, progress: progress,
+                plan: plan, writers: writers, budget: budget, queue: queue, readAhead: readAhead, progress: progress,
                 onJobFinished: onJobFinished, nonFinite: nonFinite)
             while failure.withLock({ $0 == nil }), let task = queue.next() {
                 if interrupt?.isRaised == true {
@@ -53,9 +60,10 @@ public struct Executor: Sendable {
 /// One thread's buffers and the steps it performs.
 private final class Worker {
     let plan: MergePlan
-    let writers: [ShardFileWriter]
+    let writers: [Int: ShardFileWriter]
     let budget: ExecutionBudget
     let queue: WorkQueue
+    let readAhead: ReadAhead
     let progress: ProgressReporter?
     let onJobFinished: (@Sendable (TensorJob) throws -> Void)?
     let nonFinite: NonFiniteInputs
@@ -64,7 +72,8 @@ private final class Worker {
     private var encoded = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 16)
 
     init(
-        plan: MergePlan, writers: [ShardFileWriter], budget: ExecutionBudget, queue: WorkQueue, progress: ProgressReporter?,
+        plan: MergePlan, writers: [Int: ShardFileWriter], budget: ExecutionBudget, queue: WorkQueue, readAhead: ReadAhead,
+        progress: ProgressReporter?,
         onJobFinished: (@Sendable (TensorJob) throws -> Void)?, nonFinite: NonFiniteInputs
     ) {
         self.nonFinite = nonFinite
@@ -72,6 +81,7 @@ private final class Worker {
         self.writers = writers
         self.budget = budget
         self.queue = queue
+        self.readAhead = readAhead
         self.progress = progress
         self.onJobFinished = onJobFinished
     }
@@ -83,33 +93,42 @@ private final class Worker {
 
     func perform(_ task: WorkQueue.Task) throws {
         switch task {
-        case .start(let job): try start(job)
+        case .start(let job, let order): try start(job, order: order)
         case .chunk(let active, let index): try run(active, chunk: index)
         }
     }
 
     /// Reduction passes, then the job's map chunks are opened to every worker.
-    private func start(_ job: TensorJob) throws {
-        guard let placed = plan.layout.location(of: job.outputName) else {
-            preconditionFailure("the layout was planned from these jobs")
+    private func start(_ job: TensorJob, order: Int) throws {
+        // `PlanBuilder` lays out every job it plans, and every shard a run writes has a writer; a
+        // plan whose jobs were edited by a program embedding the engine may not match its layout.
+        guard let placed = plan.layout.location(of: job.outputName), let writer = writers[placed.shardIndex] else {
+            throw UnplannedTensor(name: job.outputName)
         }
         try StageTensor.materializeInputs(of: job, with: StagePreparer(blockElements: budget.blockElements, nonFinite: nonFinite))
+        readAhead.reached(job: order, element: 0)
         let work: ActiveJob.Work
-        let aligned = try job.alignedRows.map {
-            try AlignedEmbedding.prepare(job, rows: $0, blockElements: budget.blockElements, decoder: decoder)
-        }
-        if let verbatim = job.verbatimInput {
-            work = .copy(input: verbatim)
-        } else {
-            let reader = ChunkReader(job: job, blockElements: budget.blockElements, aligned: aligned)
-            work = .merge(try job.prepared.makeKernel(source: reader))
+        var aligned: AlignedEmbedding?
+        switch job.storage {
+        case .copy(let input):
+            work = .copy(input: input)
+        case .merge(let formats):
+            aligned = try job.alignedRows.map {
+                try AlignedEmbedding.prepare(job, as: formats, rows: $0, blockElements: budget.blockElements, decoder: decoder)
+            }
+            let reader = ChunkReader(job: job, formats: formats, blockElements: budget.blockElements, aligned: aligned)
+            let source = ReadAheadTrackedSource(reader: reader) { [readAhead] elements in
+                readAhead.reached(job: order, element: elements.upperBound)
+            }
+            work = .merge(try job.prepared.makeKernel(source: source), formats)
         }
         let rows = ExecutionBudget.mapChunkRows(job.merge, chunkElements: budget.mapChunkElements)
         let chunks = ChunkReader.ranges(elementCount: job.merge.elementCount, step: rows * job.merge.rowLength)
         let active = ActiveJob(
-            job: job, work: work, aligned: aligned, writer: writers[placed.shardIndex], fileOffset: placed.fileOffset, chunks: chunks)
+            job: job, order: order, work: work, aligned: aligned, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
             StageTensor.finishedUsing(inputsOf: job)
+            readAhead.finished(job: order)
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: 0)
             return
@@ -120,6 +139,7 @@ private final class Worker {
     private func run(_ active: ActiveJob, chunk index: Int) throws {
         let job = active.job
         let range = active.chunks[index]
+        readAhead.reached(job: active.order, element: range.upperBound)
         if index + 1 < active.chunks.count { InputDecoder.prefetch(job, active.chunks[index + 1], aligned: active.aligned) }
         switch active.work {
         case .copy(let input):
@@ -138,21 +158,22 @@ private final class Worker {
             }
             guard copied != nil else { preconditionFailure("the job factory copies only sources with stored bytes") }
             if let truncated = MappedFile.truncationError { throw truncated }
-        case .merge(let kernel):
-            let size = job.outputDType.byteSize
+        case .merge(let kernel, let formats):
+            let size = formats.output.byteSize
             let at = active.fileOffset + range.lowerBound * size
-            let chunk = try decoder.decode(job, range, aligned: active.aligned)
-            try nonFinite.check(chunk, of: job)
+            let chunk = try decoder.decode(job, as: formats, range, aligned: active.aligned)
+            try nonFinite.check(counts: decoder.nonFiniteCounts, of: job)
             reserve(elements: range.count, bytesPerElement: size)
             let output = UnsafeMutableBufferPointer(rebasing: merged[0..<range.count])
             kernel.merge(chunk, into: output)
             let bytes = UnsafeMutableRawBufferPointer(rebasing: encoded[0..<(range.count * size)])
-            ElementConversion.encode(UnsafeBufferPointer(output), as: job.outputDType, into: bytes)
+            ElementConversion.encode(UnsafeBufferPointer(output), as: formats.output, into: bytes)
             try active.writer.write(UnsafeRawBufferPointer(bytes), at: at)
         }
         InputDecoder.release(job, range, aligned: active.aligned)
         if active.finishChunk() {
             StageTensor.finishedUsing(inputsOf: job)
+            readAhead.finished(job: active.order)
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: job.outputBytes)
         }
@@ -172,3 +193,12 @@ private final class Worker {
 
 /// The run stopped because its `InterruptFlag` was raised.
 struct ExecutionInterrupted: Error {}
+
+/// A job of the plan has no place in the plan's shard layout.
+public struct UnplannedTensor: Error, Sendable, CustomStringConvertible {
+    public var name: String
+
+    public var description: String {
+        "tensor '\(name)' is not in the plan's shard layout; the plan's jobs and layout do not match"
+    }
+}

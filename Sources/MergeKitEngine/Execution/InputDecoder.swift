@@ -9,6 +9,8 @@ import MergeKitTokenizer
 final class InputDecoder {
     private var buffers: [UnsafeMutableBufferPointer<Float>] = []
     private var rounding: UnsafeMutableRawBufferPointer?
+    /// NaN / ±Inf in each input of the last decoded chunk (counted while decoding).
+    private(set) var nonFiniteCounts: [Int] = []
     /// One row, for the rows a default embedding row is the mean of.
     private var scratchRow = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1)
 
@@ -18,21 +20,26 @@ final class InputDecoder {
         scratchRow.deallocate()
     }
 
-    /// Decodes `elements` of every input of `job` (rounded through the recipe's `dtype:` when it
-    /// asks); with `aligned`, `elements` are of the aligned tensors and their rows are gathered
-    /// from the inputs. The views stay valid until the next call. Throws when a mapped input was
-    /// read past its end since the process started (it shrank during the merge: see
-    /// `MappingFaultGuard`), so values read as zeros never reach an output.
-    func decode(_ job: TensorJob, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil) throws(SafetensorsError) -> InputChunk {
+    /// Decodes `elements` of every input of `job`, each as its float type in `formats` (rounded
+    /// through the recipe's `dtype:` when it asks); with `aligned`, `elements` are of the aligned
+    /// tensors and their rows are gathered from the inputs. The views stay valid until the next
+    /// call. Throws when a mapped input was read past its end since the process started (it
+    /// shrank during the merge: see `MappingFaultGuard`), so values read as zeros never reach an
+    /// output.
+    func decode(
+        _ job: TensorJob, as formats: MergeFormats, _ elements: Range<Int>, aligned: AlignedEmbedding? = nil
+    ) throws(SafetensorsError) -> InputChunk {
         reserve(inputs: job.inputs.count, elements: elements.count)
         var views: [UnsafeBufferPointer<Float>] = []
         views.reserveCapacity(job.inputs.count)
+        nonFiniteCounts.removeAll(keepingCapacity: true)
         for (i, input) in job.inputs.enumerated() {
             let target = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<elements.count])
             if let aligned {
-                gather(input: i, of: job, aligned: aligned, elements: elements, into: target)
+                gather(input: i, of: job, as: formats, aligned: aligned, elements: elements, into: target)
+                nonFiniteCounts.append(ElementConversion.nonFiniteCount(UnsafeBufferPointer(target)))
             } else {
-                read(input, elements, readDType: job.readDType, into: target)
+                nonFiniteCounts.append(read(input, as: formats.inputs[i], elements, readDType: formats.read, into: target))
             }
             views.append(UnsafeBufferPointer(target))
         }
@@ -40,18 +47,23 @@ final class InputDecoder {
         return InputChunk(elements: elements, inputs: views)
     }
 
-    /// `elements` of one stored input, decoded into `target` (and rounded through `readDType`).
-    private func read(_ input: TensorInput, _ elements: Range<Int>, readDType: DType?, into target: UnsafeMutableBufferPointer<Float>) {
-        let dtype = input.source.dtype
-        input.source.decode(elements, into: target)
-        if let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize {
-            round(target, through: readDType)
-        }
+    /// `elements` of one input of float type `dtype`, decoded into `target` (and rounded
+    /// through `readDType`); returns how many of the values are NaN or ±Inf.
+    @discardableResult
+    private func read(
+        _ input: TensorInput, as dtype: FloatDType, _ elements: Range<Int>, readDType: FloatDType?,
+        into target: UnsafeMutableBufferPointer<Float>
+    ) -> Int {
+        let nonFinite = input.source.decodeCountingNonFinite(elements, into: target)
+        guard let readDType, readDType != dtype, readDType.byteSize < dtype.byteSize else { return nonFinite }
+        round(target, through: readDType)
+        return ElementConversion.nonFiniteCount(UnsafeBufferPointer(target))
     }
 
     /// Input `input`'s aligned rows covering `elements` (whole rows), row plan segment by segment.
     private func gather(
-        input: Int, of job: TensorJob, aligned: AlignedEmbedding, elements: Range<Int>, into target: UnsafeMutableBufferPointer<Float>
+        input: Int, of job: TensorJob, as formats: MergeFormats, aligned: AlignedEmbedding, elements: Range<Int>,
+        into target: UnsafeMutableBufferPointer<Float>
     ) {
         let width = aligned.width
         let firstRow = elements.lowerBound / width
@@ -59,13 +71,14 @@ final class InputDecoder {
             UnsafeMutableBufferPointer(rebasing: target[((range.lowerBound - firstRow) * width)..<((range.upperBound - firstRow) * width)])
         }
         func stored(_ row: InputRow, into destination: UnsafeMutableBufferPointer<Float>) {
-            read(job.inputs[row.participant], row.row * width ..< (row.row + 1) * width, readDType: job.readDType, into: destination)
+            read(job.inputs[row.participant], as: formats.inputs[row.participant], row.row * width ..< (row.row + 1) * width,
+                 readDType: formats.read, into: destination)
         }
         for segment in aligned.rows.segments(participant: input, rows: firstRow ..< elements.upperBound / width) {
             switch segment {
             case .input(let output, let firstInputRow):
-                read(job.inputs[input], firstInputRow * width ..< (firstInputRow + output.count) * width, readDType: job.readDType,
-                     into: rows(output))
+                read(job.inputs[input], as: formats.inputs[input], firstInputRow * width ..< (firstInputRow + output.count) * width,
+                     readDType: formats.read, into: rows(output))
             case .computed(let outputRow, .zero):
                 rows(outputRow ..< outputRow + 1).update(repeating: 0)
             case .computed(let outputRow, .copy(let source)):
@@ -133,7 +146,7 @@ final class InputDecoder {
     }
 
     /// Rounds values as if they had been stored as `dtype` (what reading with `dtype:` means).
-    private func round(_ values: UnsafeMutableBufferPointer<Float>, through dtype: DType) {
+    private func round(_ values: UnsafeMutableBufferPointer<Float>, through dtype: FloatDType) {
         let bytes = values.count * dtype.byteSize
         if let existing = rounding, existing.count < bytes {
             existing.deallocate()

@@ -1,4 +1,5 @@
 import MergeKitCheckpoint
+import MergeKitSafetensors
 import Synchronization
 
 /// NaN and ±Inf found in input tensors while merging. By default they are reported as warnings
@@ -11,7 +12,8 @@ public final class NonFiniteInputs: Sendable {
         public var count: Int
     }
 
-    private let findings = Mutex<[String: Finding]>([:])
+    /// By file and tensor name bytes.
+    private let findings = Mutex<[ByteString: Finding]>([:])
     let strict: Bool
 
     init(strict: Bool) {
@@ -23,26 +25,16 @@ public final class NonFiniteInputs: Sendable {
         findings.withLock { Array($0.values) }.sorted { ($0.file, $0.tensor) < ($1.file, $1.tensor) }
     }
 
-    /// Checks one decoded chunk of every input of `job`.
-    func check(_ chunk: InputChunk, of job: TensorJob) throws {
-        for (input, values) in zip(job.inputs, chunk.inputs) {
-            let count = Self.count(values)
+    /// Records what decoding one chunk of every input of `job` found (`counts` parallel to its inputs).
+    func check(counts: [Int], of job: TensorJob) throws {
+        for (input, count) in zip(job.inputs, counts) {
             guard count > 0 else { continue }
             let finding = Finding(file: input.source.file, tensor: input.tensorName, count: count)
             if strict { throw NonFiniteInputError(finding: finding) }
             findings.withLock { all in
-                all["\(finding.file)\u{0}\(finding.tensor)", default: Finding(file: finding.file, tensor: finding.tensor, count: 0)].count += count
+                all[ByteString("\(finding.file)\u{0}\(finding.tensor)"), default: Finding(file: finding.file, tensor: finding.tensor, count: 0)].count += count
             }
         }
-    }
-
-    /// NaN or ±Inf: all exponent bits set. A branch-free loop the compiler vectorises.
-    static func count(_ values: UnsafeBufferPointer<Float>) -> Int {
-        var count = 0
-        for value in values {
-            count &+= (value.bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0
-        }
-        return count
     }
 }
 

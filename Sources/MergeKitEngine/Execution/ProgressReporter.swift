@@ -55,7 +55,8 @@ public final class ProgressReporter: Sendable {
             return
         }
         let source = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
-        let period = DispatchTimeInterval.nanoseconds(Int(max(interval, 0.001) * 1e9))
+        // Clamped to a year: any finite interval is accepted, and nanoseconds must fit an Int.
+        let period = DispatchTimeInterval.nanoseconds(Int(min(max(interval, 0.001), 365 * 86_400) * 1e9))
         source.schedule(deadline: .now() + period, repeating: period)
         timer = Mutex(source)
         timer.withLock { source in

@@ -4,12 +4,15 @@ import Synchronization
 /// One job whose reduction passes are done: its map chunks can be taken by any worker.
 final class ActiveJob: Sendable {
     enum Work: Sendable {
-        case merge(any MergeKernel)
+        /// The kernel, and the float types of the inputs and the output.
+        case merge(any MergeKernel, MergeFormats)
         /// The output is this input's bytes.
         case copy(input: Int)
     }
 
     let job: TensorJob
+    /// The job's position in the queue's order.
+    let order: Int
     let work: Work
     /// The inputs' alignment to the output vocabulary, for a token-indexed tensor.
     let aligned: AlignedEmbedding?
@@ -18,8 +21,9 @@ final class ActiveJob: Sendable {
     let chunks: [Range<Int>]
     private let unfinished: Atomic<Int>
 
-    init(job: TensorJob, work: Work, aligned: AlignedEmbedding?, writer: ShardFileWriter, fileOffset: Int, chunks: [Range<Int>]) {
+    init(job: TensorJob, order: Int, work: Work, aligned: AlignedEmbedding?, writer: ShardFileWriter, fileOffset: Int, chunks: [Range<Int>]) {
         self.job = job
+        self.order = order
         self.work = work
         self.aligned = aligned
         self.writer = writer
@@ -39,7 +43,8 @@ final class ActiveJob: Sendable {
 /// embeddings do not end up alone at the tail).
 final class WorkQueue: Sendable {
     enum Task {
-        case start(TensorJob)
+        /// Start the job at this position of `jobs`.
+        case start(TensorJob, order: Int)
         case chunk(ActiveJob, Int)
     }
 
@@ -48,7 +53,8 @@ final class WorkQueue: Sendable {
         var open: [(job: ActiveJob, nextChunk: Int)] = []
     }
 
-    private let jobs: [TensorJob]
+    /// Every job, in the order they are started.
+    let jobs: [TensorJob]
     private let state = Mutex(State())
 
     init(jobs: [TensorJob]) {
@@ -66,7 +72,7 @@ final class WorkQueue: Sendable {
             }
             guard state.nextJob < jobs.count else { return nil }
             state.nextJob += 1
-            return .start(jobs[state.nextJob - 1])
+            return .start(jobs[state.nextJob - 1], order: state.nextJob - 1)
         }
     }
 

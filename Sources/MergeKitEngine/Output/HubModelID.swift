@@ -22,14 +22,20 @@ enum HubModelID {
 
     static func of(_ model: ModelDirectory) -> (id: String, origin: Origin)? {
         if let repository = SideFile.cacheRepository(of: FileSystem.resolved(model.path)),
-           let id = fromCacheFolder((repository as NSString).lastPathComponent) {
+           let id = fromCacheFolder(repository.split(separator: "/").last.map(String.init) ?? repository) {
             return (id, .cache)
         }
         if let name = model.config["_name_or_path"]?.stringValue, name.contains("/"), isValid(name),
-           !FileManager.default.fileExists(atPath: name), !FileManager.default.fileExists(atPath: ModelDirectory.join(model.path, name)) {
+           !exists(name), !exists(ModelDirectory.join(model.path, name)) {
             return (name, .configName)
         }
         return nil
+    }
+
+    /// Whether something is at `path` (symbolic links followed), asked through the IO funnel.
+    private static func exists(_ path: String) -> Bool {
+        if case .success = FileStatus.of(path) { return true }
+        return false
     }
 
     /// `models--org--name` → `org/name` (the cache joins the id's parts with `--`, which ids

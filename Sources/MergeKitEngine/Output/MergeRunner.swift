@@ -104,7 +104,7 @@ public struct MergeRunner: Sendable {
             for writer in writers {
                 try writer.finish()
             }
-            try writeSideFiles()
+            try Self.writeSideFiles(of: plan, to: output, copiesTokenizer: copiesTokenizer, writesModelCard: writesModelCard)
             try output.removeTemporaryFiles()
         } catch {
             throw MergeStopped(partialPath: output.partialPath, underlying: error)
@@ -117,7 +117,7 @@ public struct MergeRunner: Sendable {
     }
 
     /// Journals a finished tensor with the checksum of its bytes as they are in the shard file.
-    private static func record(_ job: TensorJob, layout: ShardLayout, partial: String, in journal: MergeJournal) throws {
+    static func record(_ job: TensorJob, layout: ShardLayout, partial: String, in journal: MergeJournal) throws {
         guard let placed = layout.location(of: job.outputName) else { return }
         let file = ModelDirectory.join(partial, layout.shards[placed.shardIndex].fileName)
         let checksum: UInt64
@@ -131,7 +131,7 @@ public struct MergeRunner: Sendable {
 
     /// Writes the small files, each to a temporary name then renamed: a resumed run writes them
     /// all again, so one half written by a killed run is replaced.
-    private func writeSideFiles() throws(OutputError) {
+    static func writeSideFiles(of plan: MergePlan, to output: OutputDirectory, copiesTokenizer: Bool, writesModelCard: Bool) throws(OutputError) {
         if plan.layout.shards.count > 1 {
             try output.writeFile(ModelDirectory.indexFileName, plan.layout.indexJSON())
         }
@@ -139,7 +139,7 @@ public struct MergeRunner: Sendable {
         if let generationConfig = plan.models[plan.configModelIndex].generationConfig {
             try output.copyFile(from: generationConfig.source, as: generationConfig.name)
         }
-        try writeTokenizerFiles()
+        try writeTokenizerFiles(of: plan, to: output, copiesTokenizer: copiesTokenizer)
         if writesModelCard {
             let title = output.path.split(separator: "/").last.map(String.init) ?? output.path
             try output.writeFile("README.md", ModelCard.text(for: plan, title: title))
@@ -152,7 +152,7 @@ public struct MergeRunner: Sendable {
     /// The tokenizer files the plan decided on. Files built for a recipe's vocabulary are always
     /// written; `--no-copy-tokenizer` leaves out the copied ones and the base's tokenizer
     /// re-saved for a chat template (as mergekit, which then saves no template).
-    private func writeTokenizerFiles() throws(OutputError) {
+    private static func writeTokenizerFiles(of plan: MergePlan, to output: OutputDirectory, copiesTokenizer: Bool) throws(OutputError) {
         switch plan.tokenizer {
         case .copied(let model):
             guard copiesTokenizer else { return }
@@ -179,6 +179,10 @@ public struct MergeRunner: Sendable {
     /// The warning for the summary line when the recipe's tokenizer or chat template is not
     /// written: no input has a tokenizer, or `--no-copy-tokenizer` dropped a chat template.
     public var tokenizerWarning: String? {
+        Self.tokenizerWarning(for: plan, copiesTokenizer: copiesTokenizer)
+    }
+
+    static func tokenizerWarning(for plan: MergePlan, copiesTokenizer: Bool) -> String? {
         if !copiesTokenizer, case .retemplated = plan.tokenizer {
             return "chat_template not written: --no-copy-tokenizer leaves out the tokenizer that carries it"
         }

@@ -1,4 +1,5 @@
 import Glibc
+import MergeKitRandom
 import MergeKitSafetensors
 
 /// The output model directory. It is built as `<out>.partial/` and renamed to `<out>` only when
@@ -12,17 +13,33 @@ import MergeKitSafetensors
 ///
 /// `apply` and the companion commands (`moe`, `extract-lora`) all write through this type, with
 /// the same checks (`checkBeforeWriting`), the same lock (`OutputLock`) and the same rename.
+///
+/// The work paths are named after the output: `<out>.partial` and so on. For an output name so
+/// long that `<out>.replaced` would not fit in a file name (255 bytes), they are named after a
+/// short stem instead: the name's first 200 bytes, `~` and a hash of the whole name
+/// (`<first bytes>~<16 hex digits>.partial`). The stem depends on the name alone, so a resumed
+/// run finds the same work directory and lock, and the rules above hold for the short names.
 public struct OutputDirectory: Sendable {
     /// Absolute; its folder is resolved (no symbolic links), its last component is as written.
     public let path: String
     /// `-o ""`: refused by `checkAllowed`, never taken to mean the current directory.
     private let isEmptyPath: Bool
+    /// The path the work paths add their suffix to: `path`, or its shortened form.
+    private let workStem: String
 
-    public var partialPath: String { path + ".partial" }
+    public var partialPath: String { workStem + Self.partialSuffix }
     /// Where `--force` moves an existing output while the new one takes its place.
-    public var displacedPath: String { path + ".replaced" }
+    public var displacedPath: String { workStem + Self.displacedSuffix }
     /// The file locked (`flock`) for the whole run (see `OutputLock`).
-    public var lockPath: String { path + ".lock" }
+    public var lockPath: String { workStem + Self.lockSuffix }
+
+    static let partialSuffix = ".partial"
+    static let displacedSuffix = ".replaced"
+    static let lockSuffix = ".lock"
+    /// The longest file name Linux file systems take (`NAME_MAX`), in bytes.
+    static let maximumNameBytes = 255
+    /// How much of a long output name a shortened work name keeps.
+    static let keptNameBytes = 200
 
     /// Prefix of `writeFile`'s temporary names.
     static let temporaryPrefix = ".mergekit-tmp-"
@@ -47,6 +64,31 @@ public struct OutputDirectory: Sendable {
             let folder = FileSystem.resolved(slash == absolute.startIndex ? "/" : String(absolute[..<slash]))
             self.path = ModelDirectory.join(folder, name)
         }
+        workStem = Self.workStem(of: self.path)
+    }
+
+    /// `path` itself when its last component leaves room for every work suffix in a file name;
+    /// else the folder joined with the shortened name (see the type's comment).
+    static func workStem(of path: String) -> String {
+        let slash = path.lastIndex(of: "/") ?? path.startIndex
+        let name = String(path[path.index(after: slash)...])
+        let longestSuffix = [partialSuffix, displacedSuffix, lockSuffix].map(\.utf8.count).max() ?? 0
+        guard name.utf8.count + longestSuffix > maximumNameBytes else { return path }
+        var kept = String.UnicodeScalarView()
+        var keptBytes = 0
+        for scalar in name.unicodeScalars {
+            keptBytes += UTF8.width(scalar)
+            guard keptBytes <= keptNameBytes else { break }
+            kept.append(scalar)
+        }
+        let hash = String(FNV1a64.hash(name), radix: 16)
+        let stem = String(kept) + "~" + String(repeating: "0", count: 16 - hash.count) + hash
+        return ModelDirectory.join(slash == path.startIndex ? "/" : String(path[..<slash]), stem)
+    }
+
+    /// The output's own name (its last path component).
+    private var name: String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// The work paths a run creates, writes, renames or deletes.
@@ -60,6 +102,9 @@ public struct OutputDirectory: Sendable {
     public func checkAllowed(inputDirectories: [String], inputFiles: [String], recipe: String?, force: Bool) throws(OutputError) {
         guard !isEmptyPath else {
             throw OutputError(.refused, "the output path is empty; pass -o with the directory to write")
+        }
+        guard name.utf8.count <= Self.maximumNameBytes else {
+            throw OutputError(.refused, "the output name '\(name)' is \(name.utf8.count) bytes long; a file name may have at most \(Self.maximumNameBytes)")
         }
         // Inputs may be neither inside nor around a work path; the recipe and the current
         // directory only not inside one (an output inside the current directory is normal).
@@ -143,9 +188,19 @@ public struct OutputDirectory: Sendable {
         let isRegular = { (name: String) in
             (try? FileStatus.of(ModelDirectory.join(directory, name), followingLinks: false).get().kind) == .regular
         }
-        if isRegular(MergeJournal.fileName) { return .interruptedMerge }
+        if names.contains(where: { isWorkRecord($0) && isRegular($0) }) { return .interruptedMerge }
         if outputMarkers.contains(where: { $0.allSatisfy(isRegular) }) { return .mergeOutput }
         return .other(.directory)
+    }
+
+    /// A journal or a part manifest: a file only this tool writes into a work directory.
+    static func isWorkRecord(_ name: String) -> Bool {
+        name == MergeJournal.fileName || name.hasPrefix(MergeJournal.fileName + "-part-") || PartManifest.part(fromFileName: name) != nil
+    }
+
+    /// The file a part of a split merge locks while it writes the shard `fileName`.
+    static func shardLockName(_ fileName: String) -> String {
+        ".mergekit-lock-" + fileName
     }
 
     static func exists(_ path: String) -> Bool {
@@ -164,6 +219,14 @@ public struct OutputDirectory: Sendable {
                 throw OutputError(.io, "cannot remove the stale '\(partialPath)'", underlying: error)
             }
         }
+        if case .failure(let error) = FileSystem.makeDirectories(partialPath) {
+            throw OutputError(.io, "cannot create '\(partialPath)'", underlying: error)
+        }
+    }
+
+    /// Creates `<out>.partial/` if it is missing, keeping what it holds: the parts of a split
+    /// merge share it.
+    func makePartial() throws(OutputError) {
         if case .failure(let error) = FileSystem.makeDirectories(partialPath) {
             throw OutputError(.io, "cannot create '\(partialPath)'", underlying: error)
         }

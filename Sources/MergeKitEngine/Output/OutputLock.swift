@@ -1,39 +1,57 @@
 import Glibc
 import MergeKitSafetensors
 
-/// One run per output: an exclusive `flock` on `<out>.lock`, held for the whole run. The lock is
-/// the `flock`, not the file: the kernel releases it when the holder exits, however it dies, so a
-/// lock file left behind never blocks. The file holds the holder's pid, to name it.
+/// One run per output: a `flock` on `<out>.lock`, held for the whole run. The lock is the
+/// `flock`, not the file: the kernel releases it when the holder exits, however it dies, so a
+/// lock file left behind never blocks.
+///
+/// `apply` and `finalize` hold it exclusively, and the file holds the holder's pid, to name it.
+/// The parts of a split merge (`apply --part`) hold it shared: they run together, each taking
+/// exclusive locks on its own shards (`shardLockName`), while a whole run or a finalize is kept
+/// out (and keeps them out). Shared holders leave the file empty and never remove it (another
+/// part may still hold it); the next exclusive holder removes it.
 package final class OutputLock {
+    package enum Mode {
+        case exclusive
+        case shared
+    }
+
     let path: String
+    let mode: Mode
     private let descriptor: FileDescriptor
 
-    private init(path: String, descriptor: FileDescriptor) {
+    private init(path: String, mode: Mode, descriptor: FileDescriptor) {
         self.path = path
+        self.mode = mode
         self.descriptor = descriptor
     }
 
-    /// Takes the lock for `output` at `path` (creating its folder), or fails at once, naming the
-    /// process that holds it.
-    package static func acquire(_ path: String, for output: String) throws(OutputError) -> OutputLock {
+    /// Takes the lock at `path` for the output `output` (creating its folder), or fails at once,
+    /// naming the process that holds it. `what` names the locked thing in that message (default:
+    /// "the output '<output>'").
+    package static func acquire(
+        _ path: String, for output: String, mode: Mode = .exclusive, what: String? = nil
+    ) throws(OutputError) -> OutputLock {
+        let what = what ?? "the output '\(output)'"
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         if !folder.isEmpty, case .failure(let error) = FileSystem.makeDirectories(folder) {
-            throw OutputError(.io, "cannot create the output's folder '\(folder)'", underlying: error)
+            throw OutputError(.io, "cannot create the folder '\(folder)'", underlying: error)
         }
-        // A holder removes the file when it is done; a file opened just before that is not the
-        // one at `path` any more, so lock again until the locked file is the one at `path`.
+        // An exclusive holder removes the file when it is done; a file opened just before that
+        // is not the one at `path` any more, so lock again until the locked file is the one at
+        // `path`.
         while true {
             let descriptor: FileDescriptor
             switch FileDescriptor.open(path, flags: O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644) {
             case .success(let opened): descriptor = opened
             case .failure(let error): throw OutputError(.io, "cannot open the lock file '\(path)'", underlying: error)
             }
-            switch descriptor.tryLockExclusively() {
+            switch mode == .exclusive ? descriptor.tryLockExclusively() : descriptor.tryLockShared() {
             case .failure(let error):
                 throw OutputError(.io, "cannot lock '\(path)'", underlying: error)
             case .success(false):
                 let holder = holderDescription(descriptor)
-                throw OutputError(.inUse, "the output '\(output)' is being written by another run (\(holder), holding the lock '\(path)'); wait for it to finish, or stop it first")
+                throw OutputError(.inUse, "\(what) is being written by another run (\(holder), holding the lock '\(path)'); wait for it to finish, or stop it first")
             case .success(true):
                 break
             }
@@ -44,17 +62,20 @@ package final class OutputLock {
             guard locked.kind == .regular, locked.size == 0 || holderPID(descriptor) != nil else {
                 throw OutputError(.refused, "'\(path)' exists and is not a lock file of this tool (it should hold a pid); move it away")
             }
-            let pid = Array("\(Syscall.processID)\n".utf8)
-            if case .failure(let error) = descriptor.truncate(to: 0).flatMap({ pid.withUnsafeBytes { descriptor.write($0, at: 0) } }) {
+            // A shared holder empties a pid left by an exclusive holder that died (no exclusive
+            // holder can be alive now), so a refused run does not name a stale pid.
+            let contents = mode == .exclusive ? Array("\(Syscall.processID)\n".utf8) : []
+            if locked.size > 0 || !contents.isEmpty,
+               case .failure(let error) = descriptor.truncate(to: 0).flatMap({ contents.withUnsafeBytes { descriptor.write($0, at: 0) } }) {
                 throw OutputError(.io, "cannot write the lock file '\(path)'", underlying: error)
             }
-            return OutputLock(path: path, descriptor: descriptor)
+            return OutputLock(path: path, mode: mode, descriptor: descriptor)
         }
     }
 
     /// "pid 1234" from the lock file, or what is known when it does not say.
     private static func holderDescription(_ descriptor: FileDescriptor) -> String {
-        holderPID(descriptor).map { "pid \($0)" } ?? "pid unknown"
+        holderPID(descriptor).map { "pid \($0)" } ?? "pid unknown: the parts of a split merge (apply --part) hold it together"
     }
 
     /// The pid a lock file holds (digits and a newline), nil when it holds anything else.
@@ -68,9 +89,9 @@ package final class OutputLock {
         return pid
     }
 
-    /// Removes the lock file, then releases the lock (closing the descriptor).
+    /// Releases the lock (closing the descriptor); an exclusive holder removes the file first.
     package func release() {
-        _ = Syscall.unlink(path)
+        if mode == .exclusive { _ = Syscall.unlink(path) }
         _ = descriptor.close()
     }
 }

@@ -9,8 +9,8 @@ import MergeKitSafetensors
 ///   slice has an input that is not tied (its embedding cannot stand for the last slice's
 ///   head); otherwise it stays tied and stores none. For a `models:` merge (one slice) this is:
 ///   a head iff some input has its own;
-/// - `tie_word_embeddings` then says the same at every level of config.json that has the key,
-///   and is added (false) when the config model was tied without saying so.
+/// - `tie_word_embeddings` then says the same at every level of config.json that has the key
+///   (a tied model says so: `TiedEmbeddings`).
 struct HeadPlan {
     /// The head to plan after the stack even when the last slice's reference does not store it.
     let head: String?
@@ -33,10 +33,6 @@ struct HeadPlan {
                 edits.append(ConfigEdit(
                     key: key, old: key.value(in: config), new: .bool(outputTied),
                     reason: outputTied ? "the output stores no head: it is tied to the embedding" : "the output stores its own head"))
-            }
-            if configTie.tieKeys.isEmpty, !outputTied, configTie.isTied {
-                let key = ConfigKeyPath([TiedEmbeddings.tieKey])
-                edits.append(ConfigEdit(key: key, old: nil, new: .bool(false), reason: "the output stores its own head"))
             }
         }
         self.edits = edits

@@ -23,17 +23,18 @@ struct LayerSignatureCheck {
         return [moe] + listKeys.map { key in facts?.list(at: key).flatMap { source.layer < $0.count ? $0[source.layer] : nil } ?? .null }
     }
 
-    private func signature(of source: LayerSource) -> [String] {
+    /// The layer's tensor suffixes, compared as bytes (two spellings of a name are two tensors).
+    private func signature(of source: LayerSource) -> [ByteString] {
         guard let stack = context.description(of: source.model).textStack, source.layer < stack.signatures.count else { return [] }
-        return stack.signatures[source.layer]
+        return stack.signatures[source.layer].map { ByteString($0) }
     }
 
     /// The most frequent signature among `model`'s layers of `kind` (the later one on a tie).
-    private func usual(_ kind: [JSONValue], in model: Int) -> [String]? {
+    private func usual(_ kind: [JSONValue], in model: Int) -> [ByteString]? {
         guard let stack = context.description(of: model).textStack else { return nil }
-        var counts: [[String]: (count: Int, last: Int)] = [:]
+        var counts: [[ByteString]: (count: Int, last: Int)] = [:]
         for layer in 0..<stack.count where self.kind(of: LayerSource(model: model, layer: layer)) == kind {
-            let signature = stack.signatures[layer]
+            let signature = signature(of: LayerSource(model: model, layer: layer))
             counts[signature] = ((counts[signature]?.count ?? 0) + 1, layer)
         }
         return counts.max { ($0.value.count, $0.value.last) < ($1.value.count, $1.value.last) }?.key
@@ -43,11 +44,11 @@ struct LayerSignatureCheck {
     func check(into sink: inout DiagnosticSink) {
         let config = context.configModel
         let configCount = context.stack.count
-        var misplaced: [(layer: StackAssembly.OutputLayer, extra: [String], missing: [String], against: String)] = []
+        var misplaced: [(layer: StackAssembly.OutputLayer, extra: [ByteString], missing: [ByteString], against: String)] = []
         for layer in context.assembly.layers {
             let kind = kind(of: layer.reference)
             let at = LayerSource(model: config, layer: layer.index)
-            let expected: [String]?
+            let expected: [ByteString]?
             let against: String
             if layer.index < configCount, self.kind(of: at) == kind {
                 expected = signature(of: at)
@@ -73,7 +74,7 @@ struct LayerSignatureCheck {
             at: context.location(ofLayer: first.layer.index)))
     }
 
-    private static func list(_ suffixes: [String]) -> String {
+    private static func list(_ suffixes: [ByteString]) -> String {
         let shown = suffixes.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
         return suffixes.count > 3 ? shown + " and \(suffixes.count - 3) more" : shown
     }

@@ -1,4 +1,5 @@
 import MergeKitCheckpoint
+import MergeKitSafetensors
 
 extension MergePlan {
     /// The files of model `index` the merge reads, relative to the model's folder: config.json,
@@ -70,10 +71,11 @@ extension MergePlan {
     /// Those of `files` holding a tensor the plan reads from model `index` (an adapted tensor
     /// names its base tensor's file).
     private func filesRead(fromModel index: Int, among files: [WeightFile]) -> [WeightFile] {
-        var read = Set<String>()
+        // File names are bytes: two spellings of one name are two files.
+        var read = Set<ByteString>()
         for job in jobs {
-            for input in job.inputs where input.modelIndex == index { read.insert(input.source.file) }
+            for input in job.inputs where input.modelIndex == index { read.insert(ByteString(input.source.file)) }
         }
-        return files.filter { read.contains($0.path) }
+        return files.filter { read.contains(ByteString($0.path)) }
     }
 }

@@ -23,16 +23,36 @@ public struct TensorJob: Sendable {
     public var merge: MergeJob
     /// The method with its configuration for this tensor, ready to make the kernel.
     public var prepared: any PreparedMerge
-    /// The recipe's `dtype:`: inputs are rounded to it before merging (nil: read as stored).
-    public var readDType: DType?
+    public var storage: TensorStorage
+
     /// Index of the input copied byte for byte, when the merge is the identity.
-    public var verbatimInput: Int?
+    public var verbatimInput: Int? {
+        if case .copy(let input) = storage { return input }
+        return nil
+    }
     /// For a token-indexed tensor under tokenizer settings: how each input's rows are aligned
     /// to the output vocabulary (the method merges the aligned rows; `inputs` hold the tensors
     /// they are gathered from). nil: the inputs are read as stored.
     public var alignedRows: EmbeddingRowPlan?
 
     public var outputBytes: Int { merge.elementCount * outputDType.byteSize }
+}
+
+/// How a job's output bytes are made.
+public enum TensorStorage: Sendable, Equatable {
+    /// Input `input`'s stored bytes, copied as they are (any dtype): the merge is the identity.
+    case copy(input: Int)
+    /// The inputs decoded to Float32, merged, and the result encoded.
+    case merge(MergeFormats)
+}
+
+/// The float types of a merged tensor, found at plan time, so execution has nothing left to
+/// check: each input's as stored, the recipe's `dtype:` the inputs are rounded through (nil:
+/// read as stored), and the output's.
+public struct MergeFormats: Sendable, Equatable {
+    public var inputs: [FloatDType]
+    public var read: FloatDType?
+    public var output: FloatDType
 }
 
 /// The whole merge, decided before any weight is read: every output tensor in order
@@ -79,10 +99,10 @@ public struct MergePlan: Sendable {
     /// Bytes of input tensor data read (each distinct input tensor once; an adapted tensor's
     /// base and its LoRA factors once each).
     public var bytesRead: Int {
-        var seen = Set<String>()
+        var seen = Set<ByteString>()
         var total = 0
         for job in jobs {
-            for input in job.inputs where seen.insert("\(input.modelIndex)\u{0}\(input.tensorName)").inserted {
+            for input in job.inputs where seen.insert(ByteString("\(input.modelIndex)\u{0}\(input.tensorName)")).inserted {
                 total += input.bytesRead
             }
         }

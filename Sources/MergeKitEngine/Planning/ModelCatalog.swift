@@ -1,21 +1,25 @@
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitYAML
 
 /// Every model a recipe names, opened once (headers only) and referred to by index. What a
 /// reference names (a directory, a Hub id, or `model+adapter` of either) is decided by
 /// `ModelLocator`; a Hub repository comes from `hubModels`, brought in by the caller before
-/// planning. `moe` opens the models of its configuration through it too, so references resolve
-/// the same way in both.
+/// planning. Every model is checked the same way, the base and MoE experts included: its files
+/// (`ModelDirectory`) and its text stack, whose layer count config.json must give soundly and
+/// the weights must agree with (`ModelDirectory.layerCount()`). `moe` opens the models of its
+/// configuration through it too, so references resolve the same way in both.
 package final class ModelCatalog {
     package private(set) var models: [ModelDirectory] = []
     /// The model reference as the recipe wrote it, per model index (the first spelling seen).
     private(set) var writtenNames: [String] = []
     /// Where the recipe first names each model, per model index.
     private(set) var writtenLocations: [SourceLocation] = []
-    private var indexByKey: [String: Int] = [:]
-    private var failedKeys: Set<String> = []
+    /// By location bytes: paths that differ only in Unicode normalisation are different folders.
+    private var indexByKey: [ByteString: Int] = [:]
+    private var failedKeys: Set<ByteString> = []
     /// Paths already warned about as ambiguous, so each is reported once.
-    private var warnedAmbiguous: Set<String> = []
+    private var warnedAmbiguous: Set<ByteString> = []
     private let locator: ModelLocator
     private let hubModels: HubModels
     /// The named stages of a multi-stage recipe this document may read: a reference equal to a
@@ -43,8 +47,8 @@ package final class ModelCatalog {
             return openStage(stage, written: written, report: report)
         }
         guard let resolved = resolve(written, report: report) else { return nil }
-        if let index = indexByKey[resolved.key] { return index }
-        if failedKeys.contains(resolved.key) { return nil }
+        if let index = indexByKey[ByteString(resolved.key)] { return index }
+        if failedKeys.contains(ByteString(resolved.key)) { return nil }
         do throws(CheckpointError) {
             let model: ModelDirectory
             if let hub = resolved.hub {
@@ -52,13 +56,14 @@ package final class ModelCatalog {
             } else {
                 model = try ModelDirectory(path: resolved.model, adapter: resolved.adapter)
             }
+            _ = try model.layerCount()
             models.append(model)
             writtenNames.append(written.value)
             writtenLocations.append(written.location)
-            indexByKey[resolved.key] = models.count - 1
+            indexByKey[ByteString(resolved.key)] = models.count - 1
             return models.count - 1
         } catch {
-            failedKeys.insert(resolved.key)
+            failedKeys.insert(ByteString(resolved.key))
             report(.error("model '\(written.value)' cannot be used: \(error.description)", at: written.location))
             return nil
         }
@@ -80,7 +85,7 @@ package final class ModelCatalog {
     }
 
     /// A stage's key among the models': no directory or Hub reference can spell it.
-    private static func stageKey(_ name: String) -> String { "\u{0}stage " + name }
+    private static func stageKey(_ name: String) -> ByteString { ByteString("\u{0}stage " + name) }
 
     /// The index of a model already opened under any spelling that resolves to the same
     /// directory (and adapter) (`tokens:` and `tokenizer_source` name models the way `models:`
@@ -88,7 +93,7 @@ package final class ModelCatalog {
     func index(of written: String) -> Int? {
         if stages[written] != nil { return indexByKey[Self.stageKey(written)] }
         let unplaced = Located(written, at: SourceLocation(file: "", line: 0, column: 0))
-        return resolve(unplaced, report: { _ in }).flatMap { indexByKey[$0.key] }
+        return resolve(unplaced, report: { _ in }).flatMap { indexByKey[ByteString($0.key)] }
     }
 
     /// The directory `written` names (as `open` resolves it; the model's for `model+adapter`,
@@ -123,7 +128,7 @@ package final class ModelCatalog {
             report(.error(error.description, at: written.location))
             return nil
         }
-        for ambiguity in location.ambiguities where warnedAmbiguous.insert(ambiguity.written).inserted {
+        for ambiguity in location.ambiguities where warnedAmbiguous.insert(ByteString(ambiguity.written)).inserted {
             report(.warning(
                 "\(ambiguity.isAdapter ? "LoRA adapter" : "model") '\(ambiguity.written)' exists beside the recipe ('\(ambiguity.used)') "
                     + "and in the current directory ('\(ambiguity.other)'); "

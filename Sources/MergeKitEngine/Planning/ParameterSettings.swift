@@ -1,4 +1,5 @@
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitYAML
 
 /// One recipe `parameters:` table after checking: every entry the method takes, bound to the key
@@ -23,7 +24,8 @@ struct ParameterSettings: Sendable {
         case gradient([Double])
         /// A list of booleans or words: the entry at index ⌊t·(n − 1)⌋ (mergekit).
         case steps([ResolvedValue])
-        /// The first entry whose filter is a substring of the tensor name gives the value.
+        /// The first entry whose filter is a substring of the tensor name (as bytes, as Python's
+        /// `filter in name`) gives the value.
         case filters([Filter])
     }
 
@@ -34,7 +36,7 @@ struct ParameterSettings: Sendable {
 
         func matches(_ tensorName: String) -> Bool {
             guard let filter, filter != "*" else { return true }
-            return tensorName.contains(filter)
+            return tensorName.containsBytes(of: filter)
         }
     }
 

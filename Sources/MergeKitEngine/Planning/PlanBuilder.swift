@@ -62,7 +62,7 @@ struct PlanBuilder {
         guard let structure = StackPlanner(
             catalog: catalog, inputs: inputs, configModel: configModel, methodLocation: recipe.mergeMethod.location
         ).plan(into: &sink) else {
-            // Only an unlisted base can lack a text stack here: the listed models were checked.
+            // The catalog checked every model's text stack, so this only names the problem.
             do {
                 _ = try catalog.models[configModel].layerCount()
             } catch {
@@ -124,9 +124,9 @@ struct PlanBuilder {
         return written.value
     }
 
-    private func dtype(_ written: Located<String>?, into sink: inout DiagnosticSink) -> DType? {
+    private func dtype(_ written: Located<String>?, into sink: inout DiagnosticSink) -> FloatDType? {
         guard let written else { return nil }
-        if let dtype = DType(recipeName: written.value) { return dtype }
+        if let dtype = FloatDType(recipeName: written.value) { return dtype }
         sink.add(.error(
             "dtype '\(written.value)' cannot be merged; expected bfloat16, float16, float32 or float64 (torch.bfloat16, bf16 and fp16 spellings too)",
             at: written.location))

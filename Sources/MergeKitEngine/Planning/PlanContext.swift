@@ -11,9 +11,9 @@ struct PlanContext {
     /// The base model's index in the catalog, if the recipe names one.
     let base: Int?
     /// `dtype:`: inputs are rounded to it (nil: read as stored).
-    let readDType: DType?
+    let readDType: FloatDType?
     /// `out_dtype:` (nil: `dtype:`, else the base's stored dtype per tensor).
-    let outDType: DType?
+    let outDType: FloatDType?
     let seed: UInt64
     let options: PlanOptions
     let catalog: ModelCatalog

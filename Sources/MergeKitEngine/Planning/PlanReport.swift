@@ -89,7 +89,7 @@ public struct PlanReport: Sendable {
         var parts = ["\(job.outputName) \(job.outputDType.rawValue) \(job.shape)"]
         let sources = zip(job.inputs, job.merge.inputs).map { input, merge in
             let name = plan.modelNames[input.modelIndex]
-            let renamed = input.tensorName == job.outputName ? "" : ":" + input.tensorName
+            let renamed = input.tensorName.hasSameBytes(as: job.outputName) ? "" : ":" + input.tensorName
             return (merge.isBase ? "base " : "") + name + renamed + sourceMark(input)
         }
         parts.append("← " + sources.joined(separator: ", "))

@@ -1,4 +1,3 @@
-import Foundation
 public import MergeKitRecipe
 import MergeKitYAML
 
@@ -17,10 +16,7 @@ public enum Planner {
     /// Reads and decodes the recipe at `path`: its documents (several for a multi-stage
     /// recipe), with the decoder's warnings.
     public static func load(recipeAt path: String) throws(RecipeError) -> LoadedRecipe {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RecipeError([.error("cannot read the recipe file", at: SourceLocation(file: path, line: 1, column: 1))])
-        }
-        let decoded = try RecipeDecoder.decode(utf8: [UInt8](data), file: path)
+        let decoded = try RecipeDecoder.decode(utf8: try RecipeFile.read(path), file: path)
         guard !decoded.recipes.isEmpty else {
             throw RecipeError([.error("the recipe is empty", at: SourceLocation(file: path, line: 1, column: 1))] + decoded.warnings)
         }

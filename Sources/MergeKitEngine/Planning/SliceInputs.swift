@@ -42,9 +42,17 @@ struct SliceInputs {
         globalTables = tables
     }
 
-    /// The input whose tensor names define the output: the base when it is an input, else the
-    /// first source.
-    var reference: Slot? { slots.first(where: \.isBase) ?? slots.first }
+    /// The input whose tensor order the output follows (its names first, then those only other
+    /// inputs have): the base when it is an input, else the first source.
+    var referenceIndex: Int? { slots.firstIndex(where: \.isBase) ?? (slots.isEmpty ? nil : 0) }
+
+    var reference: Slot? { referenceIndex.map { slots[$0] } }
+
+    /// The slots with the reference first, the others in input order.
+    var slotsReferenceFirst: [Slot] {
+        guard let reference = referenceIndex else { return slots }
+        return [slots[reference]] + slots.enumerated().filter { $0.offset != reference }.map(\.element)
+    }
 
     /// Why the method cannot merge this many inputs per tensor, or nil when it can.
     func countProblem(context: PlanContext) -> Diagnostic? {

@@ -2,9 +2,9 @@ import MergeKitRecipe
 import MergeKitYAML
 
 /// Turns a recipe's `models:` or `slices:` into `PlannedSlice`s: every model opened (headers
-/// only), `models:` as one slice over every layer, `slices:` ranges checked against the models'
-/// layer counts and renumbered from 0, a slice's own `base_model` opened. The recipe is not
-/// changed.
+/// only, and checked as the catalog checks every model), `models:` as one slice over every
+/// layer, `slices:` ranges checked against the models' layer counts and renumbered from 0, a
+/// slice's own `base_model` opened. The recipe is not changed.
 struct SliceNormalizer {
     let recipe: Recipe
     let catalog: ModelCatalog

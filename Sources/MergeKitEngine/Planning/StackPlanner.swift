@@ -1,4 +1,5 @@
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitYAML
 
 /// The structural part of a plan: puts the output's text stack together from the slices
@@ -33,8 +34,8 @@ struct StackPlanner {
         let stacks = configStacks.map { configStack in
             StackPlan.Stack(
                 prefix: configStack.prefix, role: configStack.role, countKey: configStack.countKey,
-                counts: catalog.models.map { model in model.modelDescription.stacks.first { $0.prefix == configStack.prefix }?.count },
-                isSliced: configStack.prefix == stack.prefix)
+                counts: catalog.models.map { model in model.modelDescription.stacks.first { $0.prefix.hasSameBytes(as: configStack.prefix) }?.count },
+                isSliced: configStack.prefix.hasSameBytes(as: stack.prefix))
         }
         let plan = StackPlan(
             stacks: stacks, layers: assembly.layers.map { StackPlan.OutputLayer(index: $0.index, sources: $0.sources) },

@@ -1,6 +1,6 @@
-import Foundation
 import MergeKitCheckpoint
 import MergeKitRecipe
+import MergeKitSafetensors
 import MergeKitTensor
 
 /// Makes the `TensorJob`s of a plan, one output tensor at a time: finds each input's tensor (a
@@ -23,36 +23,56 @@ struct TensorJobFactory {
         case rejected
     }
 
-    /// The tensors of output layer `offset` of the slice: the reference input's text-stack
-    /// layer, renumbered to the output layer.
+    /// The tensors of output layer `offset` of the slice, in the reference input's text stack
+    /// (its names renumbered to the output layer): every tensor any input has in the layer it
+    /// reads, told apart by bytes, the reference's first. One an input lacks is not dropped:
+    /// `locate` reports it, naming the model.
     func layerJobs(_ inputs: SliceInputs, offset: Int, into sink: inout DiagnosticSink) -> [Outcome] {
-        guard let reference = inputs.reference else { return [] }
-        let description = context.catalog.models[reference.model].modelDescription
-        guard let stack = description.textStack else { return [] }
+        guard let reference = inputs.reference,
+              let stack = context.catalog.models[reference.model].modelDescription.textStack else { return [] }
         let slice = inputs.slice
         let outputLayer = slice.outputStart + offset
         let t = ParameterResolver.layerPosition(offset: offset, count: slice.layerCount)
-        return description.names(at: .layer(reference.firstLayer + offset)).map { name in
-            job(named: stack.renumbered(name, to: outputLayer), at: .layer(outputLayer),
-                reading: inputs.slots.map { stack.renumbered(name, to: $0.firstLayer + offset) }, from: inputs, t: t,
+        var seen = Set<ByteString>()
+        var suffixes: [String] = []
+        for slot in inputs.slotsReferenceFirst {
+            let description = context.catalog.models[slot.model].modelDescription
+            guard let own = description.textStack else { continue }
+            for name in description.names(at: .layer(slot.firstLayer + offset)) {
+                guard let suffix = own.layer(of: name)?.suffix, seen.insert(ByteString(suffix)).inserted else { continue }
+                suffixes.append(suffix)
+            }
+        }
+        return suffixes.map { suffix in
+            job(named: stack.name(layer: outputLayer, suffix: suffix), at: .layer(outputLayer),
+                reading: inputs.slots.map { stack.name(layer: $0.firstLayer + offset, suffix: suffix) }, from: inputs, t: t,
                 into: &sink)
         }
     }
 
     /// The tensors before the text stack (embeddings, other stacks, projectors) or after it
-    /// (final norm, head), from the slice's reference input. They sit at layer position t = 0,
-    /// except the layers of another stack, at their position in that stack.
+    /// (final norm, head): every one any input of the slice has there, told apart by bytes, the
+    /// reference input's first; and the head the output stores (`HeadPlan`), which a tied input
+    /// reads from its embedding. They sit at layer position t = 0, except the layers of another
+    /// stack, at their position in that stack.
     func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
-        guard let reference = inputs.reference else { return [] }
-        let description = context.catalog.models[reference.model].modelDescription
-        var names = description.names(at: placement)
-        if placement == .afterLayers {
-            if dropsExtraLayers { names.removeAll { description.extraLayerNames.contains($0) } }
-            if let head, !names.contains(head) { names.append(head) }
+        var seen = Set<ByteString>()
+        var named: [(name: String, t: Double)] = []
+        for slot in inputs.slotsReferenceFirst {
+            let description = context.catalog.models[slot.model].modelDescription
+            var names = description.names(at: placement)
+            if placement == .afterLayers, dropsExtraLayers {
+                let extra = Set(description.extraLayerNames.map { ByteString($0) })
+                names.removeAll { extra.contains(ByteString($0)) }
+            }
+            for name in names where seen.insert(ByteString(name)).inserted {
+                let t = description.otherStackLayer(of: name).map { ParameterResolver.layerPosition(offset: $0.layer, count: $0.stack.count) }
+                named.append((name, t ?? 0))
+            }
         }
-        return names.map { name in
-            let t = description.otherStackLayer(of: name).map { ParameterResolver.layerPosition(offset: $0.layer, count: $0.stack.count) } ?? 0
-            return job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: t, into: &sink)
+        if placement == .afterLayers, let head, seen.insert(ByteString(head)).inserted { named.append((head, 0)) }
+        return named.map { name, t in
+            job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: t, into: &sink)
         }
     }
 
@@ -82,28 +102,43 @@ struct TensorJobFactory {
         }
         let job = TensorJob(
             outputName: outputName, shape: shape, outputDType: storage.dtype, placement: placement, inputs: tensors,
-            merge: merge, prepared: prepared, readDType: context.readDType, verbatimInput: storage.verbatimInput,
-            alignedRows: resolved.alignedRows)
+            merge: merge, prepared: prepared, storage: storage.storage, alignedRows: resolved.alignedRows)
         return .planned(job, croppedRows: resolved.croppedRows)
     }
 
-    /// Each input's tensor, or nil after reporting the first one missing. A tied model that does
-    /// not store the head reads its input embedding (`TiedEmbeddings.tiedSource`).
+    /// Each input's tensor, or nil after reporting the first one missing. A model that does not
+    /// store an output head reads its input embedding when its config.json says the embeddings
+    /// are tied (`TiedEmbeddings.tiedSource`, mergekit's `tied_names`).
     private func locate(_ names: [String], in slots: [SliceInputs.Slot], into sink: inout DiagnosticSink) -> [TensorInput]? {
         var tensors: [TensorInput] = []
         for (slot, name) in zip(slots, names) {
             let model = context.catalog.models[slot.model]
             let stored = model.tensor(named: name) == nil ? model.modelDescription.tiedEmbeddings?.tiedSource(for: name) ?? name : name
             guard let found = model.tensor(named: stored) else {
-                let files = model.weights.files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
-                sink.report(
-                    .error("tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))", at: slot.written.location),
-                    code: .missingTensor)
+                reportMissing(name, in: slot, names: names, slots: slots, into: &sink)
                 return nil
             }
             tensors.append(TensorInput(modelIndex: slot.model, tensorName: stored, source: found))
         }
         return tensors
+    }
+
+    /// A tensor the output needs (another input has it) that the model of `slot` lacks.
+    private func reportMissing(
+        _ name: String, in slot: SliceInputs.Slot, names: [String], slots: [SliceInputs.Slot], into sink: inout DiagnosticSink
+    ) {
+        let model = context.catalog.models[slot.model]
+        let files = model.weights.files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", ")
+        let holder = zip(slots, names).first { context.catalog.models[$0.0.model].tensor(named: $0.1) != nil }
+        var message = "tensor '\(name)' is missing from model '\(slot.written.value)' (searched \(files))"
+        if let holder {
+            message += "; the output needs it because model '\(holder.0.written.value)' has it"
+            if !holder.1.hasSameBytes(as: name) { message += " (as '\(holder.1)')" }
+        }
+        if let tied = model.modelDescription.tiedEmbeddings, tied.isHead(name), !tied.declaresTied {
+            message += "; its config.json does not say tie_word_embeddings: true, so its input embedding cannot stand in for it"
+        }
+        sink.report(.error(message, at: slot.written.location), code: .missingTensor)
     }
 
     /// What the method sees: the inputs with their per-model parameters (resolved against the
@@ -146,27 +181,30 @@ struct TensorJobFactory {
         return MergeJob(tensorName: outputName, shape: shape, inputs: mergeInputs, parameters: ResolvedParameters(globals), seed: context.seed)
     }
 
-    /// The output dtype, and the input copied byte for byte when the method's merge is the
-    /// identity and nothing needs converting; nil after reporting an input that cannot be merged.
+    /// The output dtype and how the bytes are made: the input copied byte for byte when the
+    /// method's merge is the identity and nothing needs converting, else every input decoded
+    /// and the result encoded, which needs float types throughout. nil after reporting an input
+    /// (or an output dtype) that cannot be merged.
     private func storage(
         of tensors: [TensorInput], shape: [Int], merge: MergeJob, verbatimInput: Int?, into sink: inout DiagnosticSink
-    ) -> (dtype: DType, verbatimInput: Int?)? {
+    ) -> (dtype: DType, storage: TensorStorage)? {
         let readDType = context.readDType
         let storedDType = tensors[merge.baseIndex ?? 0].source.dtype
-        let outputDType = context.outDType ?? readDType ?? storedDType
-        var verbatim = verbatimInput
-        if let index = verbatim,
-           tensors[index].source.dtype != outputDType || (readDType ?? outputDType) != outputDType || tensors[index].source.shape != shape
-            || !tensors[index].source.hasStoredBytes {
-            verbatim = nil
+        let outputDType = context.outDType?.dtype ?? readDType?.dtype ?? storedDType
+        if let index = verbatimInput, tensors[index].source.dtype == outputDType,
+           (readDType?.dtype ?? outputDType) == outputDType, tensors[index].source.shape == shape,
+           tensors[index].source.hasStoredBytes {
+            return (outputDType, .copy(input: index))
         }
-        if verbatim == nil, let bad = tensors.first(where: { !$0.source.dtype.isMergeable }) ?? (outputDType.isMergeable ? nil : tensors.first) {
+        let inputFormats = tensors.compactMap { FloatDType($0.source.dtype) }
+        guard inputFormats.count == tensors.count, let output = FloatDType(outputDType) else {
+            let bad = tensors.first { FloatDType($0.source.dtype) == nil } ?? tensors[0]
             sink.report(.error(
                 "tensor '\(bad.tensorName)' of model '\(context.catalog.writtenNames[bad.modelIndex])' has dtype \(bad.source.dtype.rawValue); only float tensors can be merged (passthrough copies others as they are)",
                 at: context.methodLocation), code: .unmergeableDType)
             return nil
         }
-        return (outputDType, verbatim)
+        return (outputDType, .merge(MergeFormats(inputs: inputFormats, read: readDType, output: output)))
     }
 
     /// A required parameter nothing sets for this tensor (a filter list that matches no

@@ -8,6 +8,11 @@ import Synchronization
 /// the tensor's bytes were written; a torn last line (a kill mid-append) is ignored.
 public final class MergeJournal: Sendable {
     public static let fileName = ".mergekit-journal"
+
+    /// The journal of one part of a split merge.
+    public static func partFileName(_ part: MergePart) -> String {
+        "\(fileName)-part-\(part.index)-of-\(part.count)"
+    }
     private static let formatVersion = 1
 
     /// Opened with `O_APPEND`: each line goes to the end in one `write` loop, under the lock.
@@ -19,9 +24,10 @@ public final class MergeJournal: Sendable {
         self.descriptor = Mutex(descriptor)
     }
 
-    /// Starts a new journal for a plan (replacing any old one).
-    public static func create(in directory: String, fingerprint: UInt64) throws(OutputError) -> MergeJournal {
-        let path = ModelDirectory.join(directory, fileName)
+    /// Starts a new journal for a plan (replacing any old one). `name` is `fileName` for a
+    /// whole run; each part of a split merge keeps its own (`partFileName`).
+    public static func create(in directory: String, name: String = fileName, fingerprint: UInt64) throws(OutputError) -> MergeJournal {
+        let path = ModelDirectory.join(directory, name)
         let descriptor: FileDescriptor
         switch FileDescriptor.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW, mode: 0o644) {
         case .success(let opened): descriptor = opened
@@ -34,8 +40,8 @@ public final class MergeJournal: Sendable {
     }
 
     /// Continues an existing journal (after `load` accepted it).
-    public static func reopen(in directory: String) throws(OutputError) -> MergeJournal {
-        let path = ModelDirectory.join(directory, fileName)
+    public static func reopen(in directory: String, name: String = fileName) throws(OutputError) -> MergeJournal {
+        let path = ModelDirectory.join(directory, name)
         switch FileDescriptor.open(path, flags: O_WRONLY | O_APPEND | O_NOFOLLOW) {
         case .success(let descriptor): return MergeJournal(path: path, descriptor: descriptor)
         case .failure(let error): throw OutputError(.io, "cannot open the journal '\(path)'", underlying: error)
@@ -59,17 +65,18 @@ public final class MergeJournal: Sendable {
 
     /// What an earlier run recorded: its plan fingerprint and the finished tensors' checksums.
     /// nil when there is no journal or its first line is unreadable.
-    public static func load(from directory: String) -> (fingerprint: UInt64, finished: [String: UInt64])? {
-        guard let data = try? FileSystem.contents(of: ModelDirectory.join(directory, fileName)).get() else { return nil }
+    /// Tensor names are keys by their bytes (`ByteString`), as in the shard headers.
+    public static func load(from directory: String, name: String = fileName) -> (fingerprint: UInt64, finished: [ByteString: UInt64])? {
+        guard let data = try? FileSystem.contents(of: ModelDirectory.join(directory, name)).get() else { return nil }
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
         guard let first = lines.first, let header = try? JSONParser.parse(first),
               header["mergekit_swift_journal"]?.intValue == formatVersion,
               let plan = header["plan"]?.stringValue, let fingerprint = UInt64(plan, radix: 16) else { return nil }
-        var finished: [String: UInt64] = [:]
+        var finished: [ByteString: UInt64] = [:]
         for line in lines.dropFirst() {
             guard let entry = try? JSONParser.parse(line), let tensor = entry["tensor"]?.stringValue,
                   let text = entry["checksum"]?.stringValue, let checksum = UInt64(text, radix: 16) else { continue }
-            finished[tensor] = checksum
+            finished[ByteString(tensor)] = checksum
         }
         return (fingerprint, finished)
     }

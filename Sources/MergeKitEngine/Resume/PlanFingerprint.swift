@@ -15,10 +15,22 @@ import MergeKitTokenizer
 /// tensor aligned to the output vocabulary counts its row plan too: a changed tokenizer that
 /// moves a row changes the fingerprint.
 ///
+/// The parts of a split merge (`apply --part`) run on several machines that see the inputs on
+/// a shared file system, where device numbers (and, on some network file systems, inode
+/// numbers) differ between clients; their fingerprint (`Scope.cluster`) leaves those out and
+/// keeps the real path, size, both times and the describing bytes.
+///
 /// Files are taken in the order the jobs first read them; then every adapter's files (its
 /// config and factors are read through the base tensor's source, which names the base file).
 enum PlanFingerprint {
-    static func of(_ plan: MergePlan) -> UInt64 {
+    enum Scope {
+        /// One machine: every field above (the resume journal of a whole run).
+        case machine
+        /// Any machine sharing the files: without device and inode (the parts' journals and manifests).
+        case cluster
+    }
+
+    static func of(_ plan: MergePlan, scope: Scope = .machine) -> UInt64 {
         var hasher = FNVHasher()
         hasher.add(plan.recipe.source)
         // The seed may come from --random-seed, outside the recipe text.
@@ -28,11 +40,11 @@ enum PlanFingerprint {
             shard.headerBytes.withUnsafeBytes { hasher.add($0) }
         }
         let files = Dictionary(
-            plan.models.flatMap(\.weights.weightFiles).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        var seen = Set<String>()
+            plan.models.flatMap(\.weights.weightFiles).map { (ByteString($0.path), $0) }, uniquingKeysWith: { first, _ in first })
+        var seen = Set<ByteString>()
         func addFile(_ file: WeightFile) {
-            guard seen.insert(file.path).inserted else { return }
-            hasher.add(identityOf: file)
+            guard seen.insert(ByteString(file.path)).inserted else { return }
+            hasher.add(identityOf: file, withDeviceAndInode: scope == .machine)
         }
         for stage in plan.stages { hasher.add("stage \(stage.name) seed \(stage.plan.seed)") }
         // A stage tensor's inputs count as the job's: every stage is computed in this run.
@@ -44,7 +56,7 @@ enum PlanFingerprint {
                 if let stageTensor = input.source as? StageTensor {
                     hasher.add(stageTensor.file)
                     addInputs(of: stageTensor.job)
-                } else if let file = files[input.source.file] {
+                } else if let file = files[ByteString(input.source.file)] {
                     addFile(file)
                 }
             }
@@ -98,12 +110,14 @@ package struct FNVHasher {
     /// An input file as the fingerprint knows it (see `PlanFingerprint`): its real path, device,
     /// inode, size, modification and status-change times when it was mapped, and the bytes that
     /// describe its tensors (a safetensors header, a .bin's data.pkl, an adapter config).
-    package mutating func add(identityOf file: WeightFile) {
+    /// Without device and inode for a fingerprint other machines must reproduce (`Scope.cluster`).
+    package mutating func add(identityOf file: WeightFile, withDeviceAndInode: Bool = true) {
         add(FileSystem.resolved(file.path))
         // A file known by its header only (a Hub model's shard not downloaded) is never in a
         // plan that runs, so it never reaches a fingerprint.
         guard let status = file.status else { return }
-        add("\(status.device) \(status.inode) \(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
+        let identity = withDeviceAndInode ? "\(status.device) \(status.inode) " : ""
+        add(identity + "\(status.size) \(status.modificationNanoseconds) \(status.changeNanoseconds)")
         file.withDescriptionBytes { add($0) }
     }
 }

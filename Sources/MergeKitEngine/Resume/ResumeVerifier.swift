@@ -6,11 +6,13 @@ import MergeKitSafetensors
 /// cannot be read (a shard cut short or missing) is computed again.
 package enum ResumeVerifier {
     /// Job indices already complete in `partial` (empty when nothing can be trusted).
-    static func finishedJobs(of plan: MergePlan, in partial: String, fingerprint: UInt64) -> Set<Int> {
-        guard let journal = MergeJournal.load(from: partial), journal.fingerprint == fingerprint else { return [] }
+    static func finishedJobs(
+        of plan: MergePlan, in partial: String, journal name: String = MergeJournal.fileName, fingerprint: UInt64
+    ) -> Set<Int> {
+        guard let journal = MergeJournal.load(from: partial, name: name), journal.fingerprint == fingerprint else { return [] }
         var done = Set<Int>()
         for (index, job) in plan.jobs.enumerated() {
-            guard let recorded = journal.finished[job.outputName],
+            guard let recorded = journal.finished[ByteString(job.outputName)],
                   let placed = plan.layout.location(of: job.outputName) else { continue }
             let file = ModelDirectory.join(partial, plan.layout.shards[placed.shardIndex].fileName)
             if case .success(recorded?) = checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) {

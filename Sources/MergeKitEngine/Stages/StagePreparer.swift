@@ -6,11 +6,15 @@ struct StagePreparer {
     let nonFinite: NonFiniteInputs
 
     func prepare(_ job: TensorJob) throws -> StageTensor.Prepared {
-        if let verbatim = job.verbatimInput { return .copy(job.inputs[verbatim].source) }
-        let aligned = try job.alignedRows.map {
-            try AlignedEmbedding.prepare(job, rows: $0, blockElements: blockElements, decoder: InputDecoder())
+        switch job.storage {
+        case .copy(let input):
+            return .copy(job.inputs[input].source)
+        case .merge(let formats):
+            let aligned = try job.alignedRows.map {
+                try AlignedEmbedding.prepare(job, as: formats, rows: $0, blockElements: blockElements, decoder: InputDecoder())
+            }
+            let reader = ChunkReader(job: job, formats: formats, blockElements: blockElements, aligned: aligned)
+            return .merge(try job.prepared.makeKernel(source: reader), formats: formats, aligned: aligned, nonFinite: nonFinite)
         }
-        let kernel = try job.prepared.makeKernel(source: ChunkReader(job: job, blockElements: blockElements, aligned: aligned))
-        return .merge(kernel, aligned: aligned, nonFinite: nonFinite)
     }
 }

@@ -21,7 +21,7 @@ public final class StageTensor: TensorSource {
         /// An identity merge: the input, read as it is.
         case copy(any TensorSource)
         /// The stage's kernel; `nonFinite` records NaN / ±Inf met in the stage's inputs.
-        case merge(any MergeKernel, aligned: AlignedEmbedding?, nonFinite: NonFiniteInputs)
+        case merge(any MergeKernel, formats: MergeFormats, aligned: AlignedEmbedding?, nonFinite: NonFiniteInputs)
     }
 
     private struct State: ~Copyable {
@@ -63,20 +63,20 @@ public final class StageTensor: TensorSource {
         switch state.withLock({ $0.prepared }) {
         case .copy(let source):
             source.decode(elements, into: target)
-        case .merge(let kernel, let aligned, let nonFinite):
+        case .merge(let kernel, let formats, let aligned, let nonFinite):
             // A truncated input read as zeros is reported by the consumer's decoder, which
             // checks `MappedFile.truncationError` after every chunk.
             // The chunk's views point into the decoder's buffers: it lives until the merge is done.
             let decoder = InputDecoder()
             withExtendedLifetime(decoder) {
-                guard let chunk = try? decoder.decode(job, elements, aligned: aligned) else {
+                guard let chunk = try? decoder.decode(job, as: formats, elements, aligned: aligned) else {
                     target.initialize(repeating: 0)
                     return
                 }
                 // Recorded for the run's warnings; under --strict the consumer's own check stops it.
-                try? nonFinite.check(chunk, of: job)
+                try? nonFinite.check(counts: decoder.nonFiniteCounts, of: job)
                 kernel.merge(chunk, into: target)
-                Self.round(target, to: dtype)
+                Self.round(target, to: formats.output)
             }
         case nil:
             // Consumers prepare their stage inputs before reading; an unprepared tensor is zeros.
@@ -87,7 +87,7 @@ public final class StageTensor: TensorSource {
     public func releasePages(_ elements: Range<Int>) {
         switch state.withLock({ $0.prepared }) {
         case .copy(let source): source.releasePages(elements)
-        case .merge(_, let aligned, _): InputDecoder.release(job, elements, aligned: aligned)
+        case .merge(_, _, let aligned, _): InputDecoder.release(job, elements, aligned: aligned)
         case nil: break
         }
     }
@@ -95,7 +95,7 @@ public final class StageTensor: TensorSource {
     public func prefetch(_ elements: Range<Int>) {
         switch state.withLock({ $0.prepared }) {
         case .copy(let source): source.prefetch(elements)
-        case .merge(_, let aligned, _): InputDecoder.prefetch(job, elements, aligned: aligned)
+        case .merge(_, _, let aligned, _): InputDecoder.prefetch(job, elements, aligned: aligned)
         case nil: break
         }
     }
@@ -113,8 +113,8 @@ public final class StageTensor: TensorSource {
     }
 
     /// Values as the stage writes them: rounded to its output dtype and read back.
-    private static func round(_ values: UnsafeMutableBufferPointer<Float>, to dtype: DType) {
-        guard dtype != .f32, dtype.isMergeable, !values.isEmpty else { return }
+    private static func round(_ values: UnsafeMutableBufferPointer<Float>, to dtype: FloatDType) {
+        guard dtype == .bf16 || dtype == .f16, !values.isEmpty else { return }
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: values.count * dtype.byteSize, alignment: 16)
         defer { bytes.deallocate() }
         ElementConversion.encode(UnsafeBufferPointer(values), as: dtype, into: bytes)

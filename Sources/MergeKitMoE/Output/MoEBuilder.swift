@@ -56,7 +56,7 @@ public struct MoEBuilder: Sendable {
         let gates = try computeGates()
         if let truncated = MappedFile.truncationError { throw truncated }
         let fingerprint = MoEFingerprint.of(plan)
-        var kept = Set<String>()
+        var kept = Set<ByteString>()
         if resume, output.partialExists, let recorded = MergeJournal.load(from: output.partialPath), recorded.fingerprint == fingerprint {
             kept = verified(recorded.finished)
         }
@@ -74,7 +74,7 @@ public struct MoEBuilder: Sendable {
 
         var done = kept.count
         do {
-            for tensor in plan.tensors where !kept.contains(tensor.spec.name) {
+            for tensor in plan.tensors where !kept.contains(ByteString(tensor.spec.name)) {
                 if let interrupt, interrupt.isRaised {
                     throw MergeInterrupted(signal: interrupt.signal, finishedTensors: done, totalTensors: plan.tensors.count, partialPath: output.partialPath)
                 }
@@ -117,13 +117,13 @@ public struct MoEBuilder: Sendable {
     }
 
     /// Tensors the journal lists whose bytes in the shard still have the recorded checksum.
-    private func verified(_ finished: [String: UInt64]) -> Set<String> {
-        var kept = Set<String>()
+    private func verified(_ finished: [ByteString: UInt64]) -> Set<ByteString> {
+        var kept = Set<ByteString>()
         for tensor in plan.tensors {
-            guard let recorded = finished[tensor.spec.name], let placed = plan.layout.location(of: tensor.spec.name) else { continue }
+            guard let recorded = finished[ByteString(tensor.spec.name)], let placed = plan.layout.location(of: tensor.spec.name) else { continue }
             let path = output.partialFile(plan.layout.shards[placed.shardIndex].fileName)
             if case .success(recorded?) = ResumeVerifier.checksum(of: path, offset: placed.fileOffset, count: placed.byteCount) {
-                kept.insert(tensor.spec.name)
+                kept.insert(ByteString(tensor.spec.name))
             }
         }
         return kept
@@ -137,7 +137,7 @@ public struct MoEBuilder: Sendable {
             let count = tensor.spec.shape.reduce(1, *)
             try sink.append([UInt8](repeating: 0, count: count * dtype.byteSize))
         case .gate(let layer, let rows):
-            try sink.append(Self.encode(Array(gates.slice(layer: layer, rows: rows)), as: dtype))
+            try sink.append(Self.encode(Array(gates.slice(layer: layer, rows: rows)), as: try Self.floatType(dtype, of: tensor.spec.name)))
         case .slices(let slices):
             for slice in slices { try write(slice, as: dtype, into: &sink) }
         }
@@ -172,6 +172,7 @@ public struct MoEBuilder: Sendable {
         guard tensor.dtype.isMergeable else {
             throw CheckpointError(file: tensor.file, "tensor '\(tensor.name)' is a strided view of \(tensor.dtype.rawValue) elements, which cannot be copied as they are")
         }
+        let outputFormat = try Self.floatType(dtype, of: slice.tensor)
         let noise = slice.noiseScale.map { ($0, RandomStreams.noise(seed: plan.seed, tensor: slice.tensor, expertPosition: slice.expertPosition)) }
         let blockElements = Self.blockBytes / 4
         var values = [Float](repeating: 0, count: min(blockElements, tensor.elementCount))
@@ -191,12 +192,21 @@ public struct MoEBuilder: Sendable {
                 let factor = Float(residual)
                 for i in 0..<count { values[i] *= factor }
             }
-            try sink.append(Self.encode(Array(values[0..<count]), as: dtype))
+            try sink.append(Self.encode(Array(values[0..<count]), as: outputFormat))
             start += count
         }
     }
 
-    private static func encode(_ values: [Float], as dtype: DType) -> [UInt8] {
+    /// The float type of a tensor whose values are computed (the planner gives those float
+    /// dtypes only, and copies the others byte for byte).
+    private static func floatType(_ dtype: DType, of tensor: String) throws -> FloatDType {
+        guard let format = FloatDType(dtype) else {
+            throw OutputError(.io, "tensor '\(tensor)': \(dtype.rawValue) cannot be decoded or encoded as floats")
+        }
+        return format
+    }
+
+    private static func encode(_ values: [Float], as dtype: FloatDType) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: values.count * dtype.byteSize)
         bytes.withUnsafeMutableBytes { raw in
             values.withUnsafeBufferPointer { ElementConversion.encode($0, as: dtype, into: raw) }

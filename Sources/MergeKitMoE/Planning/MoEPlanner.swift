@@ -10,10 +10,7 @@ import MergeKitYAML
 /// reported, at its place in the file, before any weight is read.
 public enum MoEPlanner {
     public static func plan(configAt path: String, options: MoEPlanOptions) throws(RecipeError) -> MoEPlan {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RecipeError([.error("cannot read the configuration file", at: SourceLocation(file: path, line: 1, column: 1))])
-        }
-        let config = try MoEConfigDecoder.decode(utf8: Array(data), file: path)
+        let config = try MoEConfigDecoder.decode(utf8: try RecipeFile.read(path, kind: "configuration file"), file: path)
         var diagnostics = config.warnings
         if options.strict {
             diagnostics = diagnostics.map { Diagnostic(.error, at: $0.location, $0.message + " (--strict)") }

@@ -39,7 +39,17 @@ package final class FileDescriptor: Sendable {
     /// Takes an exclusive `flock` without waiting: false when another open file description
     /// holds it.
     package func tryLockExclusively() -> Result<Bool, SystemError> {
-        switch Syscall.lock(rawValue, operation: LOCK_EX | LOCK_NB) {
+        tryLock(operation: LOCK_EX)
+    }
+
+    /// Takes a shared `flock` without waiting: false when another open file description holds
+    /// it exclusively.
+    package func tryLockShared() -> Result<Bool, SystemError> {
+        tryLock(operation: LOCK_SH)
+    }
+
+    private func tryLock(operation: Int32) -> Result<Bool, SystemError> {
+        switch Syscall.lock(rawValue, operation: operation | LOCK_NB) {
         case .success: return .success(true)
         case .failure(let error) where error.code == EWOULDBLOCK: return .success(false)
         case .failure(let error): return .failure(error)

@@ -1,4 +1,5 @@
-/// A JSON object that keeps its keys in order, with distinct keys.
+/// A JSON object that keeps its keys in order, with distinct keys. Keys are told apart by their
+/// bytes (`ByteString`), as the parser does.
 ///
 /// Lookup is linear: config files are small, and large objects (an index's weight_map) are
 /// iterated, not searched.
@@ -17,9 +18,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     /// - Precondition: keys are distinct (the parser reports duplicates as an error instead).
     public init(_ members: [(key: String, value: JSONValue)]) {
-        var seen = Set<String>()
+        var seen = Set<ByteString>()
         entries = members.map { member in
-            precondition(seen.insert(member.key).inserted, "JSONObject: duplicate key '\(member.key)'")
+            precondition(seen.insert(ByteString(member.key)).inserted, "JSONObject: duplicate key '\(member.key)'")
             return Entry(key: member.key, value: member.value)
         }
     }
@@ -35,9 +36,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// The value for `key`. Setting an existing key replaces its value in place (its position is
     /// kept); setting a new key appends it; setting nil removes the key.
     public subscript(key: String) -> JSONValue? {
-        get { entries.first { $0.key == key }?.value }
+        get { entries.first { $0.key.hasSameBytes(as: key) }?.value }
         set {
-            let index = entries.firstIndex { $0.key == key }
+            let index = entries.firstIndex { $0.key.hasSameBytes(as: key) }
             switch (index, newValue) {
             case (let index?, let value?): entries[index].value = value
             case (let index?, nil): entries.remove(at: index)

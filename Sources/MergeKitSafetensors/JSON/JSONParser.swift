@@ -1,7 +1,8 @@
 /// A strict RFC 8259 parser: no comments, trailing commas, NaN/Infinity, leading zeros, byte
 /// order mark or unescaped control characters; UTF-8 validated; `\u` escapes must pair their
-/// surrogates; duplicate keys and nesting deeper than `maximumDepth` are errors. Any value may be
-/// the top-level one.
+/// surrogates; duplicate keys (the same bytes once escapes are decoded: keys that differ only in
+/// Unicode normalisation are different keys, as in Python) and nesting deeper than
+/// `maximumDepth` are errors. Any value may be the top-level one.
 public enum JSONParser {
     /// Objects and arrays nested deeper than this are rejected, so hostile input cannot exhaust
     /// the stack.
@@ -126,7 +127,7 @@ private struct Reader {
         try enterContainer()
         defer { depth -= 1 }
         var entries: [JSONObject.Entry] = []
-        var seen = Set<String>()
+        var seen = Set<ByteString>()
         if try peekPastWhitespace() == UInt8(ascii: "}") {
             position += 1
             return .object(JSONObject(uniqueEntries: entries))
@@ -136,7 +137,7 @@ private struct Reader {
             let keyStart = position
             guard byte == UInt8(ascii: "\"") else { throw error(.unexpectedByte(byte, expected: "a string key")) }
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            guard seen.insert(ByteString(key)).inserted else {
                 throw error(.duplicateKey(key, path: path), at: keyStart)
             }
             let colon = try peekPastWhitespace()

@@ -7,7 +7,7 @@ public struct CheckpointIndex: Sendable {
     public let metadata: JSONValue?
     /// Every tensor and its shard, in file order.
     public let weightMap: [(tensor: String, shard: String)]
-    /// The distinct shard file names, in order of first appearance.
+    /// The distinct shard file names (distinct as bytes), in order of first appearance.
     public let shardFiles: [String]
 
     public static func load(path: String) throws(SafetensorsError) -> CheckpointIndex {
@@ -33,7 +33,7 @@ public struct CheckpointIndex: Sendable {
         guard let object = root.objectValue else {
             throw fail(.topLevelNotAnObject(found: root.typeDescription))
         }
-        for key in object.keys where key != "metadata" && key != "weight_map" {
+        for key in object.keys where !key.hasSameBytes(as: "metadata") && !key.hasSameBytes(as: "weight_map") {
             throw fail(.unexpectedField(key))
         }
         let metadata = object["metadata"]
@@ -48,7 +48,7 @@ public struct CheckpointIndex: Sendable {
         var weightMap: [(tensor: String, shard: String)] = []
         weightMap.reserveCapacity(weightMapObject.count)
         var shardFiles: [String] = []
-        var seenShards = Set<String>()
+        var seenShards = Set<ByteString>()
         for entry in weightMapObject {
             guard let shard = entry.value.stringValue else {
                 throw fail(
@@ -57,7 +57,7 @@ public struct CheckpointIndex: Sendable {
             }
             guard isPlainFileName(shard) else { throw fail(.invalidShardName(shard), tensor: entry.key) }
             weightMap.append((tensor: entry.key, shard: shard))
-            if seenShards.insert(shard).inserted {
+            if seenShards.insert(ByteString(shard)).inserted {
                 shardFiles.append(shard)
             }
         }
@@ -72,7 +72,7 @@ public struct CheckpointIndex: Sendable {
         guard case .duplicateKey(let key, let path) = error.kind else {
             return SafetensorsError(file: file, kind: .invalidJSON(error))
         }
-        if path == [.key("weight_map")] {
+        if path.count == 1, case .key(let object) = path[0], object.hasSameBytes(as: "weight_map") {
             return SafetensorsError(file: file, tensor: key, kind: .duplicateTensorName)
         }
         let object = path.isEmpty ? "the top-level object" : path.map(\.description).joined(separator: ".")

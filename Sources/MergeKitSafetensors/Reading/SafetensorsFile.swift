@@ -8,7 +8,7 @@ public final class SafetensorsFile: Sendable {
     public let header: SafetensorsHeader
     /// nil for a file known by its header only.
     private let mapping: MappedFile?
-    private let indexByName: [String: Int]
+    private let indexByName: [ByteString: Int]
 
     /// Maps `path` and validates its header; throws on the first broken rule.
     public convenience init(path: String) throws(SafetensorsError) {
@@ -26,10 +26,10 @@ public final class SafetensorsFile: Sendable {
     }
 
     private init(path: String, header: SafetensorsHeader, mapping: MappedFile?) {
-        var indexByName: [String: Int] = [:]
+        var indexByName: [ByteString: Int] = [:]
         indexByName.reserveCapacity(header.tensors.count)
         for (index, tensor) in header.tensors.enumerated() {
-            indexByName[tensor.name] = index
+            indexByName[ByteString(tensor.name)] = index
         }
         self.path = path
         self.header = header
@@ -58,8 +58,9 @@ public final class SafetensorsFile: Sendable {
     /// The tensors in offset order.
     public var tensors: [TensorInfo] { header.tensors }
 
+    /// The tensor whose name has exactly these bytes.
     public func tensor(named name: String) -> TensorInfo? {
-        indexByName[name].map { header.tensors[$0] }
+        indexByName[ByteString(name)].map { header.tensors[$0] }
     }
 
     /// Calls `body` with `tensor`'s bytes, in place in the mapping (little-endian, possibly

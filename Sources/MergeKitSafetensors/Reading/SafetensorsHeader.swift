@@ -11,7 +11,9 @@ public struct SafetensorsHeader: Sendable {
 
     /// `__metadata__`, if the header has one.
     public let metadata: [String: String]?
-    /// The tensors sorted by offset (then by name, for empty tensors sharing an offset).
+    /// The tensors sorted by offset (then by name bytes, for empty tensors sharing an offset).
+    /// Names are distinct as bytes: two names that differ only in Unicode normalisation are two
+    /// tensors (see `ByteString`).
     public let tensors: [TensorInfo]
     /// N, the JSON header's length in bytes as declared in the first 8 bytes.
     public let headerLength: Int
@@ -61,7 +63,7 @@ public struct SafetensorsHeader: Sendable {
         var tensors: [TensorInfo] = []
         tensors.reserveCapacity(entries.count)
         for entry in entries {
-            if entry.key == "__metadata__" {
+            if entry.key.hasSameBytes(as: "__metadata__") {
                 metadata = try parseMetadata(entry.value, file: file)
             } else {
                 tensors.append(try parseTensor(named: entry.key, entry.value, file: file))
@@ -69,7 +71,7 @@ public struct SafetensorsHeader: Sendable {
         }
         tensors.sort { lhs, rhs in
             (lhs.byteRange.lowerBound, lhs.byteRange.upperBound) < (rhs.byteRange.lowerBound, rhs.byteRange.upperBound)
-                || (lhs.byteRange == rhs.byteRange && lhs.name < rhs.name)
+                || (lhs.byteRange == rhs.byteRange && ByteString(lhs.name) < ByteString(rhs.name))
         }
 
         let dataSectionSize = fileSize - 8 - headerLength
@@ -104,7 +106,7 @@ public struct SafetensorsHeader: Sendable {
         switch path.first {
         case nil:
             return SafetensorsError(file: file, tensor: key, kind: .duplicateTensorName)
-        case .key("__metadata__"):
+        case .key(let object) where object.hasSameBytes(as: "__metadata__"):
             return SafetensorsError(file: file, kind: .duplicateKey(key, object: "__metadata__"))
         case .key(let tensor):
             return SafetensorsError(file: file, tensor: tensor, kind: .duplicateKey(key, object: "the tensor entry"))
@@ -135,7 +137,7 @@ public struct SafetensorsHeader: Sendable {
         guard let entry = value.objectValue else {
             throw fail(.tensorEntryNotAnObject(found: value.typeDescription))
         }
-        for key in entry.keys where !["dtype", "shape", "data_offsets"].contains(key) {
+        for key in entry.keys where !["dtype", "shape", "data_offsets"].contains(where: { $0.hasSameBytes(as: key) }) {
             throw fail(.unexpectedField(key))
         }
         guard let dtypeValue = entry["dtype"] else { throw fail(.missingField("dtype")) }

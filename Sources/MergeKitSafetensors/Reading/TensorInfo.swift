@@ -16,4 +16,10 @@ public struct TensorInfo: Sendable, Equatable {
         self.elementCount = elementCount
         self.byteRange = byteRange
     }
+
+    /// Names compare by their bytes (`ByteString`).
+    public static func == (lhs: TensorInfo, rhs: TensorInfo) -> Bool {
+        lhs.name.hasSameBytes(as: rhs.name) && lhs.dtype == rhs.dtype && lhs.shape == rhs.shape
+            && lhs.elementCount == rhs.elementCount && lhs.byteRange == rhs.byteRange
+    }
 }

@@ -6,7 +6,7 @@ public struct ShardLayout: Sendable {
     public let shards: [ShardPlan]
     /// The sum of all tensors' data bytes (the index's `total_size`).
     public let totalDataBytes: Int
-    private let placements: [String: PlacedTensor]
+    private let placements: [ByteString: PlacedTensor]
 
     /// Lays out `tensors` in the given order.
     ///
@@ -38,7 +38,7 @@ public struct ShardLayout: Sendable {
         }
 
         var shards: [ShardPlan] = []
-        var placements: [String: PlacedTensor] = [:]
+        var placements: [ByteString: PlacedTensor] = [:]
         var total = 0
         for (shardIndex, group) in groups.enumerated() {
             let fileName = shardFileName(index: shardIndex, count: groups.count)
@@ -67,7 +67,7 @@ public struct ShardLayout: Sendable {
                     spec: tensors[index], shardIndex: shardIndex, fileOffset: headerBytes.count + relative,
                     byteCount: sizes[index])
                 placed.append(tensor)
-                placements[tensor.spec.name] = tensor
+                placements[ByteString(tensor.spec.name)] = tensor
             }
             shards.append(
                 ShardPlan(
@@ -78,9 +78,9 @@ public struct ShardLayout: Sendable {
         return ShardLayout(shards: shards, totalDataBytes: total, placements: placements)
     }
 
-    /// Where `name` is written, if it is part of the layout.
+    /// Where `name` (these bytes) is written, if it is part of the layout.
     public func location(of name: String) -> PlacedTensor? {
-        placements[name]
+        placements[ByteString(name)]
     }
 
     /// `model.safetensors.index.json` for this layout (only needed with more than one shard):
@@ -88,9 +88,9 @@ public struct ShardLayout: Sendable {
     /// point, as Python's `sorted`), two-space indented, no trailing newline: the text mergekit
     /// writes (`json.dump(..., indent=2)`).
     public func indexJSON() -> String {
-        let names = placements.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let names = placements.keys.sorted()
         let weightMap = JSONObject(names.compactMap { name in
-            placements[name].map { (key: name, value: JSONValue.string(shards[$0.shardIndex].fileName)) }
+            placements[name].map { (key: name.string, value: JSONValue.string(shards[$0.shardIndex].fileName)) }
         })
         let index: JSONValue = [
             "metadata": ["total_size": .integer(totalDataBytes)],
@@ -100,13 +100,13 @@ public struct ShardLayout: Sendable {
     }
 
     private static func byteCounts(of tensors: [OutputTensorSpec]) throws(ShardLayoutError) -> [Int] {
-        var seen = Set<String>()
+        var seen = Set<ByteString>()
         var sizes: [Int] = []
         sizes.reserveCapacity(tensors.count)
         var total = 0
         for spec in tensors {
-            guard spec.name != "__metadata__" else { throw ShardLayoutError(tensor: spec.name, kind: .reservedName) }
-            guard seen.insert(spec.name).inserted else {
+            guard !spec.name.hasSameBytes(as: "__metadata__") else { throw ShardLayoutError(tensor: spec.name, kind: .reservedName) }
+            guard seen.insert(ByteString(spec.name)).inserted else {
                 throw ShardLayoutError(tensor: spec.name, kind: .duplicateName)
             }
             guard Shape.elementCount(spec.shape) != nil else {

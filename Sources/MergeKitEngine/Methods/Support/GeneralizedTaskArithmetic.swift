@@ -166,7 +166,8 @@ public struct GeneralizedTaskArithmetic: Sendable {
             } catch {
                 throw MethodProblem("exclude pattern '\(pattern)' is not a regular expression: \(error)")
             }
-            matches = matches || job.tensorName.contains(regex)
+            // Code point by code point, as Python's `re` reads a name (not by `Character`).
+            matches = matches || job.tensorName.contains(regex.matchingSemantics(.unicodeScalar))
         }
         return matches
     }
