@@ -56,6 +56,14 @@ public struct ExtractionPlan: Sendable {
 
     /// Opens both models (headers only) and decides every module, or throws every problem found.
     public static func make(_ options: ExtractionOptions) throws(ExtractionError) -> ExtractionPlan {
+        try make(options) { reference throws(CheckpointError) in try ModelDirectory(path: reference) }
+    }
+
+    /// `make`, with each model opened by `open` from its reference as given (`--model`,
+    /// `--base-model`): the command line opens a Hub model from its headers.
+    public static func make(
+        _ options: ExtractionOptions, opening open: (String) throws(CheckpointError) -> ModelDirectory
+    ) throws(ExtractionError) -> ExtractionPlan {
         var argumentProblems: [String] = []
         if options.maxRank < 1 { argumentProblems.append("--max-rank must be at least 1, got \(options.maxRank)") }
         if !options.singularValueEpsilon.isFinite || options.singularValueEpsilon < 0 {
@@ -66,8 +74,8 @@ public struct ExtractionPlan: Sendable {
         guard argumentProblems.isEmpty else { throw ExtractionError(.arguments, argumentProblems) }
 
         var problems: [String] = []
-        let model = open(options.model, role: "--model", problems: &problems)
-        let base = open(options.baseModel, role: "--base-model", problems: &problems)
+        let model = Self.open(options.model, role: "--model", with: open, problems: &problems)
+        let base = Self.open(options.baseModel, role: "--base-model", with: open, problems: &problems)
         guard let model, let base else { throw ExtractionError(.checkpoint, problems) }
         let architecture = ModuleInventory.architecture(of: model)
         guard let architecture, ModuleInventory.supportedArchitectures.contains(architecture) else {
@@ -125,9 +133,11 @@ public struct ExtractionPlan: Sendable {
             warnings: warnings, baseVocabularySize: baseVocabulary, fineTunedVocabularySize: fineTunedVocabulary)
     }
 
-    private static func open(_ path: String, role: String, problems: inout [String]) -> ModelDirectory? {
+    private static func open(
+        _ reference: String, role: String, with open: (String) throws(CheckpointError) -> ModelDirectory, problems: inout [String]
+    ) -> ModelDirectory? {
         do {
-            return try ModelDirectory(path: path)
+            return try open(reference)
         } catch {
             problems.append("\(role) \(error.description)")
             return nil

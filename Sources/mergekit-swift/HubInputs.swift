@@ -1,13 +1,15 @@
+import ArgumentParser
 import MergeKitCheckpoint
 import MergeKitEngine
 import MergeKitHub
 import MergeKitRecipe
 import MergeKitSafetensors
 
-/// The recipe's models named by Hub id, brought to the planner (the engine has no network
-/// code). Before planning each is resolved to a commit and read from its headers: config.json,
-/// the shard index and every shard's safetensors header, never the weights. After planning,
-/// `apply` downloads the files the plan reads and nothing else. Two kinds are fetched whole
+/// The models a command names by Hub id (a recipe's, a mergekit-moe configuration's,
+/// extract-lora's `--model` and `--base-model`), brought to the planner (the engine has no
+/// network code). Before planning each is resolved to a commit and read from its headers:
+/// config.json, the shard index and every shard's safetensors header, never the weights. After
+/// planning, `apply`, `moe` and `extract-lora` download the files the plan reads and nothing else. Two kinds are fetched whole
 /// before planning instead: the LoRA adapter of `model+adapter` (adapter_config.json and its
 /// weights, small), and a model with PyTorch `.bin` weights only (a pickle cannot be checked from
 /// a byte range; a line on stderr says so and how much). A model that cannot be brought in is
@@ -52,11 +54,26 @@ final class HubInputs {
         _ recipe: LoadedRecipe, options: HubOptions, quiet: Bool, pinned: [HubModelReference: HubModelReference] = [:]
     ) async throws -> HubInputs {
         let locator = ModelLocator(recipeFile: recipe.file)
+        return try await prepare(
+            recipe.modelReferences.map(\.value), locator: locator, readingTokenizers: tokenizersReadWhilePlanning(recipe, locator: locator),
+            options: options, quiet: quiet, pinned: pinned)
+    }
+
+    /// Resolves and reads the headers of every Hub model (and adapter) the references `written`
+    /// name, as `locator` decides, several at a time: what `prepare(_:options:quiet:pinned:)`
+    /// does for a recipe, for any command that names models (`moe`, `extract-lora`).
+    ///
+    /// - Parameter readingTokenizers: the written references whose tokenizer files are read
+    ///   while planning (fetched with the headers).
+    static func prepare(
+        _ written: [String], locator: ModelLocator, readingTokenizers: [String], options: HubOptions, quiet: Bool,
+        pinned: [HubModelReference: HubModelReference] = [:]
+    ) async throws -> HubInputs {
         var references: [HubModelReference] = []
         var adapters = Set<HubModelReference>()
-        for written in recipe.modelReferences {
+        for text in written {
             // References that name nothing are the planner's to report.
-            guard let location = try? locator.locate(written.value) else { continue }
+            guard let location = try? locator.locate(text) else { continue }
             for reference in location.hubReferences where !references.contains(reference) { references.append(reference) }
             if case .hub(let adapter)? = location.adapter { adapters.insert(adapter) }
         }
@@ -64,7 +81,7 @@ final class HubInputs {
         let configuration = try HubConfiguration(cacheOverride: options.transformersCache)
         let store = HubModelStore(configuration: configuration, progress: quiet ? .silent : .standardError)
         let hub = HubInputs(store: store, references: references)
-        let tokenizerReaders = Set(tokenizersReadWhilePlanning(recipe, locator: locator))
+        let tokenizerReaders = Set(readingTokenizers.compactMap { hubModel(named: $0, locator: locator) })
         let results = await withTaskGroup(of: (HubModelReference, Result<Input, HubError>).self) { group in
             for reference in references {
                 let target = pinned[reference] ?? reference
@@ -112,15 +129,17 @@ final class HubInputs {
     /// (else the first model).
     /// In a multi-stage recipe, per document, leaving out stages (whose tokenizer is that of
     /// their own document's models).
-    private static func tokenizersReadWhilePlanning(_ recipe: LoadedRecipe, locator: ModelLocator) -> [HubModelReference] {
-        let written = recipe.documents.flatMap { document in
+    private static func tokenizersReadWhilePlanning(_ recipe: LoadedRecipe, locator: ModelLocator) -> [String] {
+        recipe.documents.flatMap { document in
             let references = document.tokenizer != nil || document.chatTemplate != nil ? document.modelReferences : Array(document.modelReferences.prefix(1))
-            return references.filter { !recipe.readsStage($0.value) }
+            return references.filter { !recipe.readsStage($0.value) }.map(\.value)
         }
-        return written.compactMap { reference in
-            guard case .hub(let hub)? = (try? locator.locate(reference.value))?.model else { return nil }
-            return hub
-        }
+    }
+
+    /// The Hub model `written` names (the model's side of `model+adapter`), if it names one.
+    static func hubModel(named written: String, locator: ModelLocator) -> HubModelReference? {
+        guard case .hub(let hub)? = (try? locator.locate(written))?.model else { return nil }
+        return hub
     }
 
     /// A LoRA adapter's files, fetched whole (an adapter is a few MB, and the planner checks its
@@ -177,11 +196,26 @@ final class HubInputs {
 
     /// Plans `recipe` with these models (see `Planner.plan`).
     func plan(_ recipe: LoadedRecipe, options: PlanOptions) throws -> MergePlan {
+        try plan { hubModels throws(RecipeError) in try Planner.plan(recipe, options: options, hubModels: hubModels) }
+    }
+
+    /// Plans with these models (`makePlan` given `hubModels`), a failure reported as
+    /// `failure(planning:)` says.
+    func plan<Plan>(_ makePlan: (HubModels) throws(RecipeError) -> Plan) throws -> Plan {
         do {
-            return try Planner.plan(recipe, options: options, hubModels: hubModels)
+            return try makePlan(hubModels)
         } catch {
             throw failure(planning: error)
         }
+    }
+
+    /// The exit code of a command that failed with `code` while reporting its own errors (not
+    /// as diagnostics): 1 instead of 65 when a Hub model could not be brought in because the
+    /// network or the machine failed, as `failure(planning:)` decides.
+    func exitCode(replacing code: ExitCode) -> ExitCode {
+        guard code.rawValue == CommandFailure.dataError, let worst = problems.values.map(\.exitCode).max(),
+              worst != CommandFailure.dataError else { return code }
+        return ExitCode(worst)
     }
 
     /// What reading the headers cost, for stderr: bytes transferred against the weights' size.
@@ -218,30 +252,38 @@ final class HubInputs {
     /// the commit has, and for the model whose config the output takes its
     /// generation_config.json.
     func needs(of plan: MergePlan, copiesTokenizer: Bool = true) -> [Need] {
+        let plans = plan.plansWithStages
+        return needs(
+            appliesAdapter: { folder in plans.contains { $0.models.contains { $0.adapterPath == folder } } },
+            filesRead: { input in
+                // Read by the output's plan or by a stage's (a multi-stage recipe).
+                var files: [String]?
+                for part in plans {
+                    guard let index = part.models.firstIndex(where: { $0.stage == nil && $0.path == input.folder }) else { continue }
+                    var companions = part.readsTokenizer(ofModel: index) && copiesTokenizer ? SideFile.names : []
+                    if part.configModelIndex == index { companions.append(SideFile.generationConfigName) }
+                    var read = files ?? []
+                    for file in part.filesRead(fromModel: index) + companions.filter({ input.model.file($0) != nil }) where !read.contains(file) {
+                        read.append(file)
+                    }
+                    files = read
+                }
+                return files
+            })
+    }
+
+    /// Per Hub model (in recipe order, each folder once), the files a command reads from it:
+    /// `filesRead(input)` of a model (nil when the command does not read it), and the files of
+    /// an adapter fetched before planning when `appliesAdapter(folder)`.
+    func needs(appliesAdapter: (String) -> Bool, filesRead: (Input) -> [String]?) -> [Need] {
         var needs: [Need] = []
         for reference in references {
             guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }) else { continue }
-            let plans = plan.plansWithStages
-            guard input.checkpoint != nil else {
-                // An adapter: the files fetched before planning, when the plan applies it.
-                if plans.contains(where: { $0.models.contains { $0.adapterPath == input.folder } }) {
-                    needs.append(Need(reference: reference, input: input, files: input.fetched))
-                }
-                continue
+            if input.checkpoint == nil {
+                if appliesAdapter(input.folder) { needs.append(Need(reference: reference, input: input, files: input.fetched)) }
+            } else if let files = filesRead(input) {
+                needs.append(Need(reference: reference, input: input, files: files))
             }
-            // Read by the output's plan or by a stage's (a multi-stage recipe).
-            var files: [String] = []
-            var isRead = false
-            for part in plans {
-                guard let index = part.models.firstIndex(where: { $0.stage == nil && $0.path == input.folder }) else { continue }
-                isRead = true
-                var companions = part.readsTokenizer(ofModel: index) && copiesTokenizer ? SideFile.names : []
-                if part.configModelIndex == index { companions.append(SideFile.generationConfigName) }
-                let read = part.filesRead(fromModel: index) + companions.filter { input.model.file($0) != nil }
-                for file in read where !files.contains(file) { files.append(file) }
-            }
-            guard isRead else { continue }
-            needs.append(Need(reference: reference, input: input, files: files))
         }
         return needs
     }
@@ -262,16 +304,16 @@ final class HubInputs {
 }
 
 extension HubInputs {
-    /// Says how much `apply` will download and where, and refuses before any download when the
-    /// disk holding the cache lacks the space (counting the output too when it is written to the
-    /// same file system).
-    func checkDiskSpace(for needs: [Need], outputPath: String, outputBytes: Int, quiet: Bool) throws {
+    /// Says how much the command will download and where, and refuses before any download when
+    /// the disk holding the cache lacks the space (counting the output too when it is written to
+    /// the same file system). `reader` names what reads the files, for the note.
+    func checkDiskSpace(for needs: [Need], outputPath: String, outputBytes: Int, quiet: Bool, reader: String = "the merge") throws {
         guard let store else { return }
         let plans = try downloadPlans(needs)
         let cache = store.cache.root
         let bytes = plans.reduce(0) { $0 + $1.bytesToDownload }
         guard bytes > 0 else {
-            if !quiet { CommandFailure.printNote("Hub: every file the merge reads is in the cache (\(cache))") }
+            if !quiet { CommandFailure.printNote("Hub: every file \(reader) reads is in the cache (\(cache))") }
             return
         }
         let device = { (path: String) in try? FileStatus.of(FileSystem.nearestExistingFolder(path)).get().device }

@@ -4,7 +4,7 @@ import MergeKitEngine
 import MergeKitMoE
 import MergeKitRecipe
 
-struct MoE: ParsableCommand {
+struct MoE: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moe",
         abstract: "Build a mixture-of-experts model (Mixtral, Qwen MoE, Qwen3 MoE) from a mergekit-moe configuration.",
@@ -13,7 +13,9 @@ struct MoE: ParsableCommand {
             each expert's MLP from its source_model; the routers from gate_mode (hidden, cheap_embed, \
             random, uniform_random). Everything is checked before any weight is read; the output is \
             built in <out>.partial/ and renamed when complete, and an interrupted build continues \
-            with --resume.
+            with --resume. Models named by Hub id (org/name[@revision]) are checked from their \
+            headers first; then only the files the build reads are downloaded into the Hugging \
+            Face cache.
             """)
 
     @Argument(help: "The mergekit-moe configuration (YAML).")
@@ -47,6 +49,8 @@ struct MoE: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var hub: HubOptions
+
     var destination: String? { output ?? outPath }
 
     func validate() throws {
@@ -54,10 +58,9 @@ struct MoE: ParsableCommand {
         if destination == nil { throw ValidationError("missing the output directory: moe CONFIG OUT_PATH (or -o OUT)") }
     }
 
-    func run() throws {
+    func run() async throws {
         do {
-            let plan = try MoEPlanner.plan(configAt: config, options: MoEPlanOptions(
-                outShardSize: outShardSize.bytes, seed: randomSeed, allowIdenticalExperts: allowIdenticalExperts, strict: strict))
+            let plan = try await preparedPlan()
             if !quiet { CommandFailure.printDiagnostics(plan.warnings, recipePath: config) }
             let interrupt = InterruptFlag()
             interrupt.install()
@@ -78,5 +81,29 @@ struct MoE: ParsableCommand {
         } catch {
             throw CommandFailure.reportCompanion(error, path: config)
         }
+    }
+
+    /// The plan to build, everything checked first as `apply` does: the configuration and every
+    /// input header (Hub models from their headers only, the base's tokenizer files fetched with
+    /// them: the output takes them, and the prompt gates encode with them), then the output;
+    /// only then the files the build reads from Hub models are downloaded (refused early when
+    /// the disk lacks the space), and the configuration planned again on the downloaded files.
+    private func preparedPlan() async throws -> MoEPlan {
+        let loaded = try MoEPlanner.load(configAt: config)
+        let options = MoEPlanOptions(outShardSize: outShardSize.bytes, seed: randomSeed, allowIdenticalExperts: allowIdenticalExperts, strict: strict)
+        let hubInputs = try await HubInputs.prepare(
+            loaded.modelReferences.map(\.value), locator: ModelLocator(recipeFile: config), readingTokenizers: [loaded.baseModel.value],
+            options: hub, quiet: quiet)
+        let plan = try hubInputs.plan { hubModels throws(RecipeError) in try MoEPlanner.plan(loaded, options: options, hubModels: hubModels) }
+        let needs = hubInputs.needs(
+            appliesAdapter: { folder in plan.models.contains { $0.adapterPath == folder } },
+            filesRead: { input in plan.modelIndex(atPath: input.folder).map { plan.filesRead(fromModel: $0) } })
+        guard !needs.isEmpty else { return plan }
+        // A refused output must not cost a download.
+        try MoEBuilder(plan: plan, output: OutputDirectory(path: destination ?? ""), force: force, resume: resume).checkOutput()
+        try hubInputs.checkDiskSpace(
+            for: needs, outputPath: destination ?? "", outputBytes: plan.layout.totalDataBytes, quiet: quiet, reader: "the MoE build")
+        try await hubInputs.download(needs)
+        return try hubInputs.plan { hubModels throws(RecipeError) in try MoEPlanner.plan(loaded, options: options, hubModels: hubModels) }
     }
 }

@@ -23,7 +23,7 @@ public struct HubModel: Sendable {
     }
 
     /// The model, with the LoRA adapter directory `adapterPath` applied when there is one.
-    func open(adapter adapterPath: String?) throws(CheckpointError) -> ModelDirectory {
+    public func open(adapter adapterPath: String?) throws(CheckpointError) -> ModelDirectory {
         switch contents {
         case .headers(let config, let index, let shards):
             return try ModelDirectory(path: folder, config: config, index: index, shards: shards, adapter: adapterPath)

@@ -13,7 +13,7 @@ public struct HubModels: Sendable {
 
     func model(_ reference: HubModelReference) -> Result<HubModel, HubModelUnavailable> {
         models[reference] ?? .failure(HubModelUnavailable(
-            "it names a Hugging Face Hub model, which is not brought in here (mergekit-swift's validate, plan, apply and lock do); use a local directory"))
+            "it names a Hugging Face Hub model, which is not brought in here (the mergekit-swift commands bring Hub models in before planning); use a local directory"))
     }
 }
 

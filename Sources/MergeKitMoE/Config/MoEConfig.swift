@@ -32,4 +32,10 @@ public struct MoEConfig: Sendable {
     public var architecture: Located<String>?
     /// Unknown keys, duplicate keys and ignored settings.
     public var warnings: [Diagnostic]
+
+    /// Every model reference, in file order: the base, then each expert's and shared expert's
+    /// source model.
+    public var modelReferences: [Located<String>] {
+        [baseModel] + (experts + sharedExperts).map(\.sourceModel)
+    }
 }

@@ -10,7 +10,18 @@ import MergeKitYAML
 /// reported, at its place in the file, before any weight is read.
 public enum MoEPlanner {
     public static func plan(configAt path: String, options: MoEPlanOptions) throws(RecipeError) -> MoEPlan {
-        let config = try MoEConfigDecoder.decode(utf8: try RecipeFile.read(path, kind: "configuration file"), file: path)
+        try plan(try load(configAt: path), options: options)
+    }
+
+    /// Reads and decodes the configuration file at `path` (its models are not opened yet).
+    public static func load(configAt path: String) throws(RecipeError) -> MoEConfig {
+        try MoEConfigDecoder.decode(utf8: try RecipeFile.read(path, kind: "configuration file"), file: path)
+    }
+
+    /// Plans `config`, whose models named by Hub id come from `hubModels`, brought in by the
+    /// caller beforehand (as `Planner.plan` takes them).
+    public static func plan(_ config: MoEConfig, options: MoEPlanOptions, hubModels: HubModels = .init()) throws(RecipeError) -> MoEPlan {
+        let path = config.file
         var diagnostics = config.warnings
         if options.strict {
             diagnostics = diagnostics.map { Diagnostic(.error, at: $0.location, $0.message + " (--strict)") }
@@ -18,7 +29,7 @@ public enum MoEPlanner {
         checkSettings(config, options: options, into: &diagnostics)
 
         // Paths resolve as in `apply`: against the configuration's folder, then the current one.
-        let catalog = ModelCatalog(recipeFile: path)
+        let catalog = ModelCatalog(recipeFile: path, hubModels: hubModels)
         let base = catalog.open(config.baseModel) { diagnostics.append($0) }
         var expertModels: [Int?] = []
         for expert in config.experts + config.sharedExperts {
