@@ -7,13 +7,27 @@ import MergeKitRecipe
 /// lock`). Every model the recipe names needs an entry; a Hub model is taken at the locked
 /// commit, whatever its branch or tag points at now, and its files must have the locked sizes
 /// and sha256s; a local model's files must have the locked sizes (and sha256s, when the lock
-/// has them). Each difference is an error at the model's place in the recipe, found before
-/// anything is downloaded, and checked again on the files once they are in the cache.
+/// has them). The LoRA adapter of `model+adapter` is held to its pinned entry the same way.
+/// Each difference is an error at the model's place in the recipe, found before anything is
+/// downloaded (a Hub adapter, fetched whole at its locked commit before planning, excepted),
+/// and checked again on the files once they are in the cache.
 struct LockedInputs {
     struct Entry {
         let written: Located<String>
         let source: ModelSource
         let locked: RecipeLock.Input
+        /// The adapter of `model+adapter`, whose pinned entry is `locked.adapter`.
+        let adapterSource: ModelSource?
+
+        /// How messages name the adapter: "LoRA adapter 'org/lora' of 'org/base+org/lora'".
+        var adapterSubject: String {
+            let side = switch adapterSource {
+            case .hub(let reference)?: reference.description
+            case .localDirectory(let path)?: path
+            case nil: ""
+            }
+            return "LoRA adapter '\(side)' of '\(written.value)'"
+        }
     }
 
     let file: String
@@ -33,41 +47,69 @@ struct LockedInputs {
         for written in recipe.modelReferences where seen.insert(written.value).inserted {
             // A reference that names nothing is the planner's to report.
             guard let location = try? locator.locate(written.value) else { continue }
-            guard location.adapter == nil else { throw Self.adaptersNotLocked(written) }
             let source = location.model
             guard let locked = lock.input(reference: written.value) else {
                 problems.append(.error("model '\(written.value)' is not in the lock file \(file); run `mergekit-swift lock \(recipe.file)` to pin it", at: written.location))
                 continue
             }
-            switch (source, locked.source) {
-            case (.hub, .hub), (.localDirectory, .local):
-                entries.append(Entry(written: written, source: source, locked: locked))
-            case (.hub, .local):
-                problems.append(.error("model '\(written.value)' is a Hub id here, but a local directory in the lock file \(file); run `mergekit-swift lock \(recipe.file)` again", at: written.location))
-            case (.localDirectory, .hub):
-                problems.append(.error("model '\(written.value)' is a local directory here, but a Hub model in the lock file \(file); run `mergekit-swift lock \(recipe.file)` again", at: written.location))
+            let again = "run `mergekit-swift lock \(recipe.file)` again"
+            if let kind = Self.kindMismatch(source, locked.source) {
+                problems.append(.error("model '\(written.value)' is \(kind) in the lock file \(file); \(again)", at: written.location))
+                continue
             }
+            switch (location.adapter, locked.adapter) {
+            case (nil, nil):
+                break
+            case (_?, nil):
+                problems.append(.error("model '\(written.value)': the lock file \(file) pins no LoRA adapter for it (written before adapters were pinned?); \(again)", at: written.location))
+                continue
+            case (nil, _?):
+                problems.append(.error("model '\(written.value)' has no LoRA adapter here, but the lock file \(file) pins one; \(again)", at: written.location))
+                continue
+            case (let adapter?, let lockedAdapter?):
+                if let kind = Self.kindMismatch(adapter, lockedAdapter.source) {
+                    problems.append(.error("the LoRA adapter of '\(written.value)' is \(kind) in the lock file \(file); \(again)", at: written.location))
+                    continue
+                }
+            }
+            entries.append(Entry(written: written, source: source, locked: locked, adapterSource: location.adapter))
         }
         guard problems.isEmpty else { throw InputFailure(diagnostics: problems, exitCode: CommandFailure.dataError) }
         self.entries = entries
     }
 
-    /// The commit to take each Hub model at.
+    /// "a Hub id here, but a local directory" when `source` and the locked source are of
+    /// different kinds; nil when they agree.
+    private static func kindMismatch(_ source: ModelSource, _ locked: RecipeLock.Input.Source) -> String? {
+        switch (source, locked) {
+        case (.hub, .hub), (.localDirectory, .local): nil
+        case (.hub, .local): "a Hub id here, but a local directory"
+        case (.localDirectory, .hub): "a local directory here, but a Hub model"
+        }
+    }
+
+    /// The commit to take each Hub model and Hub adapter at.
     var pinned: [HubModelReference: HubModelReference] {
         var pins: [HubModelReference: HubModelReference] = [:]
         for entry in entries {
             if case .hub(let reference) = entry.source, let pin = entry.locked.pinnedReference { pins[reference] = pin }
+            if case .hub(let reference)? = entry.adapterSource, let pin = entry.locked.adapter?.pinnedReference { pins[reference] = pin }
         }
         return pins
     }
 
-    /// Local models: each locked file with its locked size and (when locked) sha256.
+    /// Local models and adapters: each locked file with its locked size and (when locked) sha256.
     func checkLocalModels() throws {
         var problems: [Diagnostic] = []
         for entry in entries {
-            guard case .localDirectory(let path) = entry.source else { continue }
-            let hashing = entry.locked.files.contains { $0.sha256 != nil }
-            problems += diagnostics(try RecipeLockVerifier.check(entry.locked, directory: path, hashing: hashing), at: entry)
+            if case .localDirectory(let path) = entry.source {
+                let hashing = entry.locked.files.contains { $0.sha256 != nil }
+                problems += diagnostics(try RecipeLockVerifier.check(entry.locked, directory: path, hashing: hashing), at: entry)
+            }
+            if case .localDirectory(let path)? = entry.adapterSource, let adapter = entry.locked.adapter {
+                let hashing = adapter.files.contains { $0.sha256 != nil }
+                problems += diagnostics(try RecipeLockVerifier.check(adapter, directory: path, hashing: hashing), at: entry, adapter: true)
+            }
         }
         try fail(problems)
     }
@@ -77,14 +119,30 @@ struct LockedInputs {
     func checkHubModels(_ hub: HubInputs, quiet: Bool) async throws {
         var problems: [Diagnostic] = []
         for entry in entries {
-            guard case .hub(let reference) = entry.source, let input = hub.inputs[reference] else { continue }
-            problems += diagnostics(RecipeLockVerifier.check(entry.locked, against: input.model), at: entry)
-            guard !quiet, let store = hub.store, !store.configuration.isOffline,
-                  !HubModelReference.isCommitHash(reference.effectiveRevision),
-                  let current = try? await store.resolve(reference), current.commit != input.model.commit else { continue }
-            CommandFailure.printWarning("'\(reference)' now points at commit \(current.commit); the lock file pins \(input.model.commit), which is merged (run `mergekit-swift lock` to move to the new commit)")
+            if case .hub(let reference) = entry.source, let input = hub.inputs[reference] {
+                problems += diagnostics(RecipeLockVerifier.check(entry.locked, against: input.model), at: entry)
+                await warnIfMoved(reference, lockedAt: input.model.commit, hub: hub, quiet: quiet)
+            }
+            if case .hub(let reference)? = entry.adapterSource, let adapter = entry.locked.adapter, let input = hub.inputs[reference] {
+                problems += diagnostics(RecipeLockVerifier.check(adapter, against: input.model), at: entry, adapter: true)
+                // Fetched whole before planning: its files are checked now.
+                if let store = hub.store {
+                    let mismatches = try RecipeLockVerifier.checkCached(
+                        adapter, files: input.fetched, in: store.cache.repository(input.model.repo), commit: input.model.commit)
+                    problems += diagnostics(mismatches, at: entry, adapter: true)
+                }
+                await warnIfMoved(reference, lockedAt: input.model.commit, hub: hub, quiet: quiet)
+            }
         }
         try fail(problems)
+    }
+
+    /// The warning for a branch or tag that has moved since the lock (the locked commit is merged).
+    private func warnIfMoved(_ reference: HubModelReference, lockedAt commit: String, hub: HubInputs, quiet: Bool) async {
+        guard !quiet, let store = hub.store, !store.configuration.isOffline,
+              !HubModelReference.isCommitHash(reference.effectiveRevision),
+              let current = try? await store.resolve(reference), current.commit != commit else { return }
+        CommandFailure.printWarning("'\(reference)' now points at commit \(current.commit); the lock file pins \(commit), which is merged (run `mergekit-swift lock` to move to the new commit)")
     }
 
     /// Every file the plan reads must be locked (the recipe may have changed since the lock).
@@ -103,8 +161,24 @@ struct LockedInputs {
             for missing in files where entry.locked.file(missing) == nil {
                 problems.append(.error("file '\(missing)' of model '\(entry.written.value)' is read by the merge but not in the lock file \(file); run `mergekit-swift lock` again", at: entry.written.location))
             }
+            guard let adapter = entry.locked.adapter else { continue }
+            let adapterFiles: [String]?
+            switch entry.adapterSource {
+            case .localDirectory(let path)?: adapterFiles = Self.adapterFiles(at: path, readBy: plan)
+            case .hub(let reference)?: adapterFiles = hubNeeds.first(where: { $0.reference == reference })?.files
+            case nil: adapterFiles = nil
+            }
+            for missing in adapterFiles ?? [] where adapter.file(missing) == nil {
+                problems.append(.error("file '\(missing)' of \(entry.adapterSubject) is read by the merge but not in the lock file \(file); run `mergekit-swift lock` again", at: entry.written.location))
+            }
         }
         try fail(problems)
+    }
+
+    /// The files of the local LoRA adapter in folder `path` that the plan (or a stage's) reads,
+    /// relative to that folder; nil when no model of the plan applies it.
+    static func adapterFiles(at path: String, readBy plan: MergePlan) -> [String]? {
+        plan.plansWithStages.lazy.flatMap(\.models).first { $0.adapterPath == path }?.adapterFiles
     }
 
     /// Hub models once downloaded: the files in the cache against the lock.
@@ -112,24 +186,23 @@ struct LockedInputs {
         guard let store else { return }
         var problems: [Diagnostic] = []
         for need in needs {
-            guard let entry = entries.first(where: { $0.source == .hub(need.reference) }) else { continue }
-            let mismatches = try RecipeLockVerifier.checkCached(
-                entry.locked, files: need.files, in: store.cache.repository(need.input.model.repo), commit: need.input.model.commit)
-            problems += diagnostics(mismatches, at: entry)
+            let repository = store.cache.repository(need.input.model.repo)
+            if let entry = entries.first(where: { $0.source == .hub(need.reference) }) {
+                let mismatches = try RecipeLockVerifier.checkCached(entry.locked, files: need.files, in: repository, commit: need.input.model.commit)
+                problems += diagnostics(mismatches, at: entry)
+            } else if let entry = entries.first(where: { $0.adapterSource == .hub(need.reference) }), let adapter = entry.locked.adapter {
+                let mismatches = try RecipeLockVerifier.checkCached(adapter, files: need.files, in: repository, commit: need.input.model.commit)
+                problems += diagnostics(mismatches, at: entry, adapter: true)
+            }
         }
         try fail(problems)
     }
 
-    /// Lock files pin models, not the adapters of `model+adapter`: refused rather than pinned
-    /// in part.
-    static func adaptersNotLocked(_ written: Located<String>) -> InputFailure {
-        InputFailure(
-            diagnostics: [.error("model '\(written.value)': lock files do not pin LoRA adapters (model+adapter) yet; lock a recipe without them, or apply without --locked", at: written.location)],
-            exitCode: CommandFailure.dataError)
-    }
-
-    private func diagnostics(_ mismatches: [LockMismatch], at entry: Entry) -> [Diagnostic] {
-        mismatches.map { .error("\($0.description) (\(file))", at: entry.written.location) }
+    private func diagnostics(_ mismatches: [LockMismatch], at entry: Entry, adapter: Bool = false) -> [Diagnostic] {
+        mismatches.map { mismatch in
+            let text = adapter ? mismatch.description(of: entry.adapterSubject) : mismatch.description
+            return .error("\(text) (\(file))", at: entry.written.location)
+        }
     }
 
     private func fail(_ problems: [Diagnostic]) throws {

@@ -20,4 +20,12 @@ extension ModelDirectory {
         }
         return files
     }
+
+    /// The files of the LoRA adapter applied to this model (`model+adapter`), relative to the
+    /// adapter's folder: adapter_config.json, then its weights; empty without an adapter.
+    public var adapterFiles: [String] {
+        guard let adapter else { return [] }
+        let prefix = adapter.directory.hasSuffix("/") ? adapter.directory : adapter.directory + "/"
+        return adapter.files.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+    }
 }

@@ -7,8 +7,11 @@ public struct LockMismatch: Sendable, Equatable, CustomStringConvertible {
     public let expected: String
     public let actual: String
 
-    public var description: String {
-        let what = file.map { "file '\($0)' of model '\(reference)'" } ?? "model '\(reference)'"
+    public var description: String { description(of: "model '\(reference)'") }
+
+    /// The description, naming the input as `subject` (e.g. "LoRA adapter 'org/lora' of 'org/base+org/lora'").
+    public func description(of subject: String) -> String {
+        let what = file.map { "file '\($0)' of \(subject)" } ?? subject
         return "\(what) does not match the lock file: locked \(expected), found \(actual)"
     }
 }

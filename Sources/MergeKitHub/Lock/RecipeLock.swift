@@ -2,8 +2,10 @@ import MergeKitRecipe
 import MergeKitSafetensors
 
 /// A recipe's inputs pinned for reproducibility (`RECIPE.lock`, reviewed in git): per model, the
-/// resolved commit (Hub) or directory (local), and each file's size and sha256. `apply --locked`
-/// downloads exactly these commits and refuses inputs that no longer match.
+/// resolved commit (Hub) or directory (local), and each file's size and sha256; for
+/// `model+adapter` the LoRA adapter too, pinned the same way. `apply --locked` downloads exactly
+/// these commits and refuses inputs that no longer match. A lock without adapters reads and
+/// writes exactly as before they were pinned.
 ///
 /// One value, two spellings: JSON (our serializer) and YAML (block style, every string quoted);
 /// both go through the same `JSONValue` form, so they cannot drift apart.
@@ -25,15 +27,24 @@ public struct RecipeLock: Sendable, Equatable {
             case local(path: String)
         }
 
-        /// The model reference as the recipe writes it.
+        /// The model reference as the recipe writes it (for an adapter, the whole `model+adapter`).
         public var reference: String
         public var source: Source
         public var files: [File]
+        /// At most one element: an `Input` cannot hold an optional `Input` directly.
+        private var adapterStorage: [Input]
 
-        public init(reference: String, source: Source, files: [File]) {
+        public init(reference: String, source: Source, files: [File], adapter: Input? = nil) {
             self.reference = reference
             self.source = source
             self.files = files
+            adapterStorage = adapter.map { [$0] } ?? []
+        }
+
+        /// The LoRA adapter of `model+adapter`, pinned as a model is (its `adapter` is nil).
+        public var adapter: Input? {
+            get { adapterStorage.first }
+            set { adapterStorage = newValue.map { [$0] } ?? [] }
         }
 
         /// For a Hub input, the reference pinned to the locked commit.
@@ -104,24 +115,34 @@ public struct RecipeLock: Sendable, Equatable {
         root["inputs"] = .array(inputs.map { input in
             var object = JSONObject()
             object["reference"] = .string(input.reference)
-            switch input.source {
-            case .hub(let repo, let revision, let commit):
-                object["hub"] = .string(repo.description)
-                if let revision { object["revision"] = .string(revision) }
-                object["commit"] = .string(commit)
-            case .local(let path):
-                object["local"] = .string(path)
+            Self.write(input, into: &object)
+            if let adapter = input.adapter {
+                var pinned = JSONObject()
+                Self.write(adapter, into: &pinned)
+                object["adapter"] = .object(pinned)
             }
-            object["files"] = .array(input.files.map { file in
-                var entry = JSONObject()
-                entry["path"] = .string(file.path)
-                entry["size"] = .integer(file.size)
-                if let sha256 = file.sha256 { entry["sha256"] = .string(sha256) }
-                return .object(entry)
-            })
             return .object(object)
         })
         return .object(root)
+    }
+
+    /// An input's source and files, as keys of its entry.
+    private static func write(_ input: Input, into object: inout JSONObject) {
+        switch input.source {
+        case .hub(let repo, let revision, let commit):
+            object["hub"] = .string(repo.description)
+            if let revision { object["revision"] = .string(revision) }
+            object["commit"] = .string(commit)
+        case .local(let path):
+            object["local"] = .string(path)
+        }
+        object["files"] = .array(input.files.map { file in
+            var entry = JSONObject()
+            entry["path"] = .string(file.path)
+            entry["size"] = .integer(file.size)
+            if let sha256 = file.sha256 { entry["sha256"] = .string(sha256) }
+            return .object(entry)
+        })
     }
 
     init(_ value: JSONValue, file: String) throws(RecipeLockError) {
@@ -136,37 +157,50 @@ public struct RecipeLock: Sendable, Equatable {
         for (position, item) in try reader.array(root["inputs"], at: "inputs").enumerated() {
             let at = "inputs[\(position)]"
             let object = try reader.object(item, at: at)
-            try reader.allowOnly(["reference", "hub", "revision", "commit", "local", "files"], in: object, at: at)
+            try reader.allowOnly(["reference", "hub", "revision", "commit", "local", "files", "adapter"], in: object, at: at)
             let reference = try reader.string(object["reference"], at: at + ".reference")
-            let source: Input.Source
-            if let local = object["local"] {
-                source = .local(path: try reader.string(local, at: at + ".local"))
-            } else {
-                let repoText = try reader.string(object["hub"], at: at + ".hub")
-                guard let repo = HubRepoID(repoText) else {
-                    throw RecipeLockError(file: file, path: at + ".hub", message: "'\(repoText)' is not a Hub repository id")
-                }
-                let commit = try reader.string(object["commit"], at: at + ".commit")
-                guard HubModelReference.isCommitHash(commit) else {
-                    throw RecipeLockError(file: file, path: at + ".commit", message: "'\(commit)' is not a 40-hex-digit commit id")
-                }
-                let revision = try object["revision"].map { value throws(RecipeLockError) in try reader.string(value, at: at + ".revision") }
-                source = .hub(repo: repo, revision: revision, commit: commit)
+            var input = try Self.input(reference: reference, object, at: at, reader: reader)
+            if let adapter = object["adapter"] {
+                let adapterAt = at + ".adapter"
+                let adapterObject = try reader.object(adapter, at: adapterAt)
+                try reader.allowOnly(["hub", "revision", "commit", "local", "files"], in: adapterObject, at: adapterAt)
+                input.adapter = try Self.input(reference: reference, adapterObject, at: adapterAt, reader: reader)
             }
-            var files: [File] = []
-            for (index, entry) in try reader.array(object["files"], at: at + ".files").enumerated() {
-                let fileAt = "\(at).files[\(index)]"
-                let fileObject = try reader.object(entry, at: fileAt)
-                try reader.allowOnly(["path", "size", "sha256"], in: fileObject, at: fileAt)
-                let sha256 = try fileObject["sha256"].map { value throws(RecipeLockError) in try reader.string(value, at: fileAt + ".sha256") }
-                if let sha256, !HubFileMetadata.isSHA256(sha256) {
-                    throw RecipeLockError(file: file, path: fileAt + ".sha256", message: "'\(sha256)' is not 64 lowercase hex digits")
-                }
-                files.append(File(path: try reader.string(fileObject["path"], at: fileAt + ".path"),
-                                  size: try reader.integer(fileObject["size"], at: fileAt + ".size"), sha256: sha256))
-            }
-            inputs.append(Input(reference: reference, source: source, files: files))
+            inputs.append(input)
         }
         self.inputs = inputs
+    }
+
+    /// The source and files of the entry `object` at `at` (a model's, or its adapter's).
+    private static func input(reference: String, _ object: JSONObject, at: String, reader: LockReader) throws(RecipeLockError) -> Input {
+        let file = reader.file
+        let source: Input.Source
+        if let local = object["local"] {
+            source = .local(path: try reader.string(local, at: at + ".local"))
+        } else {
+            let repoText = try reader.string(object["hub"], at: at + ".hub")
+            guard let repo = HubRepoID(repoText) else {
+                throw RecipeLockError(file: file, path: at + ".hub", message: "'\(repoText)' is not a Hub repository id")
+            }
+            let commit = try reader.string(object["commit"], at: at + ".commit")
+            guard HubModelReference.isCommitHash(commit) else {
+                throw RecipeLockError(file: file, path: at + ".commit", message: "'\(commit)' is not a 40-hex-digit commit id")
+            }
+            let revision = try object["revision"].map { value throws(RecipeLockError) in try reader.string(value, at: at + ".revision") }
+            source = .hub(repo: repo, revision: revision, commit: commit)
+        }
+        var files: [File] = []
+        for (index, entry) in try reader.array(object["files"], at: at + ".files").enumerated() {
+            let fileAt = "\(at).files[\(index)]"
+            let fileObject = try reader.object(entry, at: fileAt)
+            try reader.allowOnly(["path", "size", "sha256"], in: fileObject, at: fileAt)
+            let sha256 = try fileObject["sha256"].map { value throws(RecipeLockError) in try reader.string(value, at: fileAt + ".sha256") }
+            if let sha256, !HubFileMetadata.isSHA256(sha256) {
+                throw RecipeLockError(file: file, path: fileAt + ".sha256", message: "'\(sha256)' is not 64 lowercase hex digits")
+            }
+            files.append(File(path: try reader.string(fileObject["path"], at: fileAt + ".path"),
+                              size: try reader.integer(fileObject["size"], at: fileAt + ".size"), sha256: sha256))
+        }
+        return Input(reference: reference, source: source, files: files)
     }
 }
