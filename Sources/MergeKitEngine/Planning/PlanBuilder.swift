@@ -32,7 +32,8 @@ struct PlanBuilder {
         var modules: [PlannedModule] = []
         for selection in selections {
             let own = RecipeChecker(recipe: PlannedModule.ownRecipe(self.recipe, selection), moduleParameters: selection.parameters)
-            var parameters = CheckedParameters()
+            // A module taken whole is copied: no table of the recipe applies to it.
+            var parameters = CheckedParameters(models: [ParameterSettings()])
             if !selection.isTakenWhole {
                 parameters = own.checkParameters(of: method, into: &sink, topLevel: modules.first?.parameters.topLevel)
                 own.checkRequiredParameters(of: method, into: &sink)
