@@ -30,7 +30,7 @@ import Testing
     func transformers5NamesMergeAlike(_ name: String) throws {
         let directory = try TemporaryDirectory()
         let recipe = try String(contentsOfFile: Self.conformance + "/" + name + "/recipe.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "../models_vlm/", with: Self.conformance + "/models_vlm5/")
+            .replacingOccurrences(of: "../models_vlm/", with: CommandLineTool.repositoryRoot + "/Examples/tiny-vlm/")
         try recipe.write(toFile: directory.path + "/recipe.yaml", atomically: true, encoding: .utf8)
         let output = directory.path + "/out"
         let result = try CommandLineTool.run(["apply", directory.path + "/recipe.yaml", output, "--quiet"])

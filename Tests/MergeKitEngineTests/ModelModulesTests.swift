@@ -4,7 +4,8 @@ import MergeKitTestSupport
 import Testing
 
 /// mergekit's modules derived from structure (`ModelModules`), on every architecture fixture
-/// (transformers 5 checkpoints) and on the mergekit-named ones of the multi-stack goldens: every
+/// (transformers 5 checkpoints), on the mergekit-named ones of the multi-stack goldens and on
+/// Examples/tiny-vlm: every
 /// tensor has exactly one module, and each module holds what mergekit 0.1.5's definition
 /// (mistral3.json, qwen2_vl.json, gemma3vl.json, t5.json) gives it.
 @Suite struct ModelModulesTests {
@@ -57,7 +58,7 @@ import Testing
             "vision_tower.patch_conv.weight": "vision_tower", "vision_tower.ln_pre.weight": "vision_tower",
             "multi_modal_projector.patch_merger.merging_layer.weight": "multi_modal_projector",
         ]),
-        Expectation(model: FixturePaths.conformance + "/models_vlm5/base", modules: ["text_decoder", "vision_tower", "multi_modal_projector"], owners: [
+        Expectation(model: FixturePaths.repositoryRoot + "/Examples/tiny-vlm/base", modules: ["text_decoder", "vision_tower", "multi_modal_projector"], owners: [
             "model.language_model.embed_tokens.weight": "text_decoder", "lm_head.weight": "text_decoder",
             "model.vision_tower.patch_conv.weight": "vision_tower", "model.vision_tower.ln_pre.weight": "vision_tower",
             "model.multi_modal_projector.patch_merger.merging_layer.weight": "multi_modal_projector",
@@ -102,7 +103,7 @@ import Testing
     /// A stack's input side (embeddings, patch and convolution inputs, `pre` norms) comes before
     /// its layers, the rest after them, as mergekit's pre_weights and post_weights have them.
     @Test func aStackModulesTensorsGoAroundItsLayers() throws {
-        let vlm = try ModelDirectory(path: FixturePaths.conformance + "/models_vlm5/base").modelDescription.modules
+        let vlm = try ModelDirectory(path: FixturePaths.repositoryRoot + "/Examples/tiny-vlm/base").modelDescription.modules
         let vision = try #require(vlm.module(named: "vision_tower"))
         #expect(vision.before == ["model.vision_tower.ln_pre.weight", "model.vision_tower.patch_conv.weight"])
         #expect(vision.after.isEmpty)

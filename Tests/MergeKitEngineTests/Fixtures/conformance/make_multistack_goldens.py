@@ -7,9 +7,10 @@ mergekit 0.1.5's architecture files name tensors as transformers 4 saved them
 saved under those names: a Mistral-3-like vision-language model (models_vlm: text stack of 4
 layers, pixtral vision stack of 3, projector) and a T5 v1.1-like encoder-decoder (models_t5:
 3 encoder and 3 decoder blocks). Random weights from a fixed seed; ft_a and ft_b are the base
-plus their own noise. models_vlm5 holds the same three VLMs under transformers 5's names
-(`model.language_model.layers.N…`), which mergekit 0.1.5 does not know; mergekit-swift must
-merge them alike, since it finds stacks from config.json and names, not from tables.
+plus their own noise. Examples/tiny-vlm (in the repository's root) holds the same three VLMs
+under transformers 5's names (`model.language_model.layers.N…`), which mergekit 0.1.5 does not
+know; mergekit-swift must merge them alike, since it finds stacks from config.json and names,
+not from tables (Recipes/modules_vlm.yaml runs on them).
 
 Cases (each folder: recipe.yaml, out/ from mergekit-yaml):
 - modules_vlm_linear: text_decoder sliced (layers 0-2 then 2-3 of both fine-tunes: 5 layers),
@@ -32,6 +33,7 @@ from safetensors.torch import save_file, load_file
 from transformers import Mistral3Config, Mistral3ForConditionalGeneration, T5Config, T5ForConditionalGeneration
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLE_VLM = os.path.join(HERE, "..", "..", "..", "..", "Examples", "tiny-vlm")
 MERGEKIT_YAML = os.path.join(os.path.dirname(sys.executable), "mergekit-yaml")
 
 
@@ -90,7 +92,7 @@ def make_models():
     config = vlm_config()
     for name, tensors in family(lambda: Mistral3ForConditionalGeneration(config), 7).items():
         save(os.path.join(HERE, "models_vlm", name), {transformers4_name(k): v for k, v in tensors.items()}, config)
-        save(os.path.join(HERE, "models_vlm5", name), tensors, config)
+        save(os.path.join(EXAMPLE_VLM, name), tensors, config)
     t5 = t5_config()
     for name, tensors in family(lambda: T5ForConditionalGeneration(t5), 11).items():
         # transformers saves the encoder's and decoder's embeddings once, as shared.weight.
