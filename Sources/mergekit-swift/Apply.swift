@@ -28,7 +28,10 @@ struct Apply: AsyncParsableCommand {
         try await Self.run(arguments)
     }
 
-    static func run(_ arguments: ApplyArguments) async throws {
+    /// `keepingExistingStages` (mergekit-multi's --lazy / --no-lazy): with --keep-intermediates,
+    /// a stage directory that already holds a model is kept (true) or replaced (false); nil: as
+    /// the output is (refused unless --force).
+    static func run(_ arguments: ApplyArguments, keepingExistingStages: Bool? = nil) async throws {
         let global = arguments.global
         let recipe = arguments.recipe
         if !global.quiet {
@@ -42,6 +45,9 @@ struct Apply: AsyncParsableCommand {
             if let part = arguments.part {
                 try runPart(part.value, of: plan, arguments: arguments, interrupt: interrupt)
                 return
+            }
+            if let directory = arguments.keepIntermediates {
+                try writeStages(of: plan, into: directory, arguments: arguments, keepingExisting: keepingExistingStages, interrupt: interrupt)
             }
             var runner = MergeRunner(
                 plan: plan, output: OutputDirectory(path: arguments.outputPath), force: arguments.force, threads: global.workerCount,
@@ -73,6 +79,42 @@ struct Apply: AsyncParsableCommand {
         } catch {
             throw CommandFailure.report(error, recipePath: recipe)
         }
+    }
+
+    /// `--keep-intermediates DIR`: each stage the output reads, written to DIR/<name> as a
+    /// whole model (with the same checks, lock, journal and --force / --resume as the output),
+    /// before the output is merged. The output's run computes the stage tensors it needs again.
+    static func writeStages(
+        of plan: MergePlan, into directory: String, arguments: ApplyArguments, keepingExisting: Bool?, interrupt: InterruptFlag
+    ) throws {
+        let global = arguments.global
+        if plan.stages.isEmpty, !global.quiet {
+            CommandFailure.printWarning("--keep-intermediates: the recipe has no named stage to write")
+        }
+        for stage in plan.stages {
+            let path = (directory as NSString).appendingPathComponent(stage.name.value)
+            if keepingExisting == true, holdsModel(path) {
+                if !global.quiet { print(TerminalText.escaped("kept stage '\(stage.name.value)' in \(path): it already holds a model (--lazy)")) }
+                continue
+            }
+            var runner = MergeRunner(
+                plan: stage.plan, output: OutputDirectory(path: path), force: arguments.force || keepingExisting == false,
+                threads: global.workerCount, resume: arguments.resume, interrupt: interrupt)
+            runner.copiesTokenizer = arguments.copyTokenizer
+            runner.writesModelCard = arguments.writeModelCard
+            try runner.checkOutput()
+            let timings = try runner.run(progress: nil)
+            if !global.quiet {
+                print(TerminalText.escaped("wrote stage '\(stage.name.value)' to \(runner.output.path): \(stage.plan.jobs.count) tensors, \(stage.plan.outputLayerCount) layers in \(Self.seconds(timings.total))"))
+            }
+        }
+    }
+
+    /// mergekit-multi's test for a stage already made: config.json and a weights file.
+    private static func holdsModel(_ path: String) -> Bool {
+        let files = ["config.json"] + ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"]
+        return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(files[0]))
+            && files.dropFirst().contains { FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent($0)) }
     }
 
     private static func runPart(_ part: MergePart, of plan: MergePlan, arguments: ApplyArguments, interrupt: InterruptFlag) throws {
@@ -115,12 +157,12 @@ struct Apply: AsyncParsableCommand {
         let global = arguments.global
         let recipe = arguments.recipe
         let loaded = try Planner.load(recipeAt: recipe)
-        let lock = arguments.locked ? try LockedInputs(file: arguments.lockFile ?? recipe + ".lock", recipe: loaded.recipe) : nil
+        let lock = arguments.locked ? try LockedInputs(file: arguments.lockFile ?? recipe + ".lock", recipe: loaded) : nil
         try lock?.checkLocalModels()
-        let hubInputs = try await HubInputs.prepare(loaded.recipe, options: arguments.hub, quiet: global.quiet, pinned: lock?.pinned ?? [:])
+        let hubInputs = try await HubInputs.prepare(loaded, options: arguments.hub, quiet: global.quiet, pinned: lock?.pinned ?? [:])
         try await lock?.checkHubModels(hubInputs, quiet: global.quiet)
         let options = global.planOptions(outShardSize: arguments.outShardSize.bytes)
-        let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
+        let plan = try hubInputs.plan(loaded, options: options)
         let needs = hubInputs.needs(of: plan, copiesTokenizer: arguments.copyTokenizer)
         try lock?.checkFilesRead(by: plan, hubNeeds: needs)
         guard !needs.isEmpty else { return plan }
@@ -138,7 +180,7 @@ struct Apply: AsyncParsableCommand {
         try hubInputs.checkDiskSpace(for: needs, outputPath: arguments.outputPath, outputBytes: plan.bytesWritten, quiet: global.quiet)
         try await hubInputs.download(needs)
         try lock?.checkDownloaded(needs, store: hubInputs.store)
-        return try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
+        return try hubInputs.plan(loaded, options: options)
     }
 
     static func seconds(_ duration: Duration) -> String {

@@ -36,6 +36,11 @@ struct ApplyArguments: ParsableArguments {
     @Flag(name: .long, inversion: .prefixedNo, help: "Write README.md, a model card for the Hugging Face Hub.")
     var writeModelCard = true
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write each named stage of a multi-stage recipe to DIR/<name> as a complete model (mergekit-multi's --intermediate-dir); without it no stage is written.",
+        valueName: "dir"))
+    var keepIntermediates: String?
+
     @Option(name: .long, help: "Seconds between progress lines when stderr is not a terminal (a log file, CI, Slurm).")
     var progressInterval = ProgressReporter.defaultLogInterval
 
@@ -61,6 +66,9 @@ struct ApplyArguments: ParsableArguments {
         }
         if lockFile != nil, !locked {
             throw ValidationError("--lock-file is for --locked")
+        }
+        if part != nil, keepIntermediates != nil {
+            throw ValidationError("--keep-intermediates writes whole stage models and cannot be split into parts; write them in one run without --part")
         }
         if !(progressInterval > 0) || !progressInterval.isFinite {
             throw ValidationError("--progress-interval must be a positive number of seconds")

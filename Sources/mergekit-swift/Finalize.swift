@@ -47,14 +47,14 @@ struct Finalize: AsyncParsableCommand {
     /// plan names the same files, sizes and times as the parts' fingerprints.
     private func preparedPlan() async throws -> MergePlan {
         let loaded = try Planner.load(recipeAt: recipe)
-        let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
+        let hubInputs = try await HubInputs.prepare(loaded, options: hub, quiet: global.quiet)
         let options = global.planOptions(outShardSize: outShardSize.bytes)
-        let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
+        let plan = try hubInputs.plan(loaded, options: options)
         let needs = hubInputs.needs(of: plan, copiesTokenizer: copyTokenizer)
         guard !needs.isEmpty else { return plan }
         try hubInputs.checkDiskSpace(for: needs, outputPath: outputPath, outputBytes: 0, quiet: global.quiet)
         try await hubInputs.download(needs)
-        return try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: options)
+        return try hubInputs.plan(loaded, options: options)
     }
 
     var outputPath: String {

@@ -49,7 +49,7 @@ final class HubInputs {
     /// - Parameter pinned: for `apply --locked`, the commit to use instead of each reference's
     ///   revision (keyed by the reference as written).
     static func prepare(
-        _ recipe: Recipe, options: HubOptions, quiet: Bool, pinned: [HubModelReference: HubModelReference] = [:]
+        _ recipe: LoadedRecipe, options: HubOptions, quiet: Bool, pinned: [HubModelReference: HubModelReference] = [:]
     ) async throws -> HubInputs {
         let locator = ModelLocator(recipeFile: recipe.file)
         var references: [HubModelReference] = []
@@ -110,8 +110,13 @@ final class HubInputs {
     /// with the headers): under tokenizer settings or a chat template every model's, since the
     /// output vocabulary is built from them; otherwise the one whose files are copied, the base
     /// (else the first model).
-    private static func tokenizersReadWhilePlanning(_ recipe: Recipe, locator: ModelLocator) -> [HubModelReference] {
-        let written = recipe.tokenizer != nil || recipe.chatTemplate != nil ? recipe.modelReferences : Array(recipe.modelReferences.prefix(1))
+    /// In a multi-stage recipe, per document, leaving out stages (whose tokenizer is that of
+    /// their own document's models).
+    private static func tokenizersReadWhilePlanning(_ recipe: LoadedRecipe, locator: ModelLocator) -> [HubModelReference] {
+        let written = recipe.documents.flatMap { document in
+            let references = document.tokenizer != nil || document.chatTemplate != nil ? document.modelReferences : Array(document.modelReferences.prefix(1))
+            return references.filter { !recipe.readsStage($0.value) }
+        }
         return written.compactMap { reference in
             guard case .hub(let hub)? = (try? locator.locate(reference.value))?.model else { return nil }
             return hub
@@ -171,9 +176,9 @@ final class HubInputs {
     }
 
     /// Plans `recipe` with these models (see `Planner.plan`).
-    func plan(_ recipe: Recipe, warnings: [Diagnostic], options: PlanOptions) throws -> MergePlan {
+    func plan(_ recipe: LoadedRecipe, options: PlanOptions) throws -> MergePlan {
         do {
-            return try Planner.plan(recipe, warnings: warnings, options: options, hubModels: hubModels)
+            return try Planner.plan(recipe, options: options, hubModels: hubModels)
         } catch {
             throw failure(planning: error)
         }
@@ -216,18 +221,26 @@ final class HubInputs {
         var needs: [Need] = []
         for reference in references {
             guard let input = inputs[reference], !needs.contains(where: { $0.input.folder == input.folder }) else { continue }
+            let plans = plan.plansWithStages
             guard input.checkpoint != nil else {
                 // An adapter: the files fetched before planning, when the plan applies it.
-                if plan.models.contains(where: { $0.adapterPath == input.folder }) {
+                if plans.contains(where: { $0.models.contains { $0.adapterPath == input.folder } }) {
                     needs.append(Need(reference: reference, input: input, files: input.fetched))
                 }
                 continue
             }
-            guard let index = plan.models.firstIndex(where: { $0.path == input.folder }) else { continue }
-            var files = plan.filesRead(fromModel: index)
-            var companions = plan.readsTokenizer(ofModel: index) && copiesTokenizer ? SideFile.names : []
-            if plan.configModelIndex == index { companions.append(SideFile.generationConfigName) }
-            files += companions.filter { input.model.file($0) != nil && !files.contains($0) }
+            // Read by the output's plan or by a stage's (a multi-stage recipe).
+            var files: [String] = []
+            var isRead = false
+            for part in plans {
+                guard let index = part.models.firstIndex(where: { $0.stage == nil && $0.path == input.folder }) else { continue }
+                isRead = true
+                var companions = part.readsTokenizer(ofModel: index) && copiesTokenizer ? SideFile.names : []
+                if part.configModelIndex == index { companions.append(SideFile.generationConfigName) }
+                let read = part.filesRead(fromModel: index) + companions.filter { input.model.file($0) != nil }
+                for file in read where !files.contains(file) { files.append(file) }
+            }
+            guard isRead else { continue }
             needs.append(Need(reference: reference, input: input, files: files))
         }
         return needs

@@ -35,10 +35,10 @@ struct Lock: AsyncParsableCommand {
     func run() async throws {
         do {
             let loaded = try Planner.load(recipeAt: recipe)
-            let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
-            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: global.planOptions())
+            let hubInputs = try await HubInputs.prepare(loaded, options: hub, quiet: global.quiet)
+            let plan = try hubInputs.plan(loaded, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
-            let lock = RecipeLock(inputs: try await inputs(of: loaded.recipe, plan: plan, hubInputs: hubInputs))
+            let lock = RecipeLock(inputs: try await inputs(of: loaded, plan: plan, hubInputs: hubInputs))
             let path = output ?? recipe + ".lock"
             try lock.serialized(as: RecipeLock.Format(path: path)).write(toFile: path, atomically: true, encoding: .utf8)
             if !global.quiet {
@@ -51,8 +51,9 @@ struct Lock: AsyncParsableCommand {
         }
     }
 
-    /// One entry per model reference as the recipe writes it, in recipe order.
-    private func inputs(of recipe: Recipe, plan: MergePlan, hubInputs: HubInputs) async throws -> [RecipeLock.Input] {
+    /// One entry per model reference as the recipe writes it, in recipe order (a stage of a
+    /// multi-stage recipe is not an input: its models are).
+    private func inputs(of recipe: LoadedRecipe, plan: MergePlan, hubInputs: HubInputs) async throws -> [RecipeLock.Input] {
         let locator = ModelLocator(recipeFile: recipe.file)
         let needs = hubInputs.needs(of: plan)
         var seen = Set<String>()
@@ -66,9 +67,8 @@ struct Lock: AsyncParsableCommand {
                       let need = needs.first(where: { $0.input.folder == input.folder }) else { continue }
                 inputs.append(try await store.lock(reference: written.value, model: input.model, files: need.files))
             case .localDirectory(let path):
-                guard let index = plan.models.firstIndex(where: { $0.path == path }) else { continue }
-                inputs.append(try RecipeLockVerifier.lockLocal(
-                    reference: written.value, directory: path, files: plan.filesRead(fromModel: index), hashing: hashLocal))
+                guard let files = plan.filesRead(fromModelAt: path) else { continue }
+                inputs.append(try RecipeLockVerifier.lockLocal(reference: written.value, directory: path, files: files, hashing: hashLocal))
             }
         }
         return inputs

@@ -20,7 +20,7 @@ struct LockedInputs {
     let entries: [Entry]
 
     /// Reads `file` and finds the entry of every model `recipe` names.
-    init(file: String, recipe: Recipe) throws {
+    init(file: String, recipe: LoadedRecipe) throws {
         self.file = file
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RecipeLockError(file: file, path: "", message: "cannot be read; write it with `mergekit-swift lock \(recipe.file)`")
@@ -94,8 +94,8 @@ struct LockedInputs {
             let files: [String]
             switch entry.source {
             case .localDirectory(let path):
-                guard let index = plan.models.firstIndex(where: { $0.path == path }) else { continue }
-                files = plan.filesRead(fromModel: index)
+                guard let read = plan.filesRead(fromModelAt: path) else { continue }
+                files = read
             case .hub(let reference):
                 guard let need = hubNeeds.first(where: { $0.reference == reference }) else { continue }
                 files = need.files

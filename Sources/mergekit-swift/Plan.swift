@@ -22,9 +22,9 @@ struct Plan: AsyncParsableCommand {
     func run() async throws {
         do {
             let loaded = try Planner.load(recipeAt: recipe)
-            let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
+            let hubInputs = try await HubInputs.prepare(loaded, options: hub, quiet: global.quiet)
             let plan = try hubInputs.plan(
-                loaded.recipe, warnings: loaded.warnings, options: global.planOptions(outShardSize: outShardSize.bytes))
+                loaded, options: global.planOptions(outShardSize: outShardSize.bytes))
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet, let summary = hubInputs.headerSummary { CommandFailure.printNote(summary) }
             let report = PlanReport(plan: plan, workers: global.workerCount)

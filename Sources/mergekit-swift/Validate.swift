@@ -19,14 +19,16 @@ struct Validate: AsyncParsableCommand {
     func run() async throws {
         do {
             let loaded = try Planner.load(recipeAt: recipe)
-            let hubInputs = try await HubInputs.prepare(loaded.recipe, options: hub, quiet: global.quiet)
-            let plan = try hubInputs.plan(loaded.recipe, warnings: loaded.warnings, options: global.planOptions())
+            let hubInputs = try await HubInputs.prepare(loaded, options: hub, quiet: global.quiet)
+            let plan = try hubInputs.plan(loaded, options: global.planOptions())
             CommandFailure.printDiagnostics(plan.warnings, recipePath: recipe)
             if !global.quiet {
                 if let summary = hubInputs.headerSummary { CommandFailure.printNote(summary) }
                 let vocabulary = plan.vocabulary.map { ", vocabulary \($0.plan.tokenCount) tokens in \($0.plan.rowCount) rows" } ?? ""
                 let tokenizer = plan.tokenizer.warning.map { "; warning: " + $0 } ?? ""
-                print(TerminalText.escaped("\(recipe): ok — \(plan.method.name), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers\(vocabulary)\(tokenizer)"))
+                let stages = plan.stages.isEmpty ? "" : ", \(plan.stages.count) stage\(plan.stages.count == 1 ? "" : "s") ("
+                    + plan.stages.map { "\($0.name.value): \($0.plan.method.name)" }.joined(separator: ", ") + ")"
+                print(TerminalText.escaped("\(recipe): ok — \(plan.method.name)\(stages), \(plan.models.count) model\(plan.models.count == 1 ? "" : "s"), \(plan.jobs.count) output tensors, \(plan.outputLayerCount) layers\(vocabulary)\(tokenizer)"))
                 // Models read from something other than safetensors say from what.
                 for (model, name) in zip(plan.models, plan.modelNames) where !model.isPlainSafetensors {
                     print(TerminalText.escaped("  model '\(name)': \(model.sourceDescription)"))

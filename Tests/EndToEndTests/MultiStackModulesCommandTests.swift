@@ -138,6 +138,56 @@ import Testing
             "\(result.stderr)")
     }
 
+    /// A `modules:` recipe as a stage of a multi-document recipe: the later stage sees the
+    /// stage's modules (its vision stack cut to 2 layers) and the result is the two merges run
+    /// one after the other.
+    @Test func aModulesRecipeWorksAsAStage() throws {
+        let directory = try TemporaryDirectory()
+        let models = CommandLineTool.repositoryRoot + "/Examples/tiny-vlm"
+        let first = """
+            merge_method: linear
+            modules:
+              text_decoder:
+                models: [{model: \(models)/ft_a}]
+              vision_tower:
+                slices:
+                  - sources: [{model: \(models)/ft_a, layer_range: [0, 2]}, {model: \(models)/ft_b, layer_range: [0, 2]}]
+              multi_modal_projector:
+                models: [{model: \(models)/ft_a}, {model: \(models)/ft_b}]
+            parameters:
+              weight: 0.5
+
+            """
+        let second = { (stage: String) in
+            """
+            merge_method: task_arithmetic
+            base_model: \(models)/base
+            modules:
+              text_decoder:
+                slices:
+                  - sources: [{model: \(stage), layer_range: [0, 3]}, {model: \(models)/base, layer_range: [0, 3]}]
+              vision_tower:
+                models: [{model: \(stage), parameters: {weight: 1.0}}]
+              multi_modal_projector:
+                models: [{model: \(stage), parameters: {weight: 1.0}}]
+            parameters:
+              weight: 0.5
+
+            """
+        }
+        try ("name: vision_mix\n" + first + "---\n" + second("vision_mix")).write(toFile: directory.path + "/stages.yaml", atomically: true, encoding: .utf8)
+        try first.write(toFile: directory.path + "/first.yaml", atomically: true, encoding: .utf8)
+        try second(directory.path + "/mix").write(toFile: directory.path + "/second.yaml", atomically: true, encoding: .utf8)
+        for (recipe, output) in [("stages", "out"), ("first", "mix"), ("second", "expected")] {
+            let result = try CommandLineTool.run(["apply", directory.path + "/\(recipe).yaml", directory.path + "/" + output, "--quiet"])
+            try #require(result.status == 0, "\(recipe): \(result.stderr)")
+        }
+        try Self.expectClose(output: directory.path + "/out", golden: directory.path + "/expected") { $0 }
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path + "/out/config.json"))) as? [String: Any]
+        #expect((config?["vision_config"] as? [String: Any])?["num_hidden_layers"] as? Int == 2)
+        #expect((config?["text_config"] as? [String: Any])?["num_hidden_layers"] as? Int == 3)
+    }
+
     // MARK: - Helpers
 
     /// mergekit's (transformers 4) name of a Mistral 3 tensor → transformers 5's.

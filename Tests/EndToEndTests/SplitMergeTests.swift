@@ -31,7 +31,7 @@ import Testing
 
     @Test(arguments: [
         ("ties", 2), ("ties", 5), ("quickstart", 3), ("della", 4), ("model_stock", 2), ("slerp", 3), ("breadcrumbs_ties", 1),
-        ("union_chatml", 2),
+        ("union_chatml", 2), ("stages", 3),
     ])
     func partsRunTogetherThenFinalizeEqualOneApply(_ method: String, _ parts: Int) throws {
         let directory = try TemporaryDirectory()

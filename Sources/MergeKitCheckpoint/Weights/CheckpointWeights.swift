@@ -62,6 +62,15 @@ public struct CheckpointWeights: Sendable {
         self.sources = sources
     }
 
+    /// Computed weights (a stage of a multi-stage recipe): `sources` in `tensorNames` order,
+    /// described as one `model.safetensors` (what the stage would be written as); `weightFiles`
+    /// are the files they are computed from.
+    package init(computed directory: String, tensorNames: [String], sources: [ByteString: any TensorSource], weightFiles: [WeightFile]) {
+        self.init(
+            directory: directory, layoutFileName: Self.safetensorsFileName, shardCount: 1, weightFiles: weightFiles,
+            tensorNames: tensorNames, sources: sources)
+    }
+
     /// The same weights with other files and tensors (an adapter applied).
     func replacing(weightFiles: [WeightFile], sources: [ByteString: any TensorSource]) -> CheckpointWeights {
         CheckpointWeights(

@@ -31,6 +31,11 @@ public final class ModelDirectory: Sendable {
     public let generationConfig: SideFile?
     /// Base tensors the adapter replaces whole (modules_to_save, trained biases).
     private let replacedTensorNames: Set<ByteString>
+    /// The stage's name when this is a named stage of a multi-stage recipe (its tensors are
+    /// computed by the stage's jobs, nothing is on disk); nil for a directory.
+    public let stage: String?
+    /// A stage's input models: the files it is computed from are theirs.
+    private let stageModels: [ModelDirectory]
 
     public static let configFileName = "config.json"
     public static let singleFileName = CheckpointWeights.safetensorsFileName
@@ -71,6 +76,8 @@ public final class ModelDirectory: Sendable {
     /// of every model it merges (`ModelCatalog`).
     private init(path: String, config: JSONValue, weights base: CheckpointWeights, adapter adapterPath: String?) throws(CheckpointError) {
         self.path = path
+        stage = nil
+        stageModels = []
         self.config = config
         sideFiles = try SideFile.find(in: path)
         vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
@@ -98,6 +105,29 @@ public final class ModelDirectory: Sendable {
         } catch {
             throw CheckpointError(file: error.file, underlying: error)
         }
+    }
+
+    /// The named stage `name` as a later stage reads it: its output tensors (`StageTensor`s of
+    /// its plan's jobs), its output config.json, and the tokenizer and generation_config.json
+    /// files it would have been written with.
+    init(stage name: String, plan: MergePlan) {
+        path = name
+        stage = name
+        stageModels = plan.models
+        config = plan.outputConfig
+        vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
+        hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
+        if case .copied(let model) = plan.tokenizer { sideFiles = plan.models[model].sideFiles } else { sideFiles = [] }
+        generationConfig = plan.models[plan.configModelIndex].generationConfig
+        var sources: [ByteString: any TensorSource] = [:]
+        for job in plan.jobs { sources[ByteString(job.outputName)] = StageTensor(stage: name, job: job) }
+        var seen = Set<String>()
+        let files = plan.models.flatMap(\.weights.weightFiles).filter { seen.insert($0.path).inserted }
+        weights = CheckpointWeights(computed: name, tensorNames: plan.jobs.map(\.outputName), sources: sources, weightFiles: files)
+        // Described as mergekit-multi's written stage would be: its config.json and tensor names.
+        modelDescription = ModelDescription(config: config, tensorNames: weights.tensorNames)
+        adapter = nil
+        replacedTensorNames = []
     }
 
     /// The weights `open` opens, a failure said as a model directory's problem.
@@ -155,6 +185,7 @@ public final class ModelDirectory: Sendable {
     /// Every file this model is read from: config.json, the index, the weight files (with the
     /// adapter's), the side files.
     public var inputFiles: [String] {
+        guard stage == nil else { return stageModels.flatMap(\.inputFiles) }
         let index = weights.indexFileName.map { [Self.join(path, $0)] } ?? []
         return [Self.join(path, Self.configFileName)] + index + weights.files + sideFiles.map(\.source)
             + [generationConfig?.source].compactMap { $0 }
@@ -162,7 +193,8 @@ public final class ModelDirectory: Sendable {
 
     /// The directories this model is read from: the model's, and the adapter's.
     public var inputDirectories: [String] {
-        [path] + (adapterPath.map { [$0] } ?? [])
+        guard stage == nil else { return stageModels.flatMap(\.inputDirectories) }
+        return [path] + (adapterPath.map { [$0] } ?? [])
     }
 
     private static func readConfig(in path: String) throws(CheckpointError) -> JSONValue {

@@ -27,7 +27,7 @@ final class ChunkReader: ChunkSource {
         self.formats = formats
         self.aligned = aligned
         rowsPerBlock = Self.rowsPerBlock(job.merge, blockElements: blockElements)
-        let inputBytes = job.inputs.reduce(0) { $0 + $1.source.storedByteCount }
+        let inputBytes = job.inputs.reduce(0) { $0 + $1.mappedBytes }
         releasesBlocks = inputBytes > Self.residentBytes
     }
 

@@ -28,6 +28,8 @@ public struct Executor: Sendable {
     /// opens only its own), matched to the layout by file name.
     public func run(_ plan: MergePlan, writers: [ShardFileWriter], progress: ProgressReporter?) throws {
         let budget = plan.executionBudget(threads: threads)
+        // Stage tensors (multi-stage recipes) are dropped after their last consumer in this run.
+        StageTensor.reserveInputs(of: plan.jobs)
         let writers = Dictionary(writers.compactMap { writer in
             plan.layout.shards.firstIndex { $0.fileName == writer.plan.fileName }.map { ($0, writer) }
         }, uniquingKeysWith: { first, _ in first })
@@ -103,6 +105,7 @@ private final class Worker {
         guard let placed = plan.layout.location(of: job.outputName), let writer = writers[placed.shardIndex] else {
             throw UnplannedTensor(name: job.outputName)
         }
+        try StageTensor.materializeInputs(of: job, with: StagePreparer(blockElements: budget.blockElements, nonFinite: nonFinite))
         readAhead.reached(job: order, element: 0)
         let work: ActiveJob.Work
         var aligned: AlignedEmbedding?
@@ -124,6 +127,7 @@ private final class Worker {
         let active = ActiveJob(
             job: job, order: order, work: work, aligned: aligned, writer: writer, fileOffset: placed.fileOffset, chunks: chunks)
         if chunks.isEmpty {
+            StageTensor.finishedUsing(inputsOf: job)
             readAhead.finished(job: order)
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: 0)
@@ -168,6 +172,7 @@ private final class Worker {
         }
         InputDecoder.release(job, range, aligned: active.aligned)
         if active.finishChunk() {
+            StageTensor.finishedUsing(inputsOf: job)
             readAhead.finished(job: active.order)
             try onJobFinished?(job)
             progress?.finished(job.outputName, bytes: job.outputBytes)

@@ -11,6 +11,10 @@ enum ModelCard {
         for index in order {
             if let id = ids[index]?.id, !hubIDs.contains(id) { hubIDs.append(id) }
         }
+        // A stage's models are inputs of the merge too.
+        for model in plan.stages.flatMap(\.plan.models) where model.stage == nil {
+            if let id = HubModelID.of(model)?.id, !hubIDs.contains(id) { hubIDs.append(id) }
+        }
         var lines = ["---"]
         if !hubIDs.isEmpty {
             lines.append("base_model:")
@@ -23,11 +27,11 @@ enum ModelCard {
         let name = method.reference.map { "[`\(method.name)`](\($0))" } ?? "`\(method.name)`"
         lines.append("\(name): \(method.summary)")
         if let base = plan.baseModelIndex, [.required, .optional].contains(method.baseModel) {
-            lines += ["", "Base model: \(reference(plan, base, ids[base]))."]
+            lines += ["", "Base model: \(reference(plan, base, ids[base]))\(stageText(plan, plan.models[base]))."]
         }
         lines += ["", "## Models", ""]
         for index in plan.models.indices where index != plan.baseModelIndex || ![.required, .optional].contains(method.baseModel) {
-            lines.append("- " + reference(plan, index, ids[index]))
+            lines.append("- " + reference(plan, index, ids[index]) + stageText(plan, plan.models[index]))
         }
         let recipe = plan.recipe.source.hasSuffix("\n") ? String(plan.recipe.source.dropLast()) : plan.recipe.source
         let fence = String(repeating: "`", count: max(3, longestBacktickRun(in: recipe) + 1))
@@ -40,6 +44,15 @@ enum ModelCard {
         let written = code(plan.modelNames[index])
         guard let hub, hub.origin == .cache else { return written }
         return "[\(hub.id)](https://huggingface.co/\(hub.id))" + (plan.modelNames[index].hasPrefix(hub.id) ? "" : " (\(written))")
+    }
+
+    /// ", a stage: ties of `a`, `b` (base `c`)" for a named stage of the recipe, else "".
+    private static func stageText(_ plan: MergePlan, _ model: ModelDirectory) -> String {
+        guard let name = model.stage, let stage = plan.stages.first(where: { $0.name.value == name }) else { return "" }
+        let base = stage.plan.baseModelIndex
+        let models = stage.plan.modelNames.indices.filter { $0 != base }.map { code(stage.plan.modelNames[$0]) }
+        return ", a stage: \(stage.plan.method.name) of " + models.joined(separator: ", ")
+            + (base.map { " (base \(code(stage.plan.modelNames[$0])))" } ?? "")
     }
 
     /// Inline code that survives backticks in the text (a longer fence, padded).

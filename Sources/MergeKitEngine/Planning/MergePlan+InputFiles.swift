@@ -20,6 +20,23 @@ extension MergePlan {
         return files
     }
 
+    /// The plans whose jobs read the input models: each stage's (a multi-stage recipe), then
+    /// this one.
+    public var plansWithStages: [MergePlan] { stages.map(\.plan) + [self] }
+
+    /// The files of the model in folder `path` that the merge reads, its stages included (see
+    /// `filesRead(fromModel:)`), in the order first read; nil when no plan opens that model.
+    public func filesRead(fromModelAt path: String) -> [String]? {
+        var files: [String]?
+        for plan in plansWithStages {
+            guard let index = plan.models.firstIndex(where: { $0.stage == nil && $0.path == path }) else { continue }
+            var read = files ?? []
+            for file in plan.filesRead(fromModel: index) where !read.contains(file) { read.append(file) }
+            files = read
+        }
+        return files
+    }
+
     /// Whether the output's tokenizer is made from model `index`'s tokenizer files: copied from
     /// it, written again from its folder, or (under tokenizer settings) built from every merged
     /// model's vocabulary.
@@ -35,7 +52,10 @@ extension MergePlan {
     /// A weight file the plan reads that is known by its header only (a Hub model's shard that
     /// was not downloaded), if any: such a plan can be shown and checked, not run.
     public var fileNotDownloaded: String? {
-        for (index, model) in models.enumerated() {
+        for stage in stages {
+            if let file = stage.plan.fileNotDownloaded { return file }
+        }
+        for (index, model) in models.enumerated() where model.stage == nil {
             let unmapped = modelWeightFiles(of: model).filter { !$0.isMapped }
             guard !unmapped.isEmpty else { continue }
             if let file = filesRead(fromModel: index, among: unmapped).first { return file.path }

@@ -92,6 +92,9 @@ public struct MergePlan: Sendable {
     public var memoryBudget: Int
     /// `--strict`: NaN / ±Inf in an input stops the run instead of a warning.
     public var strict: Bool
+    /// The named stages this merge reads (a multi-stage recipe), in the order they are planned
+    /// (each after the stages it reads); empty for a one-document recipe.
+    public var stages: [PlannedStage] = []
 
     /// Bytes of input tensor data read (each distinct input tensor once; an adapted tensor's
     /// base and its LoRA factors once each).

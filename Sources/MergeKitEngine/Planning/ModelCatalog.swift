@@ -22,10 +22,15 @@ package final class ModelCatalog {
     private var warnedAmbiguous: Set<ByteString> = []
     private let locator: ModelLocator
     private let hubModels: HubModels
+    /// The named stages of a multi-stage recipe this document may read: a reference equal to a
+    /// name is that stage's output, before any directory or Hub id of that spelling (mergekit-multi
+    /// replaces stage names in later documents before it resolves any model).
+    private let stages: [String: ModelDirectory]
 
-    package init(recipeFile: String, hubModels: HubModels = HubModels()) {
+    package init(recipeFile: String, hubModels: HubModels = HubModels(), stages: [String: ModelDirectory] = [:]) {
         locator = ModelLocator(recipeFile: recipeFile)
         self.hubModels = hubModels
+        self.stages = stages
     }
 
     /// Opens (or finds) the model `written`, reporting problems at its recipe position.
@@ -38,6 +43,9 @@ package final class ModelCatalog {
     /// `report` at its recipe position: errors, and the warning for a relative path found in two
     /// places. A model that failed once is reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
+        if let stage = StageGraph.stageName(of: written.value, among: stages.mapValues { _ in 0 }) {
+            return openStage(stage, written: written, report: report)
+        }
         guard let resolved = resolve(written, report: report) else { return nil }
         if let index = indexByKey[ByteString(resolved.key)] { return index }
         if failedKeys.contains(ByteString(resolved.key)) { return nil }
@@ -61,10 +69,29 @@ package final class ModelCatalog {
         }
     }
 
+    /// The named stage `name` as a model; `name+adapter` is refused.
+    private func openStage(_ name: String, written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
+        guard written.value == name, let model = stages[name] else {
+            report(.error("stage '\(name)' cannot take a LoRA adapter ('\(written.value)') yet; merge the adapter into one of the stage's models instead", at: written.location))
+            return nil
+        }
+        let key = Self.stageKey(name)
+        if let index = indexByKey[key] { return index }
+        models.append(model)
+        writtenNames.append(written.value)
+        writtenLocations.append(written.location)
+        indexByKey[key] = models.count - 1
+        return models.count - 1
+    }
+
+    /// A stage's key among the models': no directory or Hub reference can spell it.
+    private static func stageKey(_ name: String) -> ByteString { ByteString("\u{0}stage " + name) }
+
     /// The index of a model already opened under any spelling that resolves to the same
     /// directory (and adapter) (`tokens:` and `tokenizer_source` name models the way `models:`
     /// does); nil when it is not one of them. Reports nothing.
     func index(of written: String) -> Int? {
+        if stages[written] != nil { return indexByKey[Self.stageKey(written)] }
         let unplaced = Located(written, at: SourceLocation(file: "", line: 0, column: 0))
         return resolve(unplaced, report: { _ in }).flatMap { indexByKey[ByteString($0.key)] }
     }

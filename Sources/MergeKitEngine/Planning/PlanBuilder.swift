@@ -15,10 +15,12 @@ struct PlanBuilder {
     let warnings: [Diagnostic]
     /// The models the recipe names by Hub id.
     let hubModels: HubModels
+    /// The named stages this document may read, by name (multi-stage recipes).
+    var stageModels: [String: ModelDirectory] = [:]
 
     func build() throws(RecipeError) -> MergePlan {
         var sink = DiagnosticSink(warnings)
-        let catalog = ModelCatalog(recipeFile: self.recipe.file, hubModels: hubModels)
+        let catalog = ModelCatalog(recipeFile: self.recipe.file, hubModels: hubModels, stages: stageModels)
         guard let selections = modules(catalog: catalog, into: &sink), let module = selections.first else {
             throw sink.failure(strict: options.strict)
         }

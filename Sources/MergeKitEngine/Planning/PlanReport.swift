@@ -13,17 +13,29 @@ public struct PlanReport: Sendable {
     }
 
     public var text: String {
+        var lines = [Self.recipeLine(plan.recipe)] + stageLines + mergeLines
+        lines.append("")
+        lines.append("shards")
+        for shard in plan.layout.shards {
+            lines.append("  \(shard.fileName): \(shard.tensors.count) tensors, \(ByteFormatting.format(shard.fileSize))")
+        }
+        lines.append("")
+        lines.append("totals: read \(ByteFormatting.format(plan.bytesRead)), write \(ByteFormatting.format(plan.bytesWritten)), \(plan.layout.shards.count) shard\(plan.layout.shards.count == 1 ? "" : "s"), estimated peak memory \(ByteFormatting.format(plan.estimatedPeakBytes(workers: workers))) (\(workers) worker\(workers == 1 ? "" : "s"))")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The merge of one document: method, models, vocabulary, every output tensor.
+    var mergeLines: [String] {
         var lines: [String] = []
-        lines.append("recipe: \(plan.recipe.file)")
         lines.append("method: \(plan.method.name)")
         for rule in rules { lines.append("  \(rule.parameter): \(rule.text)") }
         if let module = plan.module { lines.append("module: \(module) (modules:; every stack of the model)") }
         for (index, name) in plan.modelNames.enumerated() {
             let role = index == plan.baseModelIndex ? " (base)" : ""
             let model = plan.models[index]
-            var line = "model \(index): \(name)\(role) → \(model.path)"
+            var line = "model \(index): \(name)\(role) → " + (model.stage.map { "stage '\($0)'" } ?? model.path)
             if let adapterPath = model.adapterPath { line += " + adapter \(adapterPath)" }
-            if !model.isPlainSafetensors {
+            if !model.isPlainSafetensors && model.stage == nil {
                 line += " (\(model.weights.layoutDescription)" + (model.adapterDescription.map { "; \($0)" } ?? "") + ")"
             }
             lines.append(line)
@@ -44,14 +56,7 @@ public struct PlanReport: Sendable {
             }
             lines.append("  " + describe(job))
         }
-        lines.append("")
-        lines.append("shards")
-        for shard in plan.layout.shards {
-            lines.append("  \(shard.fileName): \(shard.tensors.count) tensors, \(ByteFormatting.format(shard.fileSize))")
-        }
-        lines.append("")
-        lines.append("totals: read \(ByteFormatting.format(plan.bytesRead)), write \(ByteFormatting.format(plan.bytesWritten)), \(plan.layout.shards.count) shard\(plan.layout.shards.count == 1 ? "" : "s"), estimated peak memory \(ByteFormatting.format(plan.estimatedPeakBytes(workers: workers))) (\(workers) worker\(workers == 1 ? "" : "s"))")
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     /// What a parameter whose value alone does not say its effect (`rescale: true`) does, once
@@ -122,6 +127,22 @@ public struct PlanReport: Sendable {
     }
 
     public var json: JSONValue {
+        .members([("recipe", .string(plan.recipe.file))] + (plan.stages.isEmpty ? [] : [("stages", stagesJSON)]) + mergeJSON + [
+            ("shards", .array(plan.layout.shards.map {
+                .members([("file", .string($0.fileName)), ("tensors", .number(String($0.tensors.count))), ("bytes", .number(String($0.fileSize)))])
+            })),
+            ("totals", .members([
+                ("bytes_read", .number(String(plan.bytesRead))),
+                ("bytes_written", .number(String(plan.bytesWritten))),
+                ("shards", .number(String(plan.layout.shards.count))),
+                ("estimated_peak_bytes", .number(String(plan.estimatedPeakBytes(workers: workers)))),
+                ("workers", .number(String(workers))),
+            ])),
+        ])
+    }
+
+    /// The merge of one document as JSON members: method, rules, models, vocabulary, tensors.
+    var mergeJSON: [(String, JSONValue)] {
         let tensors: [JSONValue] = plan.jobs.map { job in
             let placed = plan.layout.location(of: job.outputName)
             let inputs: [JSONValue] = zip(job.inputs, job.merge.inputs).map { input, merge in
@@ -160,11 +181,7 @@ public struct PlanReport: Sendable {
             if let rows = job.alignedRows { members.append(("rows", Self.rowsJSON(rows))) }
             return .members(members)
         }
-        let shards: [JSONValue] = plan.layout.shards.map {
-            .members([("file", .string($0.fileName)), ("tensors", .number(String($0.tensors.count))), ("bytes", .number(String($0.fileSize)))])
-        }
-        return .members([
-            ("recipe", .string(plan.recipe.file)),
+        return [
             ("method", .string(plan.method.name)),
             ("module", plan.module.map(JSONValue.string) ?? .null),
             ("rules", .array(rules.map { rule in
@@ -175,21 +192,13 @@ public struct PlanReport: Sendable {
             ("layers", .number(String(plan.outputLayerCount))),
             ("structure", stacksJSON),
             ("tensors", .array(tensors)),
-            ("shards", .array(shards)),
-            ("totals", .members([
-                ("bytes_read", .number(String(plan.bytesRead))),
-                ("bytes_written", .number(String(plan.bytesWritten))),
-                ("shards", .number(String(plan.layout.shards.count))),
-                ("estimated_peak_bytes", .number(String(plan.estimatedPeakBytes(workers: workers)))),
-                ("workers", .number(String(workers))),
-            ])),
-        ])
+        ]
     }
 
     private static func json(_ model: ModelDirectory, name: String, isBase: Bool) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("name", .string(name)), ("path", .string(model.path)), ("base", .bool(isBase)),
-            ("format", .string(model.format)), ("shards", .number(String(model.weights.shardCount))),
+            ("format", .string(model.stage == nil ? model.format : "stage")), ("shards", .number(String(model.weights.shardCount))),
         ]
         if let adapter = model.adapter {
             members.append(("adapter", .members([

@@ -5,26 +5,28 @@ import MergeKitYAML
 /// find (recipe, files, layer ranges, tensor names, shapes, dtypes, parameters) is collected and
 /// reported together, positioned at the recipe line it concerns.
 public enum Planner {
-    /// Reads, decodes, checks and plans the recipe at `path`.
+    /// Reads, decodes, checks and plans the recipe at `path`. A file of several YAML documents is
+    /// a multi-stage recipe (mergekit-multi's): its stages are planned into the output's plan.
     ///
     /// - Parameter hubModels: the models the recipe names by Hub id, brought in beforehand.
     public static func plan(recipeAt path: String, options: PlanOptions = .init(), hubModels: HubModels = .init()) throws(RecipeError) -> MergePlan {
-        let loaded = try load(recipeAt: path)
-        return try plan(loaded.recipe, warnings: loaded.warnings, options: options, hubModels: hubModels)
+        try plan(try load(recipeAt: path), options: options, hubModels: hubModels)
     }
 
-    /// Reads and decodes the recipe at `path` (one merge per file), with the decoder's warnings.
-    public static func load(recipeAt path: String) throws(RecipeError) -> (recipe: Recipe, warnings: [Diagnostic]) {
+    /// Reads and decodes the recipe at `path`: its documents (several for a multi-stage
+    /// recipe), with the decoder's warnings.
+    public static func load(recipeAt path: String) throws(RecipeError) -> LoadedRecipe {
         let decoded = try RecipeDecoder.decode(utf8: try RecipeFile.read(path), file: path)
-        guard let recipe = decoded.recipes.first else {
+        guard !decoded.recipes.isEmpty else {
             throw RecipeError([.error("the recipe is empty", at: SourceLocation(file: path, line: 1, column: 1))] + decoded.warnings)
         }
-        if decoded.recipes.count > 1 {
-            throw RecipeError(decoded.warnings + [.error(
-                "multi-document recipes (several merges in one file) are not supported yet",
-                at: decoded.recipes[1].mergeMethod.location)])
-        }
-        return (recipe, decoded.warnings)
+        return LoadedRecipe(documents: decoded.recipes, warnings: decoded.warnings)
+    }
+
+    /// Plans a loaded recipe: one merge, or the stages of a multi-stage recipe into its output's plan.
+    public static func plan(_ loaded: LoadedRecipe, options: PlanOptions = .init(), hubModels: HubModels = .init()) throws(RecipeError) -> MergePlan {
+        guard loaded.isMultiStage else { return try plan(loaded.documents[0], warnings: loaded.warnings, options: options, hubModels: hubModels) }
+        return try StagePlanner(recipes: loaded.documents, options: options, warnings: loaded.warnings, hubModels: hubModels).plan()
     }
 
     public static func plan(

@@ -12,20 +12,30 @@ extension TensorInput {
         return (stored as? PyTorchTensor).map { !$0.layout.isContiguous } ?? false
     }
 
-    /// "safetensors", "pytorch" or "lora": where the elements come from.
+    /// "safetensors", "pytorch", "lora" or "stage": where the elements come from.
     var format: String {
         if adapted != nil { return "lora" }
+        if source is StageTensor { return "stage" }
         return source is PyTorchTensor ? "pytorch" : "safetensors"
     }
 
     /// Stored bytes read: the tensor's, and an adapted tensor's LoRA factors.
     var bytesRead: Int {
+        // A stage's tensor is computed, and its own inputs are counted with its stage.
+        if source is StageTensor { return 0 }
         guard let adapted else { return source.storedByteCount }
         return adapted.base.storedByteCount + adapted.module.a.storedByteCount + adapted.module.b.storedByteCount
     }
 
-    /// Scratch one decode of `rows` rows allocates beyond the decoded values (LoRA only).
+    /// Bytes of mapped input files reading the whole tensor touches: a stage's tensor touches
+    /// its stage's inputs (and theirs).
+    var mappedBytes: Int {
+        guard let stage = source as? StageTensor else { return source.storedByteCount }
+        return stage.job.inputs.reduce(0) { $0 + $1.mappedBytes }
+    }
+
+    /// Scratch one decode of `rows` rows allocates beyond the decoded values (LoRA, stages).
     func scratchBytes(rows: Int) -> Int {
-        adapted?.scratchBytes(rows: rows) ?? 0
+        adapted?.scratchBytes(rows: rows) ?? (source as? StageTensor)?.scratchBytes(rows: rows) ?? 0
     }
 }

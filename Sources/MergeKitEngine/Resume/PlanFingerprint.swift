@@ -46,15 +46,23 @@ enum PlanFingerprint {
             guard seen.insert(ByteString(file.path)).inserted else { return }
             hasher.add(identityOf: file, withDeviceAndInode: scope == .machine)
         }
-        for job in plan.jobs {
+        for stage in plan.stages { hasher.add("stage \(stage.name) seed \(stage.plan.seed)") }
+        // A stage tensor's inputs count as the job's: every stage is computed in this run.
+        func addInputs(of job: TensorJob) {
             hasher.add(job.outputName)
             hasher.add(job.verbatimInput.map(String.init) ?? "-")
             if let rows = job.alignedRows { add(rows, to: &hasher) }
             for input in job.inputs {
-                if let file = files[ByteString(input.source.file)] { addFile(file) }
+                if let stageTensor = input.source as? StageTensor {
+                    hasher.add(stageTensor.file)
+                    addInputs(of: stageTensor.job)
+                } else if let file = files[ByteString(input.source.file)] {
+                    addFile(file)
+                }
             }
         }
-        for model in plan.models where model.adapter != nil {
+        for job in plan.jobs { addInputs(of: job) }
+        for model in plan.models + plan.stages.flatMap(\.plan.models) where model.adapter != nil {
             model.adapter?.weightFiles.forEach(addFile)
         }
         return hasher.value
