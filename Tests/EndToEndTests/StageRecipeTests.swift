@@ -73,8 +73,6 @@ import Testing
          "recipe.yaml:6:30: error: model directory './missing' does not exist"),
         ("name: a\nmerge_method: linear\nmodels: [{model: ./ft_b, parameters: {weight: x}}, {model: ./ft_a, parameters: {weight: 1}}]\n---\nmerge_method: passthrough\nmodels: [{model: a}]\n",
          "recipe.yaml:3:47: error: parameter 'weight' expects a number; found 'x'"),
-        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\ntokenizer_source: base\nmodels: [{model: a}]\n",
-         "recipe.yaml:6:19: error: a document that reads a stage cannot set tokenizer_source"),
         ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\nmodels: [{model: a+./lora_plain}]\n",
          "recipe.yaml:6:18: error: stage 'a' cannot take a LoRA adapter ('a+./lora_plain') yet"),
     ])

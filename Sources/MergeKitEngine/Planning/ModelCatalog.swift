@@ -84,6 +84,11 @@ package final class ModelCatalog {
         return models.count - 1
     }
 
+    /// The named stage `name` (a stage this document may read), whether or not it is opened as a model.
+    func stage(named name: String) -> ModelDirectory? {
+        stages[name]
+    }
+
     /// A stage's key among the models': no directory or Hub reference can spell it.
     private static func stageKey(_ name: String) -> ByteString { ByteString("\u{0}stage " + name) }
 

@@ -24,15 +24,6 @@ struct StagePlanner {
                 "stage '\(name.value)' is not read by the output's merge, so it is not computed (mergekit-multi would write it to its --intermediate-dir)",
                 at: name.location))
         }
-        for index in order where !graph.reads[index].isEmpty {
-            let recipe = recipes[index]
-            let located = recipe.tokenizer.map { $0.source.location } ?? recipe.chatTemplate?.location
-            if let located {
-                diagnostics.append(.error(
-                    "a document that reads a stage cannot set tokenizer_source, tokenizer or chat_template yet (this one reads '\(graph.reads[index][0].value)'); leave them out to keep the first model's tokenizer",
-                    at: located))
-            }
-        }
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw Self.failure(diagnostics) }
 
         var stageModels: [String: ModelDirectory] = [:]
@@ -58,7 +49,13 @@ struct StagePlanner {
                 final.warnings = Self.sorted(diagnostics)
                 return final
             }
-            stageModels[name.value] = ModelDirectory(stage: name.value, plan: plan)
+            do {
+                stageModels[name.value] = try ModelDirectory(stage: name.value, plan: plan)
+            } catch {
+                diagnostics.append(.error("stage '\(name.value)': its tokenizer files cannot be made: \(error)", at: name.location))
+                failed = true
+                continue
+            }
             stages.append(PlannedStage(name: name, plan: plan, reads: graph.reads[index].map(\.value)))
         }
         throw Self.failure(diagnostics)
