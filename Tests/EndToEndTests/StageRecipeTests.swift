@@ -73,6 +73,14 @@ import Testing
          "recipe.yaml:6:30: error: model directory './missing' does not exist"),
         ("name: a\nmerge_method: linear\nmodels: [{model: ./ft_b, parameters: {weight: x}}, {model: ./ft_a, parameters: {weight: 1}}]\n---\nmerge_method: passthrough\nmodels: [{model: a}]\n",
          "recipe.yaml:3:47: error: parameter 'weight' expects a number; found 'x'"),
+        // Stages the output does not read are checked too: a cycle among them, a bad parameter,
+        // a missing model (mergekit-multi would fail on each while writing the stages).
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: b}]\n---\nname: b\nmerge_method: passthrough\nmodels: [{model: a}]\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n",
+         "recipe.yaml:7:18: error: stages read each other in a cycle: a → b → a"),
+        ("name: a\nmerge_method: linear\nmodels: [{model: ./ft_a, parameters: {weight: x}}, {model: ./ft_b, parameters: {weight: 1}}]\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_c}]\n",
+         "recipe.yaml:3:47: error: parameter 'weight' expects a number; found 'x'"),
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./missing}]\n---\nname: b\nmerge_method: passthrough\nmodels: [{model: a}]\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_c}]\n",
+         "recipe.yaml:3:18: error: model directory './missing' does not exist"),
         ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\nmodels: [{model: a+./lora_plain}]\n",
          "recipe.yaml:6:18: error: stage 'a' cannot take a LoRA adapter ('a+./lora_plain') yet"),
     ])

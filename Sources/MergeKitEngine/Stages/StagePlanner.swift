@@ -18,7 +18,11 @@ struct StagePlanner {
         guard !diagnostics.contains(where: { $0.severity == .error }), let output = graph.output(into: &diagnostics),
             let order = graph.order(from: output, into: &diagnostics)
         else { throw Self.failure(diagnostics) }
-        for (index, recipe) in recipes.enumerated() where !order.contains(index) {
+        // The output and the stages it needs, then the others: planned (so each is checked as a
+        // recipe, its errors at their line) but not computed.
+        let outputPosition = order.firstIndex(of: output) ?? order.count - 1
+        let needed = Set(order[...outputPosition])
+        for (index, recipe) in recipes.enumerated() where !needed.contains(index) {
             guard let name = recipe.name else { continue }
             diagnostics.append(.warning(
                 "stage '\(name.value)' is not read by the output's merge, so it is not computed (mergekit-multi would write it to its --intermediate-dir)",
@@ -29,7 +33,7 @@ struct StagePlanner {
         var stageModels: [String: ModelDirectory] = [:]
         var stages: [PlannedStage] = []
         var failed = false
-        for index in order {
+        for index in order[..<outputPosition] + order[(outputPosition + 1)...] + [output] {
             let recipe = recipes[index]
             // A stage whose inputs failed would only repeat their errors as missing models.
             guard graph.reads[index].allSatisfy({ stageModels[$0.value] != nil }) else { continue }
@@ -56,7 +60,9 @@ struct StagePlanner {
                 failed = true
                 continue
             }
-            stages.append(PlannedStage(name: name, plan: plan, reads: graph.reads[index].map(\.value)))
+            if needed.contains(index) {
+                stages.append(PlannedStage(name: name, plan: plan, reads: graph.reads[index].map(\.value)))
+            }
         }
         throw Self.failure(diagnostics)
     }
