@@ -82,7 +82,7 @@ import Testing
         ("name: a\nmerge_method: passthrough\nmodels: [{model: ./missing}]\n---\nname: b\nmerge_method: passthrough\nmodels: [{model: a}]\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_c}]\n",
          "recipe.yaml:3:18: error: model directory './missing' does not exist"),
         ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\nmodels: [{model: a+./lora_plain}]\n",
-         "recipe.yaml:6:18: error: stage 'a' cannot take a LoRA adapter ('a+./lora_plain') yet"),
+         "recipe.yaml:6:18: error: stage 'a' cannot take a LoRA adapter ('a+./lora_plain'): adapters apply to a model folder, and a stage is computed, not read; write the stage first (apply --keep-intermediates DIR, or mergekit-multi -I DIR) and read 'DIR/a+./lora_plain' in a recipe of its own"),
     ])
     func aBadStageRecipeIsAnErrorAtItsLine(_ text: String, _ message: String) throws {
         let directory = try TemporaryDirectory()
