@@ -60,8 +60,8 @@ import Testing
                 "\(result.stderr)")
     }
 
-    /// A model with several stacks lists mergekit's names for them; slicing them one by one is
-    /// not done yet (slices: applies to the text stack and takes the others whole).
+    /// A model with several stacks lists mergekit's names for them (MultiStackModulesCommandTests
+    /// merges them).
     @Test func modulesOfAMultimodalModel() throws {
         let directory = try TemporaryDirectory()
         let recipe = directory.path + "/recipe.yaml"
@@ -78,13 +78,6 @@ import Testing
         #expect(wrongName.stderr.contains(
             "recipe.yaml:5:3: error: model '\(Self.gemma3Multimodal)' has no module 'vision'; its modules are: text_decoder, vision_tower, multi_modal_projector\n"),
             "\(wrongName.stderr)")
-        try (try String(contentsOfFile: recipe, encoding: .utf8)).replacingOccurrences(of: "  vision:", with: "  vision_tower:")
-            .write(toFile: recipe, atomically: true, encoding: .utf8)
-        let several = try CommandLineTool.run(["validate", recipe])
-        #expect(several.status == 65)
-        #expect(several.stderr.contains(
-            "recipe.yaml:3:3: error: modules: on a model with several modules (text_decoder, vision_tower, multi_modal_projector) is not supported yet; use slices: to slice its text stack"),
-            "\(several.stderr)")
     }
 
     /// Every slice naming its own base satisfies a method that needs one.

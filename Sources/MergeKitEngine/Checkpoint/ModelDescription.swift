@@ -21,6 +21,8 @@ public struct ModelDescription: Sendable {
     /// The text stack's layers past its count (`LayerStack.extraLayers`), in file order; they are
     /// placed after the stack.
     public let extraLayerNames: [String]
+    /// mergekit's modules of the model and the tensors each holds (`ModelModules`).
+    public let modules: ModelModules
     private let namesByPlacement: [TensorPlacement: [String]]
 
     public init(config: JSONValue, tensorNames: [String]) {
@@ -54,6 +56,8 @@ public struct ModelDescription: Sendable {
         }
         namesByPlacement = byPlacement
         extraLayerNames = extra
+        let placements = Dictionary(byPlacement.flatMap { placement, names in names.map { (ByteString($0), placement) } }) { first, _ in first }
+        modules = ModelModules(stacks: found.stacks, text: text, names: tensorNames) { placements[ByteString($0)] ?? .beforeLayers }
         if let text {
             let otherNames = Set((inOtherStacks + extra).map { ByteString($0) })
             tiedEmbeddings = TiedEmbeddings(

@@ -22,7 +22,7 @@ struct LayerConfigRewrite {
 
         if layers.count != stack.count {
             if let key = stack.countKey {
-                edit(key, .integer(layers.count), "the text stack's layer count")
+                edit(key, .integer(layers.count), "\(context.stackWord)'s layer count")
             } else {
                 sink.add(.error(
                     "cannot stack these layers: \(context.stackName): the output has \(layers.count) layers instead of \(stack.count), and config.json has no key to say so",
@@ -35,13 +35,13 @@ struct LayerConfigRewrite {
                 "\(extra.count) layer\(extra.count == 1 ? "" : "s") of \(stack.prefix) past \(stack.countKey?.description ?? "the count") (\(extra.key), multi-token prediction) cannot follow a reordered stack; the output leaves \(extra.count == 1 ? "it" : "them") out and sets \(extra.key) to 0",
                 at: context.location(ofLayer: 0)))
         }
-        guard let facts = context.description(of: context.configModel).textLayerFacts else { return edits }
+        guard let facts = context.facts(of: context.configModel) else { return edits }
 
         for list in facts.lists {
             var values: [JSONValue] = []
             var lacking: [Int] = []
             for layer in layers {
-                let own = context.description(of: layer.reference.model).textLayerFacts?.list(at: list.key)
+                let own = context.facts(of: layer.reference.model)?.list(at: list.key)
                 if let own, layer.reference.layer < own.count {
                     values.append(own[layer.reference.layer])
                 } else {
@@ -58,14 +58,14 @@ struct LayerConfigRewrite {
         }
         if let rule = facts.mixtureOfExperts {
             let kinds = layers.map { layer in
-                context.description(of: layer.reference.model).textLayerFacts?.mixtureOfExperts?.isMixtureOfExperts(layer: layer.reference.layer)
+                context.facts(of: layer.reference.model)?.mixtureOfExperts?.isMixtureOfExperts(layer: layer.reference.layer)
             }
             apply(rule.key, kinds: kinds, what: "dense MLPs", concerned: false, expressed: rule.settings(for:),
                   reason: "MoE layers recomputed from the stacked layers", edit: edit, into: &sink)
         }
         if let rule = facts.slidingWindow {
             let kinds = layers.map { layer in
-                context.description(of: layer.reference.model).textLayerFacts?.slidingWindow?.usesWindow(layer: layer.reference.layer)
+                context.facts(of: layer.reference.model)?.slidingWindow?.usesWindow(layer: layer.reference.layer)
             }
             apply(rule.key, kinds: kinds, what: "a sliding attention window", concerned: true, expressed: rule.settings(for:),
                   reason: "sliding-window layers recomputed from the stacked layers", edit: edit, into: &sink)

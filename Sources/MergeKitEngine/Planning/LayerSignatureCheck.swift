@@ -16,22 +16,21 @@ struct LayerSignatureCheck {
     /// What a layer is, as config.json says: its MLP kind and its entry in every per-layer list
     /// of the config model.
     private func kind(of source: LayerSource) -> [JSONValue] {
-        let description = context.description(of: source.model)
-        let facts = description.textLayerFacts
+        let facts = context.facts(of: source.model)
         let moe = facts?.mixtureOfExperts.map { JSONValue.bool($0.isMixtureOfExperts(layer: source.layer)) } ?? .null
-        let listKeys = context.description(of: context.configModel).textLayerFacts?.lists.map(\.key) ?? []
+        let listKeys = context.facts(of: context.configModel)?.lists.map(\.key) ?? []
         return [moe] + listKeys.map { key in facts?.list(at: key).flatMap { source.layer < $0.count ? $0[source.layer] : nil } ?? .null }
     }
 
     /// The layer's tensor suffixes, compared as bytes (two spellings of a name are two tensors).
     private func signature(of source: LayerSource) -> [ByteString] {
-        guard let stack = context.description(of: source.model).textStack, source.layer < stack.signatures.count else { return [] }
+        guard let stack = context.stack(of: source.model), source.layer < stack.signatures.count else { return [] }
         return stack.signatures[source.layer].map { ByteString($0) }
     }
 
     /// The most frequent signature among `model`'s layers of `kind` (the later one on a tie).
     private func usual(_ kind: [JSONValue], in model: Int) -> [ByteString]? {
-        guard let stack = context.description(of: model).textStack else { return nil }
+        guard let stack = context.stack(of: model) else { return nil }
         var counts: [[ByteString]: (count: Int, last: Int)] = [:]
         for layer in 0..<stack.count where self.kind(of: LayerSource(model: model, layer: layer)) == kind {
             let signature = signature(of: LayerSource(model: model, layer: layer))

@@ -1,11 +1,12 @@
 import MergeKitRecipe
 import MergeKitYAML
 
-/// mergekit's `modules:` matched against the model: which module of the recipe applies, with
-/// its own `models:` or `slices:` and parameters. A model's module names are mergekit's:
-/// `default` for a model with one layer stack; `text_decoder`, `vision_tower`,
-/// `multi_modal_projector`, `encoder`, `decoder` for the stacks of multimodal and
-/// encoder-decoder models. A recipe without `modules:` is its own single module.
+/// mergekit's `modules:` matched against the model: which modules of the recipe apply, each with
+/// its own `models:` or `slices:` and parameters. A model's module names are mergekit's
+/// (`ModelModules`): `default` for a model with one layer stack; `text_decoder`,
+/// `vision_tower`, `multi_modal_projector`, `encoder`, `decoder`, `shared` for the stacks and
+/// the other parts of multimodal and encoder-decoder models. A recipe without `modules:` is its
+/// own single module.
 struct ModuleSelection {
     /// The module's name; nil when the recipe has no `modules:`.
     var name: String?
@@ -13,31 +14,25 @@ struct ModuleSelection {
     var layout: Recipe.Layout
     /// The module's `parameters:` (empty without `modules:`).
     var parameters: ParameterTable
+    /// A module the recipe leaves out, taken whole from the one model of `layout`.
+    var isTakenWhole = false
 
     /// mergekit's module names for a model with these stacks.
     static func moduleNames(of description: ModelDescription) -> [String] {
-        guard description.stacks.count > 1 else { return ["default"] }
-        var names = description.stacks.map { stack in
-            switch stack.role {
-            case .text: "text_decoder"
-            case .decoder: "decoder"
-            case .encoder: "encoder"
-            case .vision: "vision_tower"
-            case .audio: "audio_tower"
-            case .other: stack.prefix
-            }
-        }
-        if description.stacks.contains(where: { $0.role == .vision }) { names.append("multi_modal_projector") }
-        return names
+        description.modules.names
     }
 
-    /// The recipe's layout as one module, or nil after reporting why its `modules:` cannot be
-    /// used with the model it is checked against (`model`, written as `modelName`).
+    /// The recipe's layout as its modules, or nil after reporting why its `modules:` cannot be
+    /// used with the model it is checked against (`model`, written as `modelName`). On a model
+    /// with several modules they come in the model's order, and a module the recipe leaves out
+    /// is taken whole from `modelName` (the base, else the first model), with a warning: mergekit
+    /// 0.1.5 writes none of its tensors, which leaves a model transformers fills with random
+    /// weights.
     static func select(
         _ recipe: Recipe, model: ModelDescription?, modelName: String, into sink: inout DiagnosticSink
-    ) -> ModuleSelection? {
+    ) -> [ModuleSelection]? {
         guard case .modules(let modules) = recipe.layout else {
-            return ModuleSelection(name: nil, layout: recipe.layout, parameters: ParameterTable())
+            return [ModuleSelection(name: nil, layout: recipe.layout, parameters: ParameterTable())]
         }
         guard let model, let first = modules.first else { return nil }
         let names = moduleNames(of: model)
@@ -50,14 +45,22 @@ struct ModuleSelection {
             failed = true
         }
         guard !failed else { return nil }
-        guard names.count == 1 else {
-            let text = model.textStack.map { " (\($0.prefix))" } ?? ""
-            sink.add(.error(
-                "modules: on a model with several modules (\(listed)) is not supported yet; use slices: to slice its text stack\(text) and take the other stacks whole",
-                at: first.name.location))
-            return nil
+        guard names.count > 1 else {
+            return [ModuleSelection(name: first.name.value, layout: first.layout, parameters: first.parameters)]
         }
-        return ModuleSelection(name: first.name.value, layout: first.layout, parameters: first.parameters)
+        let leftOut = names.filter { name in !modules.contains { $0.name.value == name } }
+        if !leftOut.isEmpty, let donor = referenceModel(of: recipe) {
+            sink.add(.warning(
+                "modules: leaves out \(leftOut.joined(separator: ", ")); taken whole from '\(donor.value)' (mergekit 0.1.5 writes none of their tensors, an incomplete model)",
+                at: first.name.location))
+        }
+        return names.compactMap { name in
+            if let module = modules.first(where: { $0.name.value == name }) {
+                return ModuleSelection(name: name, layout: module.layout, parameters: module.parameters)
+            }
+            guard let donor = referenceModel(of: recipe) else { return nil }
+            return ModuleSelection(name: name, layout: .models([ModelEntry(model: donor)]), parameters: ParameterTable(), isTakenWhole: true)
+        }
     }
 
     /// The models the recipe names first: the base, else the first model of its first module

@@ -44,8 +44,11 @@ public struct PlanReport: Sendable {
         lines.append("output: \(plan.jobs.count) tensors in \(plan.outputLayerCount) layers")
         lines += stackLines
         var currentGroup: String?
-        for job in plan.jobs {
-            let group = Self.groupName(job.placement)
+        // With several modules the jobs come module by module, each module's count of them.
+        let modules = plan.stacks?.modules ?? []
+        let moduleOfJob = modules.flatMap { Array(repeating: $0.name + ": ", count: $0.tensorCount) }
+        for (index, job) in plan.jobs.enumerated() {
+            let group = (index < moduleOfJob.count ? moduleOfJob[index] : "") + Self.groupName(job.placement)
             if group != currentGroup {
                 lines.append("")
                 lines.append(group)

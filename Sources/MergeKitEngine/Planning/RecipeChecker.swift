@@ -25,10 +25,11 @@ struct RecipeChecker {
     }
 
     /// Every parameter table of the recipe, checked against the method's keys and parsed; the
-    /// problems are reported in table order.
-    func checkParameters(of method: any MergeMethod, into sink: inout DiagnosticSink) -> CheckedParameters {
+    /// problems are reported in table order. `topLevel`: the top-level table already checked
+    /// (for a recipe's second module onwards), so its problems are reported once.
+    func checkParameters(of method: any MergeMethod, into sink: inout DiagnosticSink, topLevel: ParameterSettings? = nil) -> CheckedParameters {
         var checked = CheckedParameters()
-        checked.topLevel = check(recipe.parameters, context: "parameters", perModel: false, method: method, into: &sink)
+        checked.topLevel = topLevel ?? check(recipe.parameters, context: "parameters", perModel: false, method: method, into: &sink)
         checked.module = check(moduleParameters, context: "module parameters", perModel: false, method: method, into: &sink)
         switch recipe.layout {
         case .models(let entries):

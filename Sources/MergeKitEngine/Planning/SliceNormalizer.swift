@@ -9,6 +9,9 @@ struct SliceNormalizer {
     let recipe: Recipe
     let catalog: ModelCatalog
     let parameters: CheckedParameters
+    /// The module whose stack the layer ranges index (`modules:` on a model with several); nil:
+    /// the text stack.
+    var module: String? = nil
 
     /// The slices in output order. A slice with a problem is reported and left out.
     func slices(into sink: inout DiagnosticSink) -> [PlannedSlice] {
@@ -59,7 +62,7 @@ struct SliceNormalizer {
                 let range = source.layerRange?.value ?? LayerRange(start: 0, end: count)
                 guard range.end <= count else {
                     sink.add(.error(
-                        "layer_range [\(range.start), \(range.end)] is outside model '\(source.model.value)', which has \(count) layers (0…\(count - 1))",
+                        "layer_range [\(range.start), \(range.end)] is outside \(stackWords(of: model))model '\(source.model.value)', which has \(count) layers\(count > 0 ? " (0…\(count - 1))" : "; give layer_range [0, 0] or none")",
                         at: source.layerRange?.location ?? source.model.location))
                     continue
                 }
@@ -88,11 +91,26 @@ struct SliceNormalizer {
     }
 
     private func layerCount(of model: Int, at location: SourceLocation, into sink: inout DiagnosticSink) -> Int? {
+        if let module {
+            guard let found = catalog.models[model].modelDescription.modules.module(named: module) else {
+                let names = catalog.models[model].modelDescription.modules.names.joined(separator: ", ")
+                sink.add(.error("model '\(catalog.writtenNames[model])' has no module '\(module)'; its modules are: \(names)", at: location))
+                return nil
+            }
+            return found.stack?.count ?? 0
+        }
         do {
             return try catalog.models[model].layerCount()
         } catch {
             sink.add(.error("model '\(catalog.writtenNames[model])' cannot be used: \(error.description)", at: location))
             return nil
         }
+    }
+
+    /// "the vision_tower stack (vision_tower.transformer.layers) of " for a module's ranges, "" for the text stack's.
+    private func stackWords(of model: Int) -> String {
+        guard let module, let found = catalog.models[model].modelDescription.modules.module(named: module) else { return "" }
+        guard let stack = found.stack else { return "module '\(module)' (it has no layers) of " }
+        return "the \(module) stack (\(stack.prefix)) of "
     }
 }

@@ -15,6 +15,9 @@ struct TensorJobFactory {
     var head: String?
     /// Leave out the layers stored past the text stack's count (the stack changed).
     var dropsExtraLayers = false
+    /// The module whose tensors the jobs are (`modules:` on a model with several); nil: the
+    /// whole model around its text stack.
+    var module: String? = nil
 
     enum Outcome {
         /// `croppedRows`: the rows a vocabulary-sized tensor was cropped to.
@@ -23,23 +26,19 @@ struct TensorJobFactory {
         case rejected
     }
 
-    /// The tensors of output layer `offset` of the slice, in the reference input's text stack
-    /// (its names renumbered to the output layer): every tensor any input has in the layer it
-    /// reads, told apart by bytes, the reference's first. One an input lacks is not dropped:
-    /// `locate` reports it, naming the model.
+    /// The tensors of output layer `offset` of the slice, in the reference input's stack (its
+    /// names renumbered to the output layer): every tensor any input has in the layer it reads,
+    /// told apart by bytes, the reference's first. One an input lacks is not dropped: `locate`
+    /// reports it, naming the model.
     func layerJobs(_ inputs: SliceInputs, offset: Int, into sink: inout DiagnosticSink) -> [Outcome] {
-        guard let reference = inputs.reference,
-              let stack = context.catalog.models[reference.model].modelDescription.textStack else { return [] }
+        guard let reference = inputs.reference, let stack = stack(of: reference.model) else { return [] }
         let slice = inputs.slice
         let outputLayer = slice.outputStart + offset
         let t = ParameterResolver.layerPosition(offset: offset, count: slice.layerCount)
         var seen = Set<ByteString>()
         var suffixes: [String] = []
         for slot in inputs.slotsReferenceFirst {
-            let description = context.catalog.models[slot.model].modelDescription
-            guard let own = description.textStack else { continue }
-            for name in description.names(at: .layer(slot.firstLayer + offset)) {
-                guard let suffix = own.layer(of: name)?.suffix, seen.insert(ByteString(suffix)).inserted else { continue }
+            for suffix in layerSuffixes(of: slot.model, layer: slot.firstLayer + offset) where seen.insert(ByteString(suffix)).inserted {
                 suffixes.append(suffix)
             }
         }
@@ -50,30 +49,55 @@ struct TensorJobFactory {
         }
     }
 
-    /// The tensors before the text stack (embeddings, other stacks, projectors) or after it
-    /// (final norm, head): every one any input of the slice has there, told apart by bytes, the
-    /// reference input's first; and the head the output stores (`HeadPlan`), which a tied input
-    /// reads from its embedding. They sit at layer position t = 0, except the layers of another
-    /// stack, at their position in that stack.
+    /// The tensors before the stack (embeddings; without a module, the other stacks and
+    /// projectors too) or after it (final norm, head): every one any input of the slice has
+    /// there, told apart by bytes, the reference input's first; and the head the output stores
+    /// (`HeadPlan`), which a tied input reads from its embedding. They sit at layer position
+    /// t = 0, except, without a module, the layers of another stack, at their position in it.
     func nonLayerJobs(_ placement: TensorPlacement, _ inputs: SliceInputs, into sink: inout DiagnosticSink) -> [Outcome] {
         var seen = Set<ByteString>()
         var named: [(name: String, t: Double)] = []
         for slot in inputs.slotsReferenceFirst {
             let description = context.catalog.models[slot.model].modelDescription
-            var names = description.names(at: placement)
+            var names: [String]
+            if let module {
+                let found = description.modules.module(named: module)
+                names = (placement == .afterLayers ? found?.after : found?.before) ?? []
+            } else {
+                names = description.names(at: placement)
+            }
             if placement == .afterLayers, dropsExtraLayers {
                 let extra = Set(description.extraLayerNames.map { ByteString($0) })
                 names.removeAll { extra.contains(ByteString($0)) }
             }
             for name in names where seen.insert(ByteString(name)).inserted {
-                let t = description.otherStackLayer(of: name).map { ParameterResolver.layerPosition(offset: $0.layer, count: $0.stack.count) }
-                named.append((name, t ?? 0))
+                let other = module == nil ? description.otherStackLayer(of: name) : nil
+                named.append((name, other.map { ParameterResolver.layerPosition(offset: $0.layer, count: $0.stack.count) } ?? 0))
             }
         }
         if placement == .afterLayers, let head, seen.insert(ByteString(head)).inserted { named.append((head, 0)) }
         return named.map { name, t in
             job(named: name, at: placement, reading: inputs.slots.map { _ in name }, from: inputs, t: t, into: &sink)
         }
+    }
+
+    /// `model`'s stack the layers are read from: the text stack, or the module's.
+    private func stack(of model: Int) -> LayerStack? {
+        let description = context.catalog.models[model].modelDescription
+        guard let module else { return description.textStack }
+        return description.modules.module(named: module)?.stack
+    }
+
+    /// The names after the layer number of `model`'s tensors in `layer` of that stack, in file
+    /// order for the text stack (as before modules), else sorted.
+    private func layerSuffixes(of model: Int, layer: Int) -> [String] {
+        let description = context.catalog.models[model].modelDescription
+        guard let module else {
+            guard let own = description.textStack else { return [] }
+            return description.names(at: .layer(layer)).compactMap { own.layer(of: $0)?.suffix }
+        }
+        guard let stack = description.modules.module(named: module)?.stack, layer < stack.signatures.count else { return [] }
+        return stack.signatures[layer]
     }
 
     private func job(
