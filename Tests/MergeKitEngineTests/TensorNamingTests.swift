@@ -16,6 +16,15 @@ import Testing
         #expect(TensorNaming.placement(of: name) == expected)
     }
 
+    @Test(arguments: [
+        ("model.embed_tokens.weight", true), ("lm_head.weight", true), ("embed_out.weight", true),
+        ("gpt_neox.embed_in.weight", true), ("transformer.wte.weight", true), ("output.weight", true),
+        ("model.norm.weight", false), ("gpt_neox.final_layer_norm.weight", false),
+    ])
+    func vocabularySizedByName(_ name: String, _ expected: Bool) {
+        #expect(TensorNaming.isVocabularySized(name) == expected)
+    }
+
     @Test func renumbering() {
         #expect(TensorNaming.renumbered("model.layers.3.mlp.up_proj.weight", to: 7) == "model.layers.7.mlp.up_proj.weight")
         #expect(TensorNaming.renumbered("transformer.h.2.ln_1.bias", to: 0) == "transformer.h.0.ln_1.bias")

@@ -48,10 +48,12 @@ public enum TensorNaming {
         return found.suffix.isEmpty ? "\(found.prefix).\(index)" : "\(found.prefix).\(index).\(found.suffix)"
     }
 
-    /// Whether a tensor holds one row per vocabulary entry (its first dimension is the vocabulary).
+    /// Whether a tensor holds one row per vocabulary entry (its first dimension is the vocabulary),
+    /// by name: asked only of a model whose config.json gives no vocabulary size. `embed_in` and
+    /// `embed_out` are GPT-NeoX's input embedding and output head.
     public static func isVocabularySized(_ name: String) -> Bool {
         let lower = name.lowercased()
-        return ["embed_tokens", "lm_head", "wte", "word_embeddings", "tok_embeddings"].contains { lower.containsBytes(of: $0) }
+        return ["embed_tokens", "embed_in", "lm_head", "embed_out", "wte", "word_embeddings", "tok_embeddings"].contains { lower.containsBytes(of: $0) }
             || lower.hasSuffix("output.weight")
     }
 }

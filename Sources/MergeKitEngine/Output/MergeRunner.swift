@@ -77,28 +77,11 @@ public struct MergeRunner: Sendable {
             writers = try output.resumedShardWriters(for: plan.layout)
             journal = try MergeJournal.reopen(in: output.partialPath)
         }
-        var remaining = plan
-        remaining.jobs = plan.jobs.enumerated().filter { !finished.contains($0.offset) }.map(\.element)
-        progress?.skip(tensors: finished.count, bytes: finished.reduce(0) { $0 + plan.jobs[$1].outputBytes })
-
-        var executor = Executor(threads: threads, strict: plan.strict)
-        executor.interrupt = interrupt
-        executor.onJobFinished = { [layout = plan.layout, partial = output.partialPath] job in
-            try Self.record(job, layout: layout, partial: partial, in: journal)
-        }
-        do {
-            try executor.run(remaining, writers: writers, progress: progress)
-        } catch let error as NonFiniteInputError {
-            // Rejected input, like a bad header: leave nothing behind.
-            _ = FileSystem.removeTree(output.partialPath)
-            throw error
-        } catch is ExecutionInterrupted {
-            let total = plan.jobs.count
-            let done = MergeJournal.load(from: output.partialPath)?.finished.count ?? finished.count
-            throw MergeInterrupted(signal: interrupt?.signal ?? 0, finishedTensors: min(done, total), totalTensors: total, partialPath: output.partialPath)
-        } catch {
-            throw MergeStopped(partialPath: output.partialPath, underlying: error)
-        }
+        let execution = JournaledExecution(
+            plan: plan, finished: finished, journal: journal, journalName: MergeJournal.fileName, partialPath: output.partialPath,
+            threads: threads, interrupt: interrupt)
+        // A rejected input, like a bad header, leaves nothing behind.
+        let nonFiniteInputs = try execution.run(writers: writers, progress: progress) { _ = FileSystem.removeTree(output.partialPath) }
         let computed = clock.now
         do {
             for writer in writers {
@@ -113,20 +96,7 @@ public struct MergeRunner: Sendable {
         try output.removeFile(MergeJournal.fileName)
         try output.commit(force: force)
         return Timings(compute: computed - start, sync: synced - computed, total: clock.now - start, resumedTensors: finished.count,
-            nonFiniteInputs: executor.nonFinite.all)
-    }
-
-    /// Journals a finished tensor with the checksum of its bytes as they are in the shard file.
-    static func record(_ job: TensorJob, layout: ShardLayout, partial: String, in journal: MergeJournal) throws {
-        guard let placed = layout.location(of: job.outputName) else { return }
-        let file = ModelDirectory.join(partial, layout.shards[placed.shardIndex].fileName)
-        let checksum: UInt64
-        switch ResumeVerifier.checksum(of: file, offset: placed.fileOffset, count: placed.byteCount) {
-        case .success(let value?): checksum = value
-        case .success(nil): throw OutputError(.io, "cannot read back '\(job.outputName)' from '\(file)': the file ends before the tensor does")
-        case .failure(let error): throw OutputError(.io, "cannot read back '\(job.outputName)' from '\(file)'", underlying: error)
-        }
-        try journal.record(tensor: job.outputName, checksum: checksum)
+            nonFiniteInputs: nonFiniteInputs)
     }
 
     /// Writes the small files, each to a temporary name then renamed: a resumed run writes them

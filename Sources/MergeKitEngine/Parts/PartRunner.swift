@@ -122,29 +122,11 @@ public struct PartRunner: Sendable {
             writers.append(OutputDirectory.exists(path)
                 ? try ShardFileWriter(resuming: path, plan: shard) : try ShardFileWriter(path: path, plan: shard))
         }
-        var remaining = partPlan
-        remaining.jobs = partPlan.jobs.enumerated().filter { !finished.contains($0.offset) }.map(\.element)
-        progress?.skip(tensors: finished.count, bytes: finished.reduce(0) { $0 + partPlan.jobs[$1].outputBytes })
-
-        var executor = Executor(threads: threads, strict: plan.strict)
-        executor.interrupt = interrupt
-        executor.onJobFinished = { [layout = plan.layout, partial = output.partialPath] job in
-            try MergeRunner.record(job, layout: layout, partial: partial, in: journal)
-        }
-        do {
-            try executor.run(remaining, writers: writers, progress: progress)
-        } catch let error as NonFiniteInputError {
-            // Rejected input, like a bad header: this part leaves nothing behind.
-            try? removeOwnFiles()
-            throw error
-        } catch is ExecutionInterrupted {
-            let done = MergeJournal.load(from: output.partialPath, name: journalName)?.finished.count ?? finished.count
-            throw MergeInterrupted(
-                signal: interrupt?.signal ?? 0, finishedTensors: min(done, partPlan.jobs.count),
-                totalTensors: partPlan.jobs.count, partialPath: output.partialPath)
-        } catch {
-            throw MergeStopped(partialPath: output.partialPath, underlying: error)
-        }
+        let execution = JournaledExecution(
+            plan: partPlan, finished: finished, journal: journal, journalName: journalName, partialPath: output.partialPath,
+            threads: threads, interrupt: interrupt)
+        // A rejected input, like a bad header: this part leaves nothing behind.
+        let nonFiniteInputs = try execution.run(writers: writers, progress: progress) { try? removeOwnFiles() }
         let computed = clock.now
         do {
             for writer in writers {
@@ -157,7 +139,7 @@ public struct PartRunner: Sendable {
         return Outcome(
             shardFiles: shards.map(\.fileName), tensors: partPlan.jobs.count,
             bytesWritten: shards.reduce(0) { $0 + $1.fileSize }, resumedTensors: finished.count,
-            total: clock.now - start, sync: clock.now - computed, nonFiniteInputs: executor.nonFinite.all)
+            total: clock.now - start, sync: clock.now - computed, nonFiniteInputs: nonFiniteInputs)
     }
 
     /// The manifest from the journal's checksums (every tensor of the part is in it now), then
