@@ -62,6 +62,9 @@ struct SliceInputs {
         guard count < minimum || maximum.map({ count > $0 }) ?? false else { return nil }
         // With a required base, the counts read as "the base and N other models".
         let others = method.baseModel == .required ? 1 : 0
+        if count == 0 {
+            return .error("\(method.name) needs \(others > 0 ? "the base" : "an input") per tensor; this \(context.sliceWord) gives none", at: slice.location)
+        }
         let needed: String
         if let maximum, maximum == minimum {
             needed = "exactly \(Self.models(minimum - others, other: others > 0))"
