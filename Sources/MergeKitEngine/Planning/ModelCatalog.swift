@@ -18,6 +18,10 @@ package final class ModelCatalog {
     /// By location bytes: paths that differ only in Unicode normalisation are different folders.
     private var indexByKey: [ByteString: Int] = [:]
     private var failedKeys: Set<ByteString> = []
+    /// References (as written) already reported as pointing nowhere usable, so that a reference
+    /// several parts of the recipe open (the base is also the model `modules:` are checked
+    /// against) is reported once.
+    private var unusableReferences: Set<ByteString> = []
     /// Paths already warned about as ambiguous, so each is reported once.
     private var warnedAmbiguous: Set<ByteString> = []
     private let locator: ModelLocator
@@ -44,6 +48,7 @@ package final class ModelCatalog {
     /// places. A model that failed once is reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         if let stage = StageGraph.stageName(of: written.value, among: stages.mapValues { _ in 0 }) {
+            guard !unusableReferences.contains(ByteString(written.value)) else { return nil }
             return openStage(stage, written: written, report: report)
         }
         guard let resolved = resolve(written, report: report) else { return nil }
@@ -72,6 +77,7 @@ package final class ModelCatalog {
     /// The named stage `name` as a model; `name+adapter` is refused.
     private func openStage(_ name: String, written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         guard written.value == name, let model = stages[name] else {
+            unusableReferences.insert(ByteString(written.value))
             report(.error("stage '\(name)' cannot take a LoRA adapter ('\(written.value)') yet; merge the adapter into one of the stage's models instead", at: written.location))
             return nil
         }
@@ -93,7 +99,7 @@ package final class ModelCatalog {
     func index(of written: String) -> Int? {
         if stages[written] != nil { return indexByKey[Self.stageKey(written)] }
         let unplaced = Located(written, at: SourceLocation(file: "", line: 0, column: 0))
-        return resolve(unplaced, report: { _ in }).flatMap { indexByKey[ByteString($0.key)] }
+        return locate(unplaced, report: { _ in }).flatMap { indexByKey[ByteString($0.key)] }
     }
 
     /// The directory `written` names (as `open` resolves it; the model's for `model+adapter`,
@@ -117,10 +123,21 @@ package final class ModelCatalog {
         var key: String { adapter.map { model + "+" + $0 } ?? model }
     }
 
+    /// Where `written` points, or nil after reporting why it points nowhere (once per reference).
+    private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> Resolved? {
+        let reference = ByteString(written.value)
+        guard !unusableReferences.contains(reference) else { return nil }
+        guard let resolved = locate(written, report: report) else {
+            unusableReferences.insert(reference)
+            return nil
+        }
+        return resolved
+    }
+
     /// Where `written` points, or nil after reporting why it points nowhere. mergekit looks in
     /// the current directory only: when a relative path exists in both places as different
     /// things, the warning says which was used.
-    private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> Resolved? {
+    private func locate(_ written: Located<String>, report: (Diagnostic) -> Void) -> Resolved? {
         let location: ModelLocation
         do {
             location = try locator.locate(written.value)
