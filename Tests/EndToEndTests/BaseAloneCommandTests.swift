@@ -5,7 +5,8 @@ import Testing
 /// A tensor no model besides the base gives, through the binary: under the task-arithmetic
 /// family, sce and ram it is the base (mergekit 0.1.5's `merge_group` returns the base; goldens
 /// made by `make_base_alone_goldens.py`), `plan` shows it copied from the base, and the methods
-/// mergekit refuses it for keep their located error.
+/// mergekit refuses it for keep their located error. The tensors after the layers read as many
+/// of the last slice's sources as the first slice has, as mergekit pairs them.
 @Suite struct BaseAloneCommandTests {
     static let conformance = CommandLineTool.repositoryRoot + "/Tests/MergeKitEngineTests/Fixtures/conformance"
     static let models = conformance + "/models"
@@ -41,6 +42,9 @@ import Testing
         #expect(result.stdout.contains("  model.layers.0.mlp.up_proj.weight F32 [128, 64]  ← base ../models/base  copy\n"), "\(result.stdout)")
         let merged = try #require(result.stdout.split(separator: "\n").first { $0.contains("model.layers.2.mlp.up_proj.weight") })
         #expect(merged.contains("← base ../models/base, ../models/ft_a, ../models/ft_b  density=") && !merged.contains("copy"), "\(merged)")
+        // mergekit reads as many of the last slice's sources as the first slice has: the base alone.
+        #expect(result.stdout.contains("after the stack (final norm, head): from ../models/base\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("  model.norm.weight F32 [64]  ← base ../models/base  copy\n"), "\(result.stdout)")
     }
 
     /// Converted to the output dtype as any copied tensor is: bf16 rounding of the base.
