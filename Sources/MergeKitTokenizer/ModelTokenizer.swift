@@ -41,6 +41,38 @@ public struct ModelTokenizer: Sendable {
                               specialTokensMap: specialTokensMap, chatTemplateFile: templateFile)
     }
 
+    /// The tokenizer `files` make (those a stage of a multi-stage recipe would write), read in
+    /// memory as from a folder; `name` names them in messages (`name/tokenizer.json`). nil when
+    /// there is no tokenizer.json.
+    public static func read(files: TokenizerFiles, name: String) throws(TokenizerError) -> ModelTokenizer? {
+        typealias Name = TokenizerSourceFiles.FileName
+        guard let tokenizerJSON = files.bytes(of: Name.tokenizer) else { return nil }
+        func file(_ fileName: String) -> String { TokenizerSourceFiles.path(name, fileName) }
+        let vocabulary = try TokenizerFileReader.withBytes(of: tokenizerJSON) { bytes throws(TokenizerError) in
+            try TokenizerVocabulary(tokenizerJSON: bytes, file: file(Name.tokenizer))
+        }
+        func json(_ fileName: String) throws(TokenizerError) -> JSONValue? {
+            guard let content = files.bytes(of: fileName) else { return nil }
+            return try TokenizerFileReader.withBytes(of: content) { bytes throws(TokenizerError) in try TokenizerFileReader.json(bytes, file: file(fileName)) }
+        }
+        var configuration: JSONObject?
+        if let value = try json(Name.configuration) {
+            guard let object = value.objectValue else {
+                throw TokenizerError(.file(file(Name.configuration), "must hold a JSON object; found \(value.typeDescription)"))
+            }
+            configuration = object
+        }
+        var template: String?
+        if let content = files.bytes(of: Name.chatTemplate) {
+            template = try TokenizerFileReader.withBytes(of: content) { bytes throws(TokenizerError) in
+                try TokenizerFileReader.text(bytes, file: file(Name.chatTemplate))
+            }
+        }
+        return ModelTokenizer(vocabulary: vocabulary, files: TokenizerSourceFiles(
+            directory: name, configuration: configuration, specialTokensMap: try json(Name.specialTokensMap),
+            chatTemplateFile: template, tokenizerJSON: tokenizerJSON))
+    }
+
     public var directory: String { files.directory }
     public var tokenizerFile: String { files.tokenizerFile }
     public var configuration: JSONObject? { files.configuration }

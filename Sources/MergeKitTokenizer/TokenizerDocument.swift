@@ -27,6 +27,17 @@ public struct TokenizerDocument: Sendable {
         return TokenizerDocument(root: object, file: path)
     }
 
+    /// Parses the tokenizer.json of `source` (read from its folder, or in memory).
+    static func read(_ source: TokenizerSourceFiles) throws(TokenizerError) -> TokenizerDocument {
+        guard source.isInMemory else { return try read(source.tokenizerFile) }
+        let file = source.tokenizerFile
+        let value = try source.withTokenizerJSON { bytes throws(TokenizerError) in try TokenizerFileReader.json(bytes, file: file) }
+        guard let object = value.objectValue else {
+            throw TokenizerError(.file(file, "must hold a JSON object; found \(value.typeDescription)"))
+        }
+        return TokenizerDocument(root: object, file: file)
+    }
+
     static func addedTokensJSON(_ tokens: [AddedToken]) -> JSONValue {
         .array(tokens.sorted { $0.id < $1.id }.map(\.json))
     }

@@ -13,7 +13,7 @@ public struct TokenizerFiles: Sendable {
     /// set, else the source's own template.
     public static func make(for vocabulary: OutputVocabulary, chatTemplate: String?) throws(TokenizerError) -> TokenizerFiles {
         let tokenizerJSON = try TokenizerJSONWriter.write(
-            source: vocabulary.source.tokenizerFile, addedTokens: vocabulary.addedTokens,
+            source: vocabulary.source, addedTokens: vocabulary.addedTokens,
             strippedTokens: vocabulary.strippedTokens, strippedFrom: vocabulary.strippedFrom)
         return make(source: vocabulary.source, tokenizerJSON: tokenizerJSON, addedTokens: vocabulary.addedTokens,
                     chatTemplate: chatTemplate)
@@ -22,7 +22,7 @@ public struct TokenizerFiles: Sendable {
     /// The files of `tokenizer` unchanged but for `chatTemplate` (a recipe with `chat_template`
     /// and no tokenizer source: mergekit re-saves the base's tokenizer with the template).
     public static func make(copying tokenizer: ModelTokenizer, chatTemplate: String?) throws(TokenizerError) -> TokenizerFiles {
-        let tokenizerJSON = try TokenizerFileReader.withBytes(at: tokenizer.tokenizerFile) { Array($0) }
+        let tokenizerJSON = try tokenizer.files.withTokenizerJSON { Array($0) }
         return make(source: tokenizer.files, tokenizerJSON: tokenizerJSON, addedTokens: tokenizer.vocabulary.addedTokens,
                     chatTemplate: chatTemplate)
     }
@@ -64,4 +64,9 @@ public struct TokenizerFiles: Sendable {
     /// The names of the files written, so a caller copying other tokenizer files from a model
     /// knows which ones these replace.
     public var names: [String] { files.map(\.name) }
+
+    /// The content of the file `name`, if written.
+    public func bytes(of name: String) -> [UInt8]? {
+        files.first { $0.name == name }?.bytes
+    }
 }

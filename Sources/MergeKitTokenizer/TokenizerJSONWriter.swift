@@ -7,15 +7,16 @@ import MergeKitSafetensors
 /// through the whole JSON tree (`TokenizerDocument`).
 enum TokenizerJSONWriter {
     static func write(
-        source path: String, addedTokens: [AddedToken], strippedTokens: Set<String>, strippedFrom limit: Int?
+        source: TokenizerSourceFiles, addedTokens: [AddedToken], strippedTokens: Set<String>, strippedFrom limit: Int?
     ) throws(TokenizerError) -> [UInt8] {
         if let limit {
-            var document = try TokenizerDocument.read(path)
+            var document = try TokenizerDocument.read(source)
             try document.strip(strippedTokens, limit: limit)
             document.setAddedTokens(addedTokens)
             return document.serialized()
         }
-        return try TokenizerFileReader.withBytes(at: path) { bytes throws(TokenizerError) in
+        let path = source.tokenizerFile
+        return try source.withTokenizerJSON { bytes throws(TokenizerError) in
             let members: [(key: String, value: Range<Int>)]
             do {
                 members = try JSONParser.objectMembers(bytes)
@@ -23,7 +24,7 @@ enum TokenizerJSONWriter {
                 throw TokenizerError(.file(path, "is not valid JSON: \(error)"))
             }
             guard let range = members.last(where: { $0.key == TokenizerDocument.Key.addedTokens })?.value else {
-                var document = try TokenizerDocument.read(path)
+                var document = try TokenizerDocument.read(source)
                 document.setAddedTokens(addedTokens)
                 return document.serialized()
             }

@@ -73,10 +73,16 @@ import Testing
          "recipe.yaml:6:30: error: model directory './missing' does not exist"),
         ("name: a\nmerge_method: linear\nmodels: [{model: ./ft_b, parameters: {weight: x}}, {model: ./ft_a, parameters: {weight: 1}}]\n---\nmerge_method: passthrough\nmodels: [{model: a}]\n",
          "recipe.yaml:3:47: error: parameter 'weight' expects a number; found 'x'"),
-        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\ntokenizer_source: base\nmodels: [{model: a}]\n",
-         "recipe.yaml:6:19: error: a document that reads a stage cannot set tokenizer_source"),
+        // Stages the output does not read are checked too: a cycle among them, a bad parameter,
+        // a missing model (mergekit-multi would fail on each while writing the stages).
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: b}]\n---\nname: b\nmerge_method: passthrough\nmodels: [{model: a}]\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n",
+         "recipe.yaml:7:18: error: stages read each other in a cycle: a → b → a"),
+        ("name: a\nmerge_method: linear\nmodels: [{model: ./ft_a, parameters: {weight: x}}, {model: ./ft_b, parameters: {weight: 1}}]\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_c}]\n",
+         "recipe.yaml:3:47: error: parameter 'weight' expects a number; found 'x'"),
+        ("name: a\nmerge_method: passthrough\nmodels: [{model: ./missing}]\n---\nname: b\nmerge_method: passthrough\nmodels: [{model: a}]\n---\nmerge_method: passthrough\nmodels: [{model: ./ft_c}]\n",
+         "recipe.yaml:3:18: error: model directory './missing' does not exist"),
         ("name: a\nmerge_method: passthrough\nmodels: [{model: ./ft_a}]\n---\nmerge_method: passthrough\nmodels: [{model: a+./lora_plain}]\n",
-         "recipe.yaml:6:18: error: stage 'a' cannot take a LoRA adapter ('a+./lora_plain') yet"),
+         "recipe.yaml:6:18: error: stage 'a' cannot take a LoRA adapter ('a+./lora_plain'): adapters apply to a model folder, and a stage is computed, not read; write the stage first (apply --keep-intermediates DIR, or mergekit-multi -I DIR) and read 'DIR/a+./lora_plain' in a recipe of its own"),
     ])
     func aBadStageRecipeIsAnErrorAtItsLine(_ text: String, _ message: String) throws {
         let directory = try TemporaryDirectory()

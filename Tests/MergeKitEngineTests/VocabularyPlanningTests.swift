@@ -160,7 +160,7 @@ import Testing
     @Test func chatTemplateWithoutTokenizerSettings() throws {
         let directory = try TemporaryDirectory()
         let withTokenizer = try Planner.plan(recipeAt: FixturePaths.tokenizer + "/chat_alpaca_copy/recipe.yaml")
-        guard case .retemplated(let source, let template) = withTokenizer.tokenizer else {
+        guard case .retemplated(_, let location, let template) = withTokenizer.tokenizer, let source = location.directory else {
             Issue.record("expected the base's tokenizer written again, got \(withTokenizer.tokenizer)")
             return
         }

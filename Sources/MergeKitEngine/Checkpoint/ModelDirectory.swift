@@ -1,6 +1,7 @@
 import Glibc
 public import MergeKitCheckpoint
 public import MergeKitSafetensors
+import MergeKitTokenizer
 
 /// A Hugging Face model directory: `config.json` plus its weights in any layout
 /// `CheckpointWeights` reads (safetensors or PyTorch `.bin`, single or sharded), optionally with
@@ -20,6 +21,10 @@ public final class ModelDirectory: Sendable {
     public let adapter: LoRAAdapter?
     /// Tokenizer files to copy when this model is the tokenizer source.
     public let sideFiles: [SideFile]
+    /// Where its tokenizer is read from: its folder; for a stage, the folder of the model whose
+    /// tokenizer files it copies, or the files it builds (in memory); nil for a stage that
+    /// writes no tokenizer.
+    public let tokenizerLocation: TokenizerLocation?
     /// Its layer stacks, where every other tensor sits, its tied head and per-layer config
     /// facts, from config.json and the tensor names.
     public let modelDescription: ModelDescription
@@ -80,6 +85,7 @@ public final class ModelDirectory: Sendable {
         stageModels = []
         self.config = config
         sideFiles = try SideFile.find(in: path)
+        tokenizerLocation = .directory(path)
         vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
         generationConfig = try SideFile.find(in: path, names: [SideFile.generationConfigName]).first
@@ -109,15 +115,26 @@ public final class ModelDirectory: Sendable {
 
     /// The named stage `name` as a later stage reads it: its output tensors (`StageTensor`s of
     /// its plan's jobs), its output config.json, and the tokenizer and generation_config.json
-    /// files it would have been written with.
-    init(stage name: String, plan: MergePlan) {
+    /// files it would have been written with: a copied tokenizer is the copied model's files, a
+    /// built or re-templated one is made here, in memory, as the stage would write it.
+    init(stage name: String, plan: MergePlan) throws(TokenizerError) {
         path = name
         stage = name
         stageModels = plan.models
         config = plan.outputConfig
         vocabularySize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.vocabularySizeKeys, in: config)?.value
         hiddenSize = TokenIndexedTensors.firstInteger(TokenIndexedTensors.hiddenSizeKeys, in: config)?.value
-        if case .copied(let model) = plan.tokenizer { sideFiles = plan.models[model].sideFiles } else { sideFiles = [] }
+        switch plan.tokenizer {
+        case .copied(let model):
+            sideFiles = plan.models[model].sideFiles
+            tokenizerLocation = plan.models[model].tokenizerLocation
+        case .built, .retemplated:
+            sideFiles = []
+            tokenizerLocation = try plan.tokenizer.files().map { .stage(name: name, files: $0) }
+        case .none:
+            sideFiles = []
+            tokenizerLocation = nil
+        }
         generationConfig = plan.models[plan.configModelIndex].generationConfig
         var sources: [ByteString: any TensorSource] = [:]
         for job in plan.jobs { sources[ByteString(job.outputName)] = StageTensor(stage: name, job: job) }
@@ -167,6 +184,16 @@ public final class ModelDirectory: Sendable {
     /// Whether the tensor `name` is read whole from the adapter rather than from the base.
     public func isReplacedByAdapter(_ name: String) -> Bool {
         replacedTensorNames.contains(ByteString(name))
+    }
+
+    /// Whether it has tokenizer files to give the output: files in its folder, or a stage's built ones.
+    public var hasTokenizerFiles: Bool {
+        !sideFiles.isEmpty || tokenizerLocation?.builtFiles != nil
+    }
+
+    /// Its tokenizer (see `tokenizerLocation`); nil when it has no tokenizer.json.
+    func readTokenizer() throws(TokenizerError) -> ModelTokenizer? {
+        try tokenizerLocation?.read()
     }
 
     /// The adapter directory, if any.

@@ -129,6 +129,10 @@ public struct MergeRunner: Sendable {
             for file in plan.models[model].sideFiles {
                 try output.copyFile(from: file.source, as: file.name)
             }
+            // A stage's built tokenizer, made in memory when it was planned.
+            for file in plan.models[model].tokenizerLocation?.builtFiles?.files ?? [] {
+                try output.writeFile(file.name, file.bytes)
+            }
             return
         case .retemplated:
             guard copiesTokenizer else { return }

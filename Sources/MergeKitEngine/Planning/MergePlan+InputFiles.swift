@@ -44,7 +44,7 @@ extension MergePlan {
         switch tokenizer {
         case .copied(let model): return model == index
         case .built: return vocabulary != nil
-        case .retemplated(let directory, _): return directory == models[index].path
+        case .retemplated(let model, let location, _): return model == index || location.directory == models[index].path
         case .none: return false
         }
     }

@@ -1,3 +1,4 @@
+import MergeKitCheckpoint
 import MergeKitRecipe
 import MergeKitSafetensors
 import MergeKitYAML
@@ -74,11 +75,18 @@ package final class ModelCatalog {
         }
     }
 
-    /// The named stage `name` as a model; `name+adapter` is refused.
+    /// The named stage `name` as a model. `name+adapter` is refused: an adapter is applied to a
+    /// model read from files (its tensors, its adapter files fetched and pinned like a model's),
+    /// and a stage's tensors are computed; the message says how to apply it to the written stage.
     private func openStage(_ name: String, written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         guard written.value == name, let model = stages[name] else {
             unusableReferences.insert(ByteString(written.value))
-            report(.error("stage '\(name)' cannot take a LoRA adapter ('\(written.value)') yet; merge the adapter into one of the stage's models instead", at: written.location))
+            let adapter = (try? ModelReference.parse(written.value).adapter) ?? "ADAPTER"
+            report(.error(
+                "stage '\(name)' cannot take a LoRA adapter ('\(written.value)'): adapters apply to a model folder, and a stage is "
+                    + "computed, not read; write the stage first (apply --keep-intermediates DIR, or mergekit-multi -I DIR) and "
+                    + "read 'DIR/\(name)+\(adapter)' in a recipe of its own",
+                at: written.location))
             return nil
         }
         let key = Self.stageKey(name)
@@ -88,6 +96,11 @@ package final class ModelCatalog {
         writtenLocations.append(written.location)
         indexByKey[key] = models.count - 1
         return models.count - 1
+    }
+
+    /// The named stage `name` (a stage this document may read), whether or not it is opened as a model.
+    func stage(named name: String) -> ModelDirectory? {
+        stages[name]
     }
 
     /// A stage's key among the models': no directory or Hub reference can spell it.

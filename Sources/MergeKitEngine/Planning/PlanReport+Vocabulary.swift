@@ -60,8 +60,8 @@ extension PlanReport {
         switch plan.tokenizer {
         case .copied(let model): return "files copied from \(plan.modelNames[model])"
         case .built: return "files written for the output vocabulary" + template
-        case .retemplated(let directory, _):
-            let donor = plan.models.firstIndex { $0.path == directory }.map { plan.modelNames[$0] } ?? directory
+        case .retemplated(let model, _, _):
+            let donor = plan.modelNames[model]
             return "files of \(donor) written again" + template
         case .none(let reason): return "none: \(reason)"
         }
@@ -100,7 +100,7 @@ extension PlanReport {
         switch plan.tokenizer {
         case .copied(let model): tokenizer = [("files", "copied"), ("model", .string(plan.modelNames[model]))]
         case .built(_, let template): tokenizer = [("files", "built"), ("chat_template", template.map(JSONValue.string) ?? .null)]
-        case .retemplated(_, let template): tokenizer = [("files", "retemplated"), ("chat_template", .string(template))]
+        case .retemplated(_, _, let template): tokenizer = [("files", "retemplated"), ("chat_template", .string(template))]
         case .none(let reason): tokenizer = [("files", "none"), ("reason", .string(reason))]
         }
         members.append(("tokenizer", .members(tokenizer)))

@@ -9,9 +9,10 @@ public enum TokenizerOutput: Sendable {
     /// Files built for the recipe's vocabulary (`tokenizer_source` / `tokenizer:`), carrying the
     /// chat template when one is set.
     case built(OutputVocabulary, chatTemplate: String?)
-    /// The tokenizer in `directory` written again with `chatTemplate` (`chat_template` without
-    /// tokenizer settings: mergekit re-saves the base's tokenizer with it).
-    case retemplated(directory: String, chatTemplate: String)
+    /// The tokenizer of model `model` (the base, else the first model; by index), read from
+    /// `location`, written again with `chatTemplate` (`chat_template` without tokenizer
+    /// settings: mergekit re-saves that tokenizer with it).
+    case retemplated(model: Int, location: TokenizerLocation, chatTemplate: String)
     /// No tokenizer is written, for this reason (`apply` warns in its summary line).
     case none(reason: String)
 
@@ -23,20 +24,20 @@ public enum TokenizerOutput: Sendable {
             return nil
         case .built(let vocabulary, let chatTemplate):
             return try TokenizerFiles.make(for: vocabulary, chatTemplate: chatTemplate)
-        case .retemplated(let directory, let chatTemplate):
-            guard let tokenizer = try ModelTokenizer.read(directory: directory) else {
-                throw TokenizerError(.file(directory, "has no tokenizer.json any more"))
+        case .retemplated(_, let location, let chatTemplate):
+            guard let tokenizer = try location.read() else {
+                throw TokenizerError(.file(location.directory ?? "the tokenizer", "has no tokenizer.json any more"))
             }
             return try TokenizerFiles.make(copying: tokenizer, chatTemplate: chatTemplate)
         }
     }
 
     /// The directory whose tokenizer files the written ones are made from (it may be a
-    /// tokenizer source that is not merged).
+    /// tokenizer source that is not merged); nil when they are made from a stage's, in memory.
     public var sourceDirectory: String? {
         switch self {
-        case .built(let vocabulary, _): return vocabulary.source.directory
-        case .retemplated(let directory, _): return directory
+        case .built(let vocabulary, _): return vocabulary.source.isInMemory ? nil : vocabulary.source.directory
+        case .retemplated(_, let location, _): return location.directory
         case .copied, .none: return nil
         }
     }

@@ -72,16 +72,25 @@ struct VocabularyStep {
     /// The model's tokenizer, nil when it has no tokenizer.json or after reporting a bad one.
     private func read(model: Int, into sink: inout DiagnosticSink) -> ModelTokenizer? {
         do {
-            return try ModelTokenizer.read(directory: catalog.models[model].path)
+            return try catalog.models[model].readTokenizer()
         } catch {
             report(error, at: location(of: model), into: &sink)
             return nil
         }
     }
 
-    /// The tokenizer of `tokenizer_source: MODEL` when MODEL is not merged: read from its
-    /// directory, whose files are checked like an input's (`SideFile`); it needs no weights.
+    /// The tokenizer of `tokenizer_source: MODEL` when MODEL is not merged: a stage's (as it
+    /// would write it), else read from its directory, whose files are checked like an input's
+    /// (`SideFile`); it needs no weights.
     private func externalTokenizer(_ written: Located<String>, into sink: inout DiagnosticSink) -> ModelTokenizer? {
+        if let stage = catalog.stage(named: written.value) {
+            do {
+                return try stage.readTokenizer()
+            } catch {
+                report(error, at: written.location, into: &sink)
+                return nil
+            }
+        }
         guard let directory = catalog.directory(of: written, into: &sink) else { return nil }
         do {
             _ = try SideFile.find(in: directory)
@@ -105,7 +114,7 @@ struct VocabularyStep {
     private func withoutSettings(into sink: inout DiagnosticSink) -> TokenizerOutput {
         guard let donor = base ?? slices.first?.sources.first?.model else { return .none(reason: "the recipe has no models") }
         let donorName = catalog.writtenNames[donor]
-        let hasFiles = !catalog.models[donor].sideFiles.isEmpty
+        let hasFiles = catalog.models[donor].hasTokenizerFiles
         let unavailable = TokenizerOutput.none(reason: "'\(donorName)' (the base, else the first model) has no tokenizer files")
         guard let setting = recipe.chatTemplate else { return hasFiles ? .copied(model: donor) : unavailable }
 
@@ -124,7 +133,7 @@ struct VocabularyStep {
             return unavailable
         }
         let donorTokenizer = read(model: donor, into: &sink)
-        guard donorTokenizer != nil else {
+        guard donorTokenizer != nil, let location = catalog.models[donor].tokenizerLocation else {
             if !sink.hasErrors {
                 sink.add(.error(
                     "chat_template needs the tokenizer.json of '\(donorName)' (the base, else the first model) to write the template with; it has none (a tokenizer.model alone is not read)",
@@ -132,6 +141,6 @@ struct VocabularyStep {
             }
             return unavailable
         }
-        return .retemplated(directory: catalog.models[donor].path, chatTemplate: template)
+        return .retemplated(model: donor, location: location, chatTemplate: template)
     }
 }

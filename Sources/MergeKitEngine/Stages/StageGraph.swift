@@ -71,8 +71,10 @@ struct StageGraph {
         return nil
     }
 
-    /// The documents `output` needs, each after the stages it reads (depth first, in the order
-    /// they are named); a cycle is reported at the reference that closes it.
+    /// Every document, each after the stages it reads (depth first, in the order they are
+    /// named): first `output` and the stages it needs, ending with `output`, then the documents
+    /// it does not read, in file order. A cycle anywhere, among stages the output reads or not,
+    /// is reported at the reference that closes it: mergekit-multi fails on every cycle.
     func order(from output: Int, into diagnostics: inout [Diagnostic]) -> [Int]? {
         var order: [Int] = []
         var state: [Int: Bool] = [:]  // false: on the current path, true: done
@@ -96,7 +98,9 @@ struct StageGraph {
             state[index] = true
             order.append(index)
         }
-        visit(output, path: recipes[output].name.map { [$0.value] } ?? ["(final merge)"])
+        for index in [output] + recipes.indices.filter({ $0 != output }) where state[index] == nil {
+            visit(index, path: recipes[index].name.map { [$0.value] } ?? ["(final merge)"])
+        }
         return failed ? nil : order
     }
 }

@@ -18,27 +18,22 @@ struct StagePlanner {
         guard !diagnostics.contains(where: { $0.severity == .error }), let output = graph.output(into: &diagnostics),
             let order = graph.order(from: output, into: &diagnostics)
         else { throw Self.failure(diagnostics) }
-        for (index, recipe) in recipes.enumerated() where !order.contains(index) {
+        // The output and the stages it needs, then the others: planned (so each is checked as a
+        // recipe, its errors at their line) but not computed.
+        let outputPosition = order.firstIndex(of: output) ?? order.count - 1
+        let needed = Set(order[...outputPosition])
+        for (index, recipe) in recipes.enumerated() where !needed.contains(index) {
             guard let name = recipe.name else { continue }
             diagnostics.append(.warning(
                 "stage '\(name.value)' is not read by the output's merge, so it is not computed (mergekit-multi would write it to its --intermediate-dir)",
                 at: name.location))
-        }
-        for index in order where !graph.reads[index].isEmpty {
-            let recipe = recipes[index]
-            let located = recipe.tokenizer.map { $0.source.location } ?? recipe.chatTemplate?.location
-            if let located {
-                diagnostics.append(.error(
-                    "a document that reads a stage cannot set tokenizer_source, tokenizer or chat_template yet (this one reads '\(graph.reads[index][0].value)'); leave them out to keep the first model's tokenizer",
-                    at: located))
-            }
         }
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw Self.failure(diagnostics) }
 
         var stageModels: [String: ModelDirectory] = [:]
         var stages: [PlannedStage] = []
         var failed = false
-        for index in order {
+        for index in order[..<outputPosition] + order[(outputPosition + 1)...] + [output] {
             let recipe = recipes[index]
             // A stage whose inputs failed would only repeat their errors as missing models.
             guard graph.reads[index].allSatisfy({ stageModels[$0.value] != nil }) else { continue }
@@ -58,8 +53,16 @@ struct StagePlanner {
                 final.warnings = Self.sorted(diagnostics)
                 return final
             }
-            stageModels[name.value] = ModelDirectory(stage: name.value, plan: plan)
-            stages.append(PlannedStage(name: name, plan: plan, reads: graph.reads[index].map(\.value)))
+            do {
+                stageModels[name.value] = try ModelDirectory(stage: name.value, plan: plan)
+            } catch {
+                diagnostics.append(.error("stage '\(name.value)': its tokenizer files cannot be made: \(error)", at: name.location))
+                failed = true
+                continue
+            }
+            if needed.contains(index) {
+                stages.append(PlannedStage(name: name, plan: plan, reads: graph.reads[index].map(\.value)))
+            }
         }
         throw Self.failure(diagnostics)
     }

@@ -3,8 +3,8 @@ torch and safetensors installed; writes into the case folders next to this scrip
 
 Each case folder holds `recipe.yaml` (several YAML documents; model paths are relative to the
 case folder, as our recipes resolve them) and gets `out/` (the final merge: model.safetensors and
-config.json). mergekit-multi resolves paths against the working directory, so it runs inside the
-case folder; its intermediate stages go to a scratch folder that is removed afterwards.
+config.json; for the tokenizer cases, TOKENIZER_CASES, its tokenizer files too). mergekit-multi
+resolves paths against the working directory, so it runs inside the case folder; its intermediate stages go to a scratch folder that is removed afterwards.
 """
 import os
 import shutil
@@ -105,8 +105,78 @@ models:
 """,
 }
 
+# Stages and final merges with tokenizer settings, over the tokenizer goldens' models (whose
+# vocabularies differ): mergekit-multi writes each stage with its tokenizer and the next
+# document reads it like any model. The tokenizer files are kept in `out/`.
+TOKENIZERS = "../../../tokenizer/models"
+TOKENIZER_CASES = {
+    # A stage with a union vocabulary, read as the base of a merge that keeps the base's tokenizer.
+    "stage_union_then_base": f"""\
+name: united
+merge_method: linear
+base_model: {TOKENIZERS}/base
+models:
+  - model: {TOKENIZERS}/base
+    parameters: {{weight: 0.5}}
+  - model: {TOKENIZERS}/ft_chatml
+    parameters: {{weight: 0.3}}
+  - model: {TOKENIZERS}/ft_tools
+    parameters: {{weight: 0.2}}
+tokenizer_source: union
+---
+merge_method: linear
+base_model: united
+models:
+  - model: united
+    parameters: {{weight: 0.7}}
+  - model: {TOKENIZERS}/ft_extra
+    parameters: {{weight: 0.3}}
+tokenizer_source: base
+""",
+    # A union over a stage (which copies its first model's tokenizer) and plain models.
+    "union_over_stage": f"""\
+name: chat_mix
+merge_method: linear
+models:
+  - model: {TOKENIZERS}/ft_chatml
+    parameters: {{weight: 0.5}}
+  - model: {TOKENIZERS}/ft_tools
+    parameters: {{weight: 0.5}}
+---
+merge_method: linear
+base_model: {TOKENIZERS}/base
+models:
+  - model: {TOKENIZERS}/base
+    parameters: {{weight: 0.4}}
+  - model: chat_mix
+    parameters: {{weight: 0.4}}
+  - model: {TOKENIZERS}/ft_extra
+    parameters: {{weight: 0.2}}
+tokenizer_source: union
+""",
+    # A built-in chat template in the final document, without tokenizer settings: the stage's
+    # union tokenizer is written again with it.
+    "chat_template_over_stage": f"""\
+name: united
+merge_method: linear
+base_model: {TOKENIZERS}/base
+models:
+  - model: {TOKENIZERS}/base
+    parameters: {{weight: 0.6}}
+  - model: {TOKENIZERS}/ft_chatml
+    parameters: {{weight: 0.4}}
+tokenizer_source: union
+---
+merge_method: passthrough
+models:
+  - model: united
+chat_template: chatml
+""",
+}
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")
 
-def run(case, text):
+
+def run(case, text, keep_tokenizer=False):
     folder = os.path.join(HERE, case)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "recipe.yaml"), "w") as f:
@@ -115,12 +185,20 @@ def run(case, text):
     shutil.rmtree(out, ignore_errors=True)
     with tempfile.TemporaryDirectory() as intermediate:
         command = [MERGEKIT_MULTI, "recipe.yaml", "--intermediate-dir", intermediate, "--out-path", "out",
-                   "--random-seed", "42", "--no-copy-tokenizer", "--quiet"]
+                   "--random-seed", "42", "--quiet"]
+        if not keep_tokenizer:
+            command.append("--no-copy-tokenizer")
         subprocess.run(command, cwd=folder, check=True)
+    kept = ("model.safetensors", "config.json") + (TOKENIZER_FILES if keep_tokenizer else ())
     for name in os.listdir(out):
-        if name not in ("model.safetensors", "config.json"):
+        if name not in kept:
             os.remove(os.path.join(out, name))
 
 
+only = sys.argv[1:]  # case names; none: every case
 for case, text in CASES.items():
-    run(case, text)
+    if not only or case in only:
+        run(case, text)
+for case, text in TOKENIZER_CASES.items():
+    if not only or case in only:
+        run(case, text, keep_tokenizer=True)
