@@ -7,7 +7,8 @@ public struct RAMPlusTLMerge: MergeMethod {
     public let summary = "RAM, with each model's unique changes boosted by how much it overlaps with the others."
     public let reference: String? = "https://arxiv.org/abs/2601.13572"
     public let baseModel = BaseModelUse.required
-    public let inputCount: (minimum: Int, maximum: Int?) = (2, nil)
+    /// The base alone is allowed: a tensor no other model gives is the base, as in mergekit.
+    public let inputCount: (minimum: Int, maximum: Int?) = (1, nil)
 
     enum Keys {
         static let r = ParameterKey<Double>("r", .global, .defaultValue(0.1), help: "Strength of the boost of unique entries.")
@@ -32,8 +33,14 @@ public struct RAMPlusTLMerge: MergeMethod {
             r: try job.value(Keys.r), alpha: try job.value(Keys.alpha))
     }
 
+    /// A tensor no model besides the base gives is the base's bytes.
+    public func verbatimInput(of configuration: Configuration) -> Int? {
+        configuration.models.isEmpty ? configuration.base : nil
+    }
+
     public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
         let (base, models, epsilon) = (configuration.base, configuration.models, configuration.epsilon)
+        guard !models.isEmpty else { return TaskVectorMergeKernel.base(base) }
         var kernel = RAMKernel(base: base, models: models, epsilon: Float(epsilon), uniqueScales: [])
         var shared = [Int](repeating: 0, count: models.count)
         var unique = [Int](repeating: 0, count: models.count)

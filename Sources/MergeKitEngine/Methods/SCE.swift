@@ -7,7 +7,8 @@ public struct SCEMerge: MergeMethod {
     public let summary = "Keeps the entries where the models disagree most, weights models by delta energy, merges agreeing signs."
     public let reference: String? = "https://arxiv.org/abs/2408.07990"
     public let baseModel = BaseModelUse.required
-    public let inputCount: (minimum: Int, maximum: Int?) = (2, nil)
+    /// The base alone is allowed: a tensor no other model gives is the base, as in mergekit.
+    public let inputCount: (minimum: Int, maximum: Int?) = (1, nil)
 
     enum Keys {
         static let selectTopK = ParameterKey<Double>(
@@ -34,8 +35,14 @@ public struct SCEMerge: MergeMethod {
             elementCount: job.elementCount)
     }
 
+    /// A tensor no model besides the base gives is the base's bytes.
+    public func verbatimInput(of configuration: Configuration) -> Int? {
+        configuration.models.isEmpty ? configuration.base : nil
+    }
+
     public func makeKernel(_ configuration: Configuration, source: any ChunkSource) throws -> any MergeKernel {
         let (base, models, n) = (configuration.base, configuration.models, configuration.elementCount)
+        guard !models.isEmpty else { return TaskVectorMergeKernel.base(base) }
         let selection = try Self.selection(fraction: configuration.fraction, base: base, models: models, elementCount: n, source: source)
         let weights = try Self.weights(base: base, models: models, selection: selection, elementCount: n, source: source)
         return Kernel(base: base, models: models, selection: selection, weights: weights)

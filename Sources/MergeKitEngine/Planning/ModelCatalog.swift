@@ -19,6 +19,10 @@ package final class ModelCatalog {
     /// By location bytes: paths that differ only in Unicode normalisation are different folders.
     private var indexByKey: [ByteString: Int] = [:]
     private var failedKeys: Set<ByteString> = []
+    /// References (as written) already reported as pointing nowhere usable, so that a reference
+    /// several parts of the recipe open (the base is also the model `modules:` are checked
+    /// against) is reported once.
+    private var unusableReferences: Set<ByteString> = []
     /// Paths already warned about as ambiguous, so each is reported once.
     private var warnedAmbiguous: Set<ByteString> = []
     private let locator: ModelLocator
@@ -45,6 +49,7 @@ package final class ModelCatalog {
     /// places. A model that failed once is reported only once.
     package func open(_ written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         if let stage = StageGraph.stageName(of: written.value, among: stages.mapValues { _ in 0 }) {
+            guard !unusableReferences.contains(ByteString(written.value)) else { return nil }
             return openStage(stage, written: written, report: report)
         }
         guard let resolved = resolve(written, report: report) else { return nil }
@@ -75,6 +80,7 @@ package final class ModelCatalog {
     /// and a stage's tensors are computed; the message says how to apply it to the written stage.
     private func openStage(_ name: String, written: Located<String>, report: (Diagnostic) -> Void) -> Int? {
         guard written.value == name, let model = stages[name] else {
+            unusableReferences.insert(ByteString(written.value))
             let adapter = (try? ModelReference.parse(written.value).adapter) ?? "ADAPTER"
             report(.error(
                 "stage '\(name)' cannot take a LoRA adapter ('\(written.value)'): adapters apply to a model folder, and a stage is "
@@ -106,7 +112,7 @@ package final class ModelCatalog {
     func index(of written: String) -> Int? {
         if stages[written] != nil { return indexByKey[Self.stageKey(written)] }
         let unplaced = Located(written, at: SourceLocation(file: "", line: 0, column: 0))
-        return resolve(unplaced, report: { _ in }).flatMap { indexByKey[ByteString($0.key)] }
+        return locate(unplaced, report: { _ in }).flatMap { indexByKey[ByteString($0.key)] }
     }
 
     /// The directory `written` names (as `open` resolves it; the model's for `model+adapter`,
@@ -130,10 +136,21 @@ package final class ModelCatalog {
         var key: String { adapter.map { model + "+" + $0 } ?? model }
     }
 
+    /// Where `written` points, or nil after reporting why it points nowhere (once per reference).
+    private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> Resolved? {
+        let reference = ByteString(written.value)
+        guard !unusableReferences.contains(reference) else { return nil }
+        guard let resolved = locate(written, report: report) else {
+            unusableReferences.insert(reference)
+            return nil
+        }
+        return resolved
+    }
+
     /// Where `written` points, or nil after reporting why it points nowhere. mergekit looks in
     /// the current directory only: when a relative path exists in both places as different
     /// things, the warning says which was used.
-    private func resolve(_ written: Located<String>, report: (Diagnostic) -> Void) -> Resolved? {
+    private func locate(_ written: Located<String>, report: (Diagnostic) -> Void) -> Resolved? {
         let location: ModelLocation
         do {
             location = try locator.locate(written.value)

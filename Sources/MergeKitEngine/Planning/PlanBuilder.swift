@@ -72,9 +72,12 @@ struct PlanBuilder {
             sink.add(.error("the recipe has no layers to merge", at: recipe.mergeMethod.location))
             throw sink.failure(strict: options.strict)
         }
-        // The first slice whose input count the method cannot take stops planning.
-        for (moduleInputs, context) in zip(inputs, contexts) {
-            for sliceInputs in moduleInputs {
+        let afterInputs = zip(inputs, contexts).map { moduleInputs, context in
+            moduleInputs.first.flatMap { first in moduleInputs.last.map { SliceInputs.afterLayers(first: first, last: $0, context: context) } }
+        }
+        // The first slice (or the after-layers pairing) whose input count the method cannot take stops planning.
+        for (index, context) in contexts.enumerated() {
+            for sliceInputs in inputs[index] + [afterInputs[index]].compactMap({ $0 }) {
                 guard let problem = sliceInputs.countProblem(context: context) else { continue }
                 sink.add(problem)
                 throw sink.failure(strict: options.strict)
@@ -82,10 +85,10 @@ struct PlanBuilder {
         }
 
         var structures: [StackPlanner.Outcome] = []
-        for (module, moduleInputs) in zip(modules, inputs) {
+        for (index, module) in modules.enumerated() {
             guard let structure = StackPlanner(
-                catalog: catalog, inputs: moduleInputs, configModel: configModel, methodLocation: recipe.mergeMethod.location,
-                module: module.stackModule
+                catalog: catalog, inputs: inputs[index], afterLayers: afterInputs[index], configModel: configModel,
+                methodLocation: recipe.mergeMethod.location, module: module.stackModule
             ).plan(into: &sink) else {
                 // The catalog checked every model's text stack, so this only names the problem.
                 do {
@@ -103,7 +106,7 @@ struct PlanBuilder {
         var outcomes: [TensorJobFactory.Outcome] = []
         var tensorCounts: [Int] = []
         for (index, context) in contexts.enumerated() {
-            guard let first = inputs[index].first, let last = inputs[index].last else { continue }
+            guard let first = inputs[index].first, let last = afterInputs[index] else { continue }
             var factory = TensorJobFactory(context: context)
             factory.module = modules[index].stackModule
             let ownsHead = factory.module == nil || headModule == factory.module || (headModule == nil && structures[index].head != nil)

@@ -42,6 +42,17 @@ struct SliceInputs {
         globalTables = tables
     }
 
+    /// The inputs of the tensors after the layers (final norm, head): the last slice's, but only
+    /// as many of its sources as the first slice has. mergekit 0.1.5 pairs the last slice's models
+    /// with one tensor name per source of the *first* slice (plan.py `plan_module`), and zip drops
+    /// the rest: with the base alone in the first slice, the head is the base's.
+    static func afterLayers(first: SliceInputs, last: SliceInputs, context: PlanContext) -> SliceInputs {
+        guard last.slice.sources.count > first.slice.sources.count else { return last }
+        var slice = last.slice
+        slice.sources = Array(slice.sources.prefix(first.slice.sources.count))
+        return SliceInputs(slice, context: context)
+    }
+
     /// The input whose tensor order the output follows (its names first, then those only other
     /// inputs have): the base when it is an input, else the first source.
     var referenceIndex: Int? { slots.firstIndex(where: \.isBase) ?? (slots.isEmpty ? nil : 0) }
@@ -62,6 +73,9 @@ struct SliceInputs {
         guard count < minimum || maximum.map({ count > $0 }) ?? false else { return nil }
         // With a required base, the counts read as "the base and N other models".
         let others = method.baseModel == .required ? 1 : 0
+        if count == 0 {
+            return .error("\(method.name) needs \(others > 0 ? "the base" : "an input") per tensor; this \(context.sliceWord) gives none", at: slice.location)
+        }
         let needed: String
         if let maximum, maximum == minimum {
             needed = "exactly \(Self.models(minimum - others, other: others > 0))"

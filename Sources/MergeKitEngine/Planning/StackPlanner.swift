@@ -19,13 +19,15 @@ struct StackPlanner {
 
     let catalog: ModelCatalog
     let inputs: [SliceInputs]
+    /// What the tensors after the layers read (`SliceInputs.afterLayers`).
+    let afterLayers: SliceInputs?
     let configModel: Int
     let methodLocation: SourceLocation
     /// The module whose stack the slices assemble; nil: the text stack.
     var module: String? = nil
 
     func plan(into sink: inout DiagnosticSink) -> Outcome? {
-        guard let first = inputs.first, let last = inputs.last else { return nil }
+        guard let first = inputs.first, let last = afterLayers else { return nil }
         let description = catalog.models[configModel].modelDescription
         let found = module.map { description.modules.module(named: $0)?.stack } ?? description.textStack
         guard module != nil || found != nil else { return nil }

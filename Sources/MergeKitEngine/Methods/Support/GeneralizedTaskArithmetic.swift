@@ -130,7 +130,8 @@ public struct GeneralizedTaskArithmetic: Sendable {
             }
         }
         let normalizes = try job.value(normalize)
-        if !usesConsensus, normalizes {
+        // With no model besides the base there is nothing to divide (the output is the base).
+        if !usesConsensus, normalizes, !models.isEmpty {
             var total = 0.0
             for model in models { total += try job.value(weight, of: model) }
             if abs(total) < 1e-8 { throw MethodProblem("the weights sum to 0, so normalize: true would divide by zero") }

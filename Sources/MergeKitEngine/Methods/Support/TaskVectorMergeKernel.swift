@@ -10,6 +10,12 @@ struct TaskVectorMergeKernel: MergeKernel {
     var normalize: Bool
     var lambda: Double
 
+    /// The base as it is: what a task-vector method gives a tensor no model besides the base
+    /// has (mergekit returns the base), when its dtype must be converted and so is not copied.
+    static func base(_ baseInput: Int) -> TaskVectorMergeKernel {
+        TaskVectorMergeKernel(baseInput: baseInput, rowLength: 1, sparsifiers: [], weights: [], consensus: nil, normalize: false, lambda: 1)
+    }
+
     /// Entries merged at a time: every model's sparsified τ of one block stays in L1 cache.
     static let blockElements = 1024
 
